@@ -1,12 +1,174 @@
+// `harness task ...`: the agent-side lock protocol, run inside any clone of the upstream.
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import { formatAge, parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import { Git } from '../git/git.js';
+import { fetchUpstream, trackingRef } from '../git/sync.js';
+import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
+import { doneWithWork } from '../tasks/done.js';
+import { validateTaskName } from '../tasks/name.js';
+import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
+import { readClaim, readClaims, readClaimsFromBare } from '../tasks/read.js';
+import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
+import { claimJson, claimTable } from './task-view.js';
 
-export function taskCommand(io: Io, setResult: Register) {
-  return defineCommand(io, setResult, {
-    command: 'task',
-    describe: '(being written)',
-    run: async () => {
-      throw new UsageError('NOT_YET', 'task is being written');
+type TaskArg = CommonTaskArgs & { task: string };
+const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');
+
+export function taskCommand(io: Io, setResult: Register): CommandModule {
+  const sub = (y: Argv) =>
+    y
+      .command(claimCmd(io, setResult))
+      .command(doneCmd(io, setResult))
+      .command(releaseCmd(io, setResult))
+      .command(listCmd(io, setResult))
+      .command(showCmd(io, setResult))
+      .command(reapCmd(io, setResult))
+      .demandCommand(1, 'say which task command to run: claim, done, release, list, show or reap')
+      .epilogue(
+        'Run inside a clone of the upstream. Identity comes from HARNESS_AGENT / HARNESS_SESSION, else --agent / --session, else the hostname.\n' +
+          'Exit codes: 0 ok, 1 upstream refused or a real conflict, 2 bad input (nothing written), 3 held by someone else, 4 git or upstream unavailable.',
+      );
+  return { command: 'task', describe: 'Claim, finish, release, list and reap tasks in current_tasks/', builder: sub, handler: () => {} };
+}
+
+const withTask = (y: Argv) =>
+  withCommonTaskOptions(y.positional('task', { type: 'string', describe: 'task name: a-z 0-9 . _ -, up to 80 characters' }));
+
+function claimCmd(io: Io, setResult: Register) {
+  return defineCommand<TaskArg & { note?: string }>(io, setResult, {
+    command: 'claim <task>',
+    describe: 'Claim a task: push current_tasks/<task>.txt on top of upstream main (exit 3 if someone holds it)',
+    builder: (y) => withTask(y).option('note', { type: 'string', describe: 'what you are about to do, for the next reader' }) as never,
+    run: async (args, io) => {
+      const task = validateTaskName(args.task);
+      const ctx = await taskContext(args, io);
+      const r = await claimTask(ctx, task, args.note ?? '');
+      if (r.outcome === 'already-mine') io.out(`already yours: ${task}`);
+      else io.out(`claimed ${task} as ${ctx.me.agent} (commit ${short(r.commit)}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''})`);
+    },
+  });
+}
+
+function doneCmd(io: Io, setResult: Register) {
+  return defineCommand<TaskArg & { message?: string; all: boolean; force: boolean }>(io, setResult, {
+    command: 'done <task>',
+    describe: 'Finish a task: remove its lock; with -m, in the same commit as your staged work',
+    builder: (y) =>
+      withTask(y)
+        .option('message', { alias: 'm', type: 'string', describe: 'commit your staged work with this message, together with the lock removal' })
+        .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'stage every change first (git add --all); needs -m' })
+        .option('force', { type: 'boolean', default: false, describe: "finish it even though another agent holds it" }) as never,
+    run: async (args, io) => {
+      const task = validateTaskName(args.task);
+      if (args.all && args.message === undefined) throw new UsageError('NEEDS_MESSAGE', '--all commits your work, so it needs -m "message"');
+      const ctx = await taskContext(args, io);
+      if (args.message !== undefined) {
+        const r = await doneWithWork(ctx, task, { message: args.message, all: args.all, force: args.force });
+        io.out(`done ${task}: work and lock removal landed in ${short(r.commit)}${r.rebased ? ' (rebased on upstream)' : ''}`);
+        return;
+      }
+      const r = await releaseTask(ctx, task, { status: 'done', force: args.force });
+      io.out(r.outcome === 'not-claimed' ? `${task} was not claimed on upstream; nothing to do` : `done ${task} (commit ${short(r.commit)})`);
+    },
+  });
+}
+
+function releaseCmd(io: Io, setResult: Register) {
+  return defineCommand<TaskArg & { force: boolean; reason?: string }>(io, setResult, {
+    command: 'release <task>',
+    describe: 'Give a task up: remove its lock, recorded as abandoned',
+    builder: (y) =>
+      withTask(y)
+        .option('reason', { type: 'string', describe: 'why, for the next agent (goes in the commit message)' })
+        .option('force', { type: 'boolean', default: false, describe: 'release it even though another agent holds it' }) as never,
+    run: async (args, io) => {
+      const task = validateTaskName(args.task);
+      const ctx = await taskContext(args, io);
+      const r = await releaseTask(ctx, task, { status: 'abandoned', force: args.force, body: args.reason });
+      io.out(r.outcome === 'not-claimed' ? `${task} was not claimed on upstream; nothing to do` : `released ${task} (commit ${short(r.commit)})`);
+    },
+  });
+}
+
+function listCmd(io: Io, setResult: Register) {
+  return defineCommand<CommonTaskArgs & { json: boolean; fetch: boolean; upstream?: string }>(io, setResult, {
+    command: 'list',
+    describe: 'List claimed tasks: owner, age, whether the owner is known',
+    builder: (y) =>
+      withCommonTaskOptions(y)
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' })
+        .option('fetch', { type: 'boolean', default: true, describe: 'fetch upstream first (--no-fetch: use what this clone last saw)' })
+        .option('upstream', { type: 'string', describe: 'read a local bare upstream directly, no clone needed (e.g. .swarm/upstream.git)' }) as never,
+    run: async (args, io) => {
+      const now = io.now();
+      const claims = await listClaims(args, io);
+      if (args.json) io.out(JSON.stringify(claims.map((c) => claimJson(c, now)), null, 2));
+      else claimTable(claims, now).forEach((l) => io.out(l));
+    },
+  });
+}
+
+async function listClaims(args: CommonTaskArgs & { fetch: boolean; upstream?: string }, io: Io): Promise<Claim[]> {
+  if (args.upstream) {
+    const git = new Git(path.resolve(io.cwd, args.upstream), io.env);
+    if ((await git.isBare()) !== true) throw new UsageError('NOT_AN_UPSTREAM', `--upstream ${args.upstream}: not a bare git repo`);
+    return (await readClaimsFromBare(git, args.branch)).claims;
+  }
+  const ctx = await taskContext(args, io);
+  const head = args.fetch ? await fetchUpstream(ctx.git, ctx.upstream) : await ctx.git.revParse(trackingRef(ctx.upstream));
+  return readClaims(ctx.git, head);
+}
+
+function showCmd(io: Io, setResult: Register) {
+  return defineCommand<TaskArg & { json: boolean }>(io, setResult, {
+    command: 'show <task>',
+    describe: "Show a task's lock and the history of its claims",
+    builder: (y) => withTask(y).option('json', { type: 'boolean', default: false }) as never,
+    run: async (args, io) => {
+      const task = validateTaskName(args.task);
+      const ctx = await taskContext(args, io);
+      const head = await fetchUpstream(ctx.git, ctx.upstream);
+      const claim = await readClaim(ctx.git, head, task);
+      const log = head ? await ctx.git.must(['log', '-n', '20', '--format=%h %cI %s', `--grep=^Task: ${task}$`, head]) : '';
+      const now = io.now();
+      if (args.json) {
+        io.out(JSON.stringify({ task, claim: claim ? claimJson(claim, now) : null, history: log.split('\n').filter(Boolean) }, null, 2));
+        return;
+      }
+      if (!claim) io.out(`${task}: not claimed`);
+      else {
+        const age = ageMs(claim, now);
+        io.out(`${task}: held by ${holderText(claim)}${age === null ? '' : ` for ${formatAge(age)}`}${claim.host ? ` on ${claim.host}` : ''}`);
+        if (claim.note) claim.note.split('\n').slice(0, 20).forEach((l) => io.out(`  ${l}`));
+      }
+      if (log) {
+        io.out('history (newest first):');
+        log.split('\n').forEach((l) => io.out(`  ${l}`));
+      }
+    },
+  });
+}
+
+function reapCmd(io: Io, setResult: Register) {
+  return defineCommand<CommonTaskArgs & { ttl: string; live: string[]; dryRun: boolean }>(io, setResult, {
+    command: 'reap',
+    describe: 'Remove claims older than --ttl whose owner is not live (one commit, Task-Status: reaped)',
+    builder: (y) =>
+      withCommonTaskOptions(y)
+        .option('ttl', { type: 'string', demandOption: true, describe: 'claims older than this are stale, e.g. 2h' })
+        .option('live', { type: 'string', array: true, default: [], describe: 'owners still at work: AGENT or AGENT/SESSION (repeatable); you are always live' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'only list what would be reaped' }) as never,
+    run: async (args, io) => {
+      const ttlMs = parseDuration(args.ttl, '--ttl');
+      const ctx = await taskContext(args, io);
+      const live = [...args.live, ctx.me.session ? `${ctx.me.agent}/${ctx.me.session}` : ctx.me.agent];
+      const r = await reapTasks(ctx, { ttlMs, isLive: liveMatcher(live), dryRun: args.dryRun });
+      const now = io.now();
+      for (const c of r.reaped) io.out(`${args.dryRun ? 'would reap' : 'reaped'} ${c.task}: held by ${holderText(c)} for ${formatAge(ageMs(c, now) ?? 0)}`);
+      io.out(r.reaped.length === 0 ? `no claims older than ${args.ttl} without a live owner` : args.dryRun ? `${r.reaped.length} stale` : `reaped ${r.reaped.length} (commit ${short(r.commit)})`);
     },
   });
 }

@@ -1,0 +1,52 @@
+// What every `harness task` subcommand shares: where the clone is, which upstream, who is
+// acting. Checked once, up front, so a wrong folder is one clear line, not a git error.
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { Io } from '../cli-kit.js';
+import { parseDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
+import { Git } from '../git/git.js';
+import { defaultRetry } from '../git/sync.js';
+import { resolveIdentity } from '../tasks/identity.js';
+import type { TaskCtx } from '../tasks/ops.js';
+
+export interface CommonTaskArgs {
+  repo?: string;
+  remote: string;
+  branch: string;
+  agent?: string;
+  session?: string;
+  timeout: string;
+}
+
+export function withCommonTaskOptions<T>(y: Argv<T>): Argv<T & CommonTaskArgs> {
+  return y
+    .option('repo', { type: 'string', describe: 'the clone to work in (default: the current folder)' })
+    .option('remote', { type: 'string', default: 'origin', describe: 'the remote that is the shared upstream' })
+    .option('branch', { type: 'string', default: 'main', describe: 'the upstream branch that holds current_tasks/' })
+    .option('agent', { type: 'string', describe: 'who you are, if HARNESS_AGENT is not set (default: the hostname)' })
+    .option('session', { type: 'string', describe: 'your session, if HARNESS_SESSION is not set' })
+    .option('timeout', { type: 'string', default: '5m', describe: 'give up when upstream keeps moving this long' }) as Argv<
+    T & CommonTaskArgs
+  >;
+}
+
+export async function taskContext(args: CommonTaskArgs, io: Io): Promise<TaskCtx> {
+  const dir = path.resolve(io.cwd, args.repo ?? '.');
+  const git = new Git(dir, io.env);
+  const deadlineMs = parseDuration(args.timeout, '--timeout');
+  const remote = await git.run(['remote', 'get-url', args.remote]);
+  if (remote.code !== 0) {
+    if (/not a git repository/i.test(remote.stderr)) {
+      throw new UsageError('NOT_A_CLONE', `${dir} is not inside a git clone; run this in a clone of the upstream (git clone .swarm/upstream.git) or pass --repo DIR`);
+    }
+    throw new UsageError('NO_REMOTE', `this clone has no remote "${args.remote}"; add the upstream with: git remote add ${args.remote} <path-or-url>, or pass --remote NAME`);
+  }
+  return {
+    git,
+    upstream: { remote: args.remote, branch: args.branch },
+    me: resolveIdentity({ env: io.env, hostname: io.hostname(), agentFlag: args.agent, sessionFlag: args.session }),
+    now: io.now,
+    retry: defaultRetry({ deadlineMs }),
+  };
+}

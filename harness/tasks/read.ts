@@ -1,0 +1,54 @@
+// Reading the claims of a commit through the git seam: one ls-tree, one batched cat-file,
+// and a history walk only for locks that do not say when they were made.
+import type { Git } from '../git/git.js';
+import { lsTree, readBlobs } from '../git/objects.js';
+import { readDirBlobs, resolveBranch } from '../git/view.js';
+import { claimFromFile, needsCommitTime, type Claim } from './claims.js';
+import { LOCK_DIR, lockPath, taskOfFile } from './name.js';
+
+export async function readClaims(git: Git, commit: string | null): Promise<Claim[]> {
+  if (!commit) return [];
+  const entries = (await lsTree(git, `${commit}:${LOCK_DIR}`)).filter((e) => e.type === 'blob' && taskOfFile(e.name));
+  const blobs = await readBlobs(git, entries.map((e) => e.sha));
+  const claims = entries.map((e) => claimFromFile(taskOfFile(e.name)!, blobs.get(e.sha) ?? Buffer.alloc(0)));
+  await fillCommitTimes(git, commit, claims);
+  return claims.sort((a, b) => a.task.localeCompare(b.task));
+}
+
+export async function readClaim(git: Git, commit: string | null, task: string): Promise<Claim | null> {
+  if (!commit) return null;
+  // cat-file answers under the blob's own id, so the one value is the lock (if any).
+  const [data] = (await readBlobs(git, [`${commit}:${lockPath(task)}`])).values();
+  if (!data) return null;
+  const claim = claimFromFile(task, data);
+  await fillCommitTimes(git, commit, [claim]);
+  return claim;
+}
+
+/** Sets `committedAt` from the commit that added each lock that carries no time itself. */
+export async function fillCommitTimes(git: Git, commit: string, claims: Claim[]): Promise<void> {
+  const need = claims.filter(needsCommitTime);
+  if (need.length === 0) return;
+  const byPath = new Map(need.map((c) => [c.path, c]));
+  const r = await git.run(['log', '--diff-filter=A', '--format=%x01%ct', '--name-only', '--no-renames', commit, '--', ...byPath.keys()]);
+  if (r.code !== 0) return;
+  let time: Date | null = null;
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('\x01')) time = new Date(Number(line.slice(1)) * 1000);
+    else if (line && time) {
+      const c = byPath.get(line);
+      // git log runs newest first: the first add we see is the one that made this lock.
+      if (c && c.committedAt === null) c.committedAt = time;
+    }
+  }
+}
+
+/** The claims on a local bare upstream's branch, read in-process without a clone. */
+export async function readClaimsFromBare(git: Git, branch: string): Promise<{ head: string | null; claims: Claim[] }> {
+  const head = await resolveBranch(git.dir, branch);
+  if (!head) return { head: null, claims: [] };
+  const files = await readDirBlobs(git.dir, head, LOCK_DIR);
+  const claims = files.filter((f) => taskOfFile(f.name)).map((f) => claimFromFile(taskOfFile(f.name)!, f.data));
+  await fillCommitTimes(git, head, claims);
+  return { head, claims: claims.sort((a, b) => a.task.localeCompare(b.task)) };
+}
