@@ -75,8 +75,9 @@ export class Git {
       },
     };
     if (opts.input !== undefined) {
-      const input = opts.input;
-      (options as { input?: () => string | Buffer }).input = () => input;
+      // Always a Buffer: simple-git skips writing a falsy '' and leaves stdin open forever.
+      const input = Buffer.from(opts.input);
+      (options as { input?: () => Buffer }).input = () => input;
     }
     try {
       const sg: SimpleGit = simpleGit(options).env(env);
