@@ -65,7 +65,9 @@ export async function identifyCompiler(
   ).catch((e: Error) => {
     throw new EnvError('BAD_COMPILER', `${role} compiler "${spec}" fails on --version: ${e.message.split('\n')[0]}`);
   });
-  const id = sha([words.join('\0'), sha(readFileSync(bin)), version].join('\n'));
+  // Files named among the compiler's own words (a plan, a config) are part of its identity.
+  const named = words.slice(1).map((w) => path.resolve(cwd, w)).filter((p) => existsSync(p) && statSync(p).isFile());
+  const id = sha([words.join('\0'), sha(readFileSync(bin)), version, ...named.map((p) => sha(readFileSync(p)))].join('\n'));
   return { role, spec, argv, id, version: version.split('\n')[0]!.trim() };
 }
 

@@ -54,14 +54,14 @@ export function findingLine(f: Finding, units: readonly Unit[], byId: Map<number
   const proofRun = runs.get(f.proof);
   const what =
     f.units.length === 1 ? 'it alone by the candidate' : 'only these by the candidate';
-  const verdict = kind === 'FLAKY' && proofRun ? `runs: ${proofRun.outcomes.join(', ')}` : 'FAILS';
+  const verdict = kind === 'FLAKY' && proofRun ? `-> runs ${proofRun.outcomes.join(', ')}` : '-> FAIL';
   const proofs =
     f.units.length === 1
-      ? `all-reference #${f.minimal[0]?.probe} PASSES`
+      ? `all-reference #${f.minimal[0]?.probe} -> PASS`
       : f.minimal
           .map((m) => {
             const exact = byId.get(m.probe)?.bits.reduce((n, w) => n + popcount(w), 0) === f.units.length - 1;
-            return `without ${units[m.dropped]!.name} PASSES #${m.probe}${exact ? '' : ' (superset)'}`;
+            return `without ${units[m.dropped]!.name} #${m.probe}${exact ? '' : ' (a superset)'} -> PASS`;
           })
           .join('; ');
   return `${kind} ${names.join(' + ')}  (probe #${f.proof}: ${what} ${verdict}; ${proofs})`;

@@ -240,9 +240,9 @@ function settleMinimal(s: SearchState): SearchState {
     const [m, ...pending] = t.pendingMin;
     const without = bitsOf(t.n, t.fixed.filter((u) => u !== m));
     const key = bitsKey(without);
-    const proof = findInLog(t.log, (b) =>
-      b.outcome === 'pass' && (b.key === key || (t.opts.minimality === 'log' && isSubset(without, b.bits))),
-    );
+    const proof =
+      findInLog(t.log, (b) => b.outcome === 'pass' && b.key === key) ??
+      (t.opts.minimality === 'log' ? findInLog(t.log, (b) => b.outcome === 'pass' && isSubset(without, b.bits)) : null);
     if (!proof) return t;
     t = { ...t, pendingMin: pending, minimal: [...t.minimal, { dropped: m!, probe: proof.id }] };
   }
