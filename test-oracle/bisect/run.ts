@@ -32,7 +32,7 @@ export interface BisectOptions {
   narrow?: boolean;
   json?: string;
   cache?: string;
-  strictMinimal?: boolean;
+  trustMonotone?: boolean;
 }
 
 function validate(o: BisectOptions): void {
@@ -122,7 +122,7 @@ export async function bisect(o: BisectOptions, io: Io): Promise<number> {
   const roundOf = new Map<number, number>();
   const runBits = new Map<number, Uint32Array>();
   const res = await drive(
-    initSearch(units.length, universe, { minimality: o.strictMinimal ? 'probe' : 'log' }),
+    initSearch(units.length, universe, { minimality: o.trustMonotone ? 'log' : 'probe' }),
     o.jobs,
     (batch) => pool(batch, o.jobs, async (b) => {
       const r = await runProbe(ctx, b.id, b.query.bits);

@@ -60,9 +60,10 @@ export type Phase = 'base-ref' | 'base-cand' | 'split' | 'alone' | 'minimal' | '
 
 export interface SearchOptions {
   /**
-   * 'probe': a member whose removal was not itself probed is probed directly.
-   * 'log' (default): a passing probe that holds the set minus the member is the proof
-   *   (monotone inference, checked against every answer); probed only when none exists.
+   * 'probe' (default): each "set minus one member" is probed unless that exact set was.
+   *   Catches a member that fails alone but passed inside a larger set (NONMONOTONE).
+   * 'log': a passing probe that holds the set minus the member is the proof (monotone
+   *   inference); saves about one probe per member of a multi-unit set.
    */
   minimality?: 'probe' | 'log';
 }
@@ -98,7 +99,7 @@ export function initSearch(n: number, universe?: readonly number[], opts: Search
   return {
     n,
     universe: u,
-    opts: { minimality: opts.minimality ?? 'log' },
+    opts: { minimality: opts.minimality ?? 'probe' },
     phase: 'base-ref',
     log: null,
     probes: 0,

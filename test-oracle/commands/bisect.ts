@@ -22,7 +22,7 @@ export function bisectCommand(io: Io, setResult: Register) {
         .option('narrow', { type: 'boolean', default: false, describe: 'with --fraction/--seed: bisect within that subset' })
         .option('json', { type: 'string', describe: 'also write the results here as JSON' })
         .option('cache', { type: 'string', describe: 'object cache folder, shareable between agents (default $TEST_ORACLE_BISECT_CACHE or ~/.cache/test-oracle/bisect)' })
-        .option('strict-minimal', { type: 'boolean', default: false, describe: 'probe every "drop one member" set directly instead of citing a passing superset' })
+        .option('trust-monotone', { type: 'boolean', default: false, describe: 'prove "dropping a member passes" from a passing superset instead of probing it (saves ~1 probe per pair member, misses some ABI mismatches)' })
         .epilogue(
           [
             'Placeholders in --link/--test (also env BISECT_OBJECTS, BISECT_RSP, BISECT_OUT, BISECT_DIR):',
