@@ -255,7 +255,9 @@ function finishSet(s: SearchState): SearchState {
   // A single unit: dropping it is the all-reference baseline.
   const base0 = findInLog(s.log, (b) => b.purpose === 'baseline-reference');
   const minimal = s.fixed.length === 1 ? [{ dropped: s.fixed[0]!, probe: base0?.id ?? -1 }] : s.minimal;
-  const finding: Finding = { units: [...s.fixed], proof: s.hiProof, minimal: [...minimal], flaky: s.hiFlaky };
+  // A set that always fails makes every superset fail: a flaky superset means it does not.
+  const flaky = s.hiFlaky || findInLog(s.log, (b) => b.outcome === 'flaky' && isSubset(set, b.bits)) !== null;
+  const finding: Finding = { units: [...s.fixed], proof: s.hiProof, minimal: [...minimal], flaky };
   const rest = s.rest.filter((u) => !hasBit(set, u));
   // R[0..firstHi) \ S ⊆ R[0..firstHi-1), which passed: the first firstHi-|S| units of the
   // new list pass together, so the next search starts above them.
