@@ -1,7 +1,10 @@
 // Every test-oracle command, in the order `--help` lists them.
 import type { CommandModule } from 'yargs';
 import type { Io, Register } from '../../harness/cli-kit.js';
+import { bisectCommand } from './bisect.js';
 
-export function oracleCommands(_io: Io, _setResult: Register): CommandModule[] {
-  return [];
+export function oracleCommands(io: Io, setResult: Register): CommandModule[] {
+  return [
+    bisectCommand(io, setResult),
+  ];
 }
