@@ -46,6 +46,7 @@ const TRUSTED = {
 
 export class Git {
   private readonly env: Record<string, string>;
+  private readonly memos = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly dir: string,
@@ -58,8 +59,22 @@ export class Git {
     this.env.LC_ALL = 'C';
   }
 
-  /** Runs git; a non-zero exit is returned, not thrown. */
+  /** Caches a fact about the repo (its git dir, say) for the life of this object. */
+  memo<T>(key: string, f: () => Promise<T>): Promise<T> {
+    if (!this.memos.has(key)) this.memos.set(key, f());
+    return this.memos.get(key) as Promise<T>;
+  }
+
+  /** Runs git; a non-zero exit is returned, not thrown. HARNESS_TRACE_GIT=1 times each call. */
   async run(args: string[], opts: RunOpts = {}): Promise<GitResult> {
+    if (!this.env.HARNESS_TRACE_GIT) return this.run1(args, opts);
+    const t0 = performance.now();
+    const r = await this.run1(args, opts);
+    process.stderr.write(`git ${args.slice(0, 3).join(' ')}: ${(performance.now() - t0).toFixed(1)} ms (exit ${r.code})\n`);
+    return r;
+  }
+
+  private async run1(args: string[], opts: RunOpts): Promise<GitResult> {
     let captured: GitResult | undefined;
     const env = { ...this.env, ...opts.env };
     const options: Partial<SimpleGitOptions> = {

@@ -1,6 +1,10 @@
-// Reading and writing git objects directly (ls-tree, cat-file, mktree, commit-tree), so a
-// commit can be built on top of upstream main without touching anybody's working tree,
-// index or local commits. Works the same in a clone and in a bare repo.
+// Reading and writing git objects directly, so a commit can be built on top of upstream
+// main without touching anybody's working tree, index or local commits. Works the same in
+// a clone and in a bare repo. Claims are contended, so the cost per attempt matters: one
+// `cat-file --batch` reads every tree and file an edit needs, and new blobs and trees are
+// written in-process (isomorphic-git) instead of one git process each.
+import fs from 'node:fs';
+import iso from 'isomorphic-git';
 import { Git, GitFailure } from './git.js';
 
 export interface TreeEntry {
@@ -10,54 +14,58 @@ export interface TreeEntry {
   name: string;
 }
 
-export async function lsTree(git: Git, treeish: string): Promise<TreeEntry[]> {
-  const r = await git.run(['ls-tree', '-z', treeish]);
-  if (r.code !== 0) {
-    if (/Not a valid object name|not a tree object/.test(r.stderr)) return [];
-    throw new GitFailure(['ls-tree', treeish], r);
-  }
-  return r.stdout
-    .split('\0')
-    .filter(Boolean)
-    .map((rec) => {
-      const tab = rec.indexOf('\t');
-      const [mode, type, sha] = rec.slice(0, tab).split(' ');
-      return { mode: mode!, type: type as TreeEntry['type'], sha: sha!, name: rec.slice(tab + 1) };
-    });
+interface RawObject {
+  type: string;
+  sha: string;
+  data: Buffer;
 }
 
-/** Reads several blobs in one `cat-file --batch` call. */
-export async function readBlobs(git: Git, shas: string[]): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  if (shas.length === 0) return out;
-  const r = await catFileBatch(git, shas);
+/** Reads many objects by name (`sha`, `rev:path`) in one process; missing ones are absent. */
+export async function readObjects(git: Git, specs: string[]): Promise<Map<string, RawObject>> {
+  const out = new Map<string, RawObject>();
+  if (specs.length === 0) return out;
+  const r = await git.run(['cat-file', '--batch'], { input: specs.join('\n') + '\n' });
+  if (r.code !== 0) throw new GitFailure(['cat-file', '--batch'], r);
+  const buf = r.raw; // blobs may be binary garbage: keep the bytes, not a decoded string
   let pos = 0;
-  while (pos < r.length) {
-    const nl = r.indexOf(0x0a, pos);
+  for (const spec of specs) {
+    const nl = buf.indexOf(0x0a, pos);
     if (nl < 0) break;
-    const header = r.subarray(pos, nl).toString('utf8').split(' ');
+    const header = buf.subarray(pos, nl).toString('utf8').split(' ');
     pos = nl + 1;
-    if (header[1] === 'missing') continue;
+    if (header.length < 3 || header[1] === 'missing' || header[1] === 'ambiguous') continue;
     const size = Number(header[2]);
-    out.set(header[0]!, r.subarray(pos, pos + size));
+    out.set(spec, { sha: header[0]!, type: header[1]!, data: buf.subarray(pos, pos + size) });
     pos += size + 1;
   }
   return out;
 }
 
-async function catFileBatch(git: Git, shas: string[]): Promise<Buffer> {
-  const r = await git.run(['cat-file', '--batch'], { input: shas.join('\n') + '\n' });
-  if (r.code !== 0) throw new GitFailure(['cat-file', '--batch'], r);
-  return r.raw; // blobs may be binary garbage: keep the bytes, not a decoded string
+/** Parses a raw tree object: entries of `mode SP name NUL sha20`. */
+export function parseTree(data: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    const sp = data.indexOf(0x20, pos);
+    const nul = data.indexOf(0, sp);
+    const mode = data.subarray(pos, sp).toString('latin1');
+    const name = data.subarray(sp + 1, nul).toString('utf8');
+    const sha = data.subarray(nul + 1, nul + 21).toString('hex');
+    const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
+    entries.push({ mode: mode === '40000' ? '040000' : mode, type, sha, name });
+    pos = nul + 21;
+  }
+  return entries;
 }
 
-export async function hashBlob(git: Git, content: string): Promise<string> {
-  return git.must(['hash-object', '-w', '--stdin'], { input: content });
+export async function lsTree(git: Git, treeish: string): Promise<TreeEntry[]> {
+  const obj = (await readObjects(git, [treeish])).get(treeish);
+  return obj && obj.type === 'tree' ? parseTree(obj.data) : [];
 }
 
-export async function mktree(git: Git, entries: TreeEntry[]): Promise<string> {
-  const input = entries.map((e) => `${e.mode} ${e.type} ${e.sha}\t${e.name}`).join('\0') + (entries.length ? '\0' : '');
-  return git.must(['mktree', '-z'], { input });
+/** The object directory new objects go to (the common dir for linked worktrees). */
+async function gitdirOf(git: Git): Promise<string> {
+  return git.memo('gitdir', () => git.must(['rev-parse', '--path-format=absolute', '--git-common-dir']));
 }
 
 /** A change to one file: new content, or null to delete it. */
@@ -66,34 +74,80 @@ export interface FileEdit {
   content: string | null;
 }
 
-/**
- * Applies edits to a tree and writes the new trees bottom-up. Only the directories on
- * the edited paths are read and rewritten, so the cost does not grow with repo size.
- */
-export async function editTree(git: Git, tree: string | null, edits: FileEdit[]): Promise<string> {
-  const entries = tree ? await lsTree(git, tree) : [];
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  const groups = new Map<string, FileEdit[]>();
-  for (const ed of edits) {
-    const slash = ed.path.indexOf('/');
-    if (slash < 0) {
-      if (ed.content === null) byName.delete(ed.path);
-      else byName.set(ed.path, { mode: '100644', type: 'blob', sha: await hashBlob(git, ed.content), name: ed.path });
-    } else {
-      const dir = ed.path.slice(0, slash);
-      const list = groups.get(dir) ?? [];
-      list.push({ path: ed.path.slice(slash + 1), content: ed.content });
-      groups.set(dir, list);
+/** A commit's trees along some paths, and some files, read in one go. */
+export class Snapshot {
+  private constructor(
+    /** the resolved commit, or null when the rev does not exist */
+    readonly commit: string | null,
+    private readonly rev: string,
+    private readonly objects: Map<string, RawObject>,
+  ) {}
+
+  /** Loads from `rev` (a sha or a ref name, resolved here in the same git call). */
+  static async load(git: Git, rev: string | null, paths: { dirs?: string[]; files?: string[] }): Promise<Snapshot> {
+    if (!rev) return new Snapshot(null, '', new Map());
+    const dirs = new Set(['']);
+    for (const p of [...(paths.dirs ?? []), ...(paths.files ?? []).map(parentDir)]) {
+      const parts = p.split('/').filter(Boolean);
+      for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     }
+    const specs = [`${rev}^{commit}`, ...[...dirs].map((d) => spec(rev, d)), ...(paths.files ?? []).map((f) => spec(rev, f))];
+    const objects = await readObjects(git, specs);
+    return new Snapshot(objects.get(specs[0]!)?.sha ?? null, rev, objects);
   }
-  for (const [dir, sub] of groups) {
-    const existing = byName.get(dir);
-    const subTree = await editTree(git, existing?.type === 'tree' ? existing.sha : null, sub);
-    const empty = (await lsTree(git, subTree)).length === 0;
-    if (empty) byName.delete(dir);
-    else byName.set(dir, { mode: '040000', type: 'tree', sha: subTree, name: dir });
+
+  /** The entries of a folder, or null if there is none. */
+  tree(dir: string): TreeEntry[] | null {
+    const o = this.objects.get(spec(this.rev, dir));
+    return o && o.type === 'tree' ? parseTree(o.data) : null;
   }
-  return mktree(git, [...byName.values()]);
+
+  file(path: string): Buffer | null {
+    const o = this.objects.get(spec(this.rev, path));
+    return o && o.type === 'blob' ? o.data : null;
+  }
+}
+
+function spec(commit: string, path: string): string {
+  return path === '' ? `${commit}^{tree}` : `${commit}:${path}`;
+}
+
+function parentDir(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/**
+ * Applies edits on top of a snapshot and writes the new trees bottom-up. Only folders on
+ * the edited paths are rewritten, so the cost does not grow with the size of the repo.
+ * The snapshot must have been loaded with every edited path.
+ */
+export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Promise<string> {
+  const gitdir = await gitdirOf(git);
+  const write = async (dir: string, sub: FileEdit[]): Promise<string | null> => {
+    const byName = new Map((snap.tree(dir) ?? []).map((e) => [e.name, e]));
+    const groups = new Map<string, FileEdit[]>();
+    for (const ed of sub) {
+      const slash = ed.path.indexOf('/');
+      if (slash >= 0) {
+        const name = ed.path.slice(0, slash);
+        groups.set(name, [...(groups.get(name) ?? []), { path: ed.path.slice(slash + 1), content: ed.content }]);
+      } else if (ed.content === null) byName.delete(ed.path);
+      else {
+        const oid = await iso.writeBlob({ fs, gitdir, blob: Buffer.from(ed.content) });
+        byName.set(ed.path, { mode: '100644', type: 'blob', sha: oid, name: ed.path });
+      }
+    }
+    for (const [name, list] of groups) {
+      const oid = await write(dir ? `${dir}/${name}` : name, list);
+      if (oid === null) byName.delete(name);
+      else byName.set(name, { mode: '040000', type: 'tree', sha: oid, name });
+    }
+    if (byName.size === 0 && dir !== '') return null; // git has no empty folders
+    const tree = [...byName.values()].map((e) => ({ mode: e.mode, path: e.name, oid: e.sha, type: e.type }));
+    return iso.writeTree({ fs, gitdir, tree });
+  };
+  return (await write('', edits))!;
 }
 
 /** Commits a tree with the given parents, as the configured user or else as `fallbackName`. */

@@ -29,14 +29,18 @@ export function trackingRef(u: Upstream): string {
   return `refs/remotes/${u.remote}/${u.branch}`;
 }
 
-/** Fetches upstream's branch into its tracking ref; returns its sha, or null if it has none. */
+/**
+ * Fetches upstream's branch into its tracking ref and returns that ref's name, or null if
+ * upstream has no such branch yet. Callers resolve the ref in their own next git call.
+ */
 export async function fetchUpstream(git: Git, u: Upstream): Promise<string | null> {
-  const r = await git.run(['fetch', '--no-tags', '--verbose', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+  // --verbose: simple-git waits 50 ms after a process that printed nothing.
+  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--verbose', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;
     throw unreachable(u, r);
   }
-  return git.revParse(trackingRef(u));
+  return trackingRef(u);
 }
 
 export type PushOutcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'declined'; reason: string };
@@ -103,8 +107,12 @@ export async function landOnUpstream<T>(
   }
 }
 
-/** Full-jitter exponential backoff: 10ms doubling to a 640ms cap. */
+/**
+ * Full-jitter exponential backoff: 20 ms doubling to a 2.5 s cap. Every rejected push is
+ * a wasted fetch, build and push, and on a small machine that CPU is what the winner
+ * needs, so losers spread out rather than retry in step.
+ */
 export function backoffMs(attempt: number, random: () => number): number {
-  const cap = Math.min(640, 10 * 2 ** Math.min(attempt, 10));
+  const cap = Math.min(2560, 20 * 2 ** Math.min(attempt, 10));
   return Math.floor(random() * cap);
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError, UsageError } from '../errors.js';
 import { Git, gitReason } from './git.js';
-import { commitTree, editTree, lsTree } from './objects.js';
+import { commitTree, editTree, Snapshot } from './objects.js';
 
 export interface SeedFile {
   path: string;
@@ -83,20 +83,12 @@ async function createBare(tmp: string, source: string | null, env: NodeJS.Proces
 /** Commits the seed files that main does not have yet, in one commit. */
 async function addMissing(git: Git, branch: string, seed: SeedFile[], author: string): Promise<string[]> {
   const head = await git.revParse(`refs/heads/${branch}`);
-  const missing: SeedFile[] = [];
-  for (const f of seed) {
-    if (!head || !(await exists(git, head, f.path))) missing.push(f);
-  }
+  const snap = await Snapshot.load(git, head, { files: seed.map((f) => f.path) });
+  const missing = seed.filter((f) => snap.file(f.path) === null);
   if (missing.length === 0) return [];
-  const tree = await editTree(git, head ? `${head}^{tree}` : null, missing);
+  const tree = await editTree(git, snap, missing);
   const msg = `Add ${missing.map((f) => f.path).join(', ')}\n\nWritten by harness init: how agents coordinate through this repo.\n`;
   const commit = await commitTree(git, tree, head ? [head] : [], msg, author);
   await git.must(['update-ref', `refs/heads/${branch}`, commit, ...(head ? [head] : [])]);
   return missing.map((f) => f.path);
-}
-
-async function exists(git: Git, commit: string, file: string): Promise<boolean> {
-  const dir = path.posix.dirname(file);
-  const entries = await lsTree(git, dir === '.' ? commit : `${commit}:${dir}`);
-  return entries.some((e) => e.name === path.posix.basename(file));
 }

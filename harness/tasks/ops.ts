@@ -3,7 +3,7 @@
 // touch the agent's working tree or local commits; only `done` with work commits locally.
 import { HeldError, UsageError } from '../errors.js';
 import { type Git } from '../git/git.js';
-import { commitTree, editTree } from '../git/objects.js';
+import { commitTree, editTree, Snapshot, type FileEdit } from '../git/objects.js';
 import { landOnUpstream, trackingRef, type RetryPolicy, type Upstream } from '../git/sync.js';
 import {
   decideClaim,
@@ -19,8 +19,8 @@ import {
 } from './claims.js';
 import { type Identity } from './identity.js';
 import { formatLock } from './lockfile.js';
-import { lockPath, validateTaskName } from './name.js';
-import { readClaim, readClaims } from './read.js';
+import { LOCK_DIR, lockPath, validateTaskName } from './name.js';
+import { claimIn, readClaims } from './read.js';
 import { formatAge } from '../duration.js';
 
 export interface TaskCtx {
@@ -42,11 +42,12 @@ export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine' };
 export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promise<ClaimResult> {
   const task = validateTaskName(rawTask);
   const landed = await landOnUpstream<ClaimDecision>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
-    const decision = decideClaim(await readClaim(ctx.git, base, task), ctx.me);
+    const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task)] });
+    const decision = decideClaim(await claimIn(ctx.git, snap, task), ctx.me);
     if (decision.kind !== 'free') return { stop: decision };
     const content = formatLock({ task, agent: ctx.me.agent, session: ctx.me.session, claimed: ctx.now(), host: ctx.me.host }, note);
     const msg = taskCommitMessage({ subject: `Claim ${task}`, tasks: [task], status: 'claimed', who: ctx.me, body: note });
-    return { commit: await commitOn(ctx, base, [{ path: lockPath(task), content }], msg), value: decision };
+    return { commit: await commitOn(ctx, snap, [{ path: lockPath(task), content }], msg), value: decision };
   });
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim);
@@ -64,11 +65,12 @@ export async function releaseTask(
 ): Promise<ReleaseResult> {
   const task = validateTaskName(rawTask);
   const landed = await landOnUpstream<ReleaseDecision>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
-    const decision = decideRelease(await readClaim(ctx.git, base, task), ctx.me, !!opts.force);
+    const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task)] });
+    const decision = decideRelease(await claimIn(ctx.git, snap, task), ctx.me, !!opts.force);
     if (decision.kind !== 'ok') return { stop: decision };
     const subject = `${opts.status === 'done' ? 'Done' : 'Release'} ${task}`;
     const msg = taskCommitMessage({ subject, tasks: [task], status: opts.status, who: ctx.me, body: opts.body });
-    return { commit: await commitOn(ctx, base, [{ path: lockPath(task), content: null }], msg), value: decision };
+    return { commit: await commitOn(ctx, snap, [{ path: lockPath(task), content: null }], msg), value: decision };
   });
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim, `; pass --force to ${opts.status === 'done' ? 'finish' : 'release'} it anyway`);
@@ -100,20 +102,16 @@ export async function reapTasks(
       body,
     });
     const edits = stale.map((c) => ({ path: c.path, content: null }));
-    return { commit: await commitOn(ctx, base, edits, msg), value: stale };
+    const snap = await Snapshot.load(ctx.git, base, { dirs: [LOCK_DIR] });
+    return { commit: await commitOn(ctx, snap, edits, msg), value: stale };
   });
   if (landed.commit) await fastForwardLocal(ctx);
   return { reaped: landed.value, commit: landed.commit, attempts: landed.attempts };
 }
 
-async function commitOn(
-  ctx: TaskCtx,
-  base: string | null,
-  edits: { path: string; content: string | null }[],
-  message: string,
-): Promise<string> {
-  const tree = await editTree(ctx.git, base ? `${base}^{tree}` : null, edits);
-  return commitTree(ctx.git, tree, base ? [base] : [], message, ctx.me.agent);
+async function commitOn(ctx: TaskCtx, snap: Snapshot, edits: FileEdit[], message: string): Promise<string> {
+  const tree = await editTree(ctx.git, snap, edits);
+  return commitTree(ctx.git, tree, snap.commit ? [snap.commit] : [], message, ctx.me.agent);
 }
 
 function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError {
@@ -129,7 +127,8 @@ function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError 
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
   const head = await ctx.git.run(['symbolic-ref', '--quiet', 'HEAD']);
   if (head.code !== 0 || head.stdout.trim() !== `refs/heads/${ctx.upstream.branch}`) return false;
-  const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
+  // Not --quiet: simple-git waits 50 ms after a process that printed nothing.
+  const r = await ctx.git.run(['merge', '--ff-only', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }
 

@@ -1,7 +1,7 @@
 // Reading the claims of a commit through the git seam: one ls-tree, one batched cat-file,
 // and a history walk only for locks that do not say when they were made.
 import type { Git } from '../git/git.js';
-import { lsTree, readBlobs } from '../git/objects.js';
+import { lsTree, readObjects, Snapshot } from '../git/objects.js';
 import { readDirBlobs, resolveBranch } from '../git/view.js';
 import { claimFromFile, needsCommitTime, type Claim } from './claims.js';
 import { LOCK_DIR, lockPath, taskOfFile } from './name.js';
@@ -9,19 +9,22 @@ import { LOCK_DIR, lockPath, taskOfFile } from './name.js';
 export async function readClaims(git: Git, commit: string | null): Promise<Claim[]> {
   if (!commit) return [];
   const entries = (await lsTree(git, `${commit}:${LOCK_DIR}`)).filter((e) => e.type === 'blob' && taskOfFile(e.name));
-  const blobs = await readBlobs(git, entries.map((e) => e.sha));
-  const claims = entries.map((e) => claimFromFile(taskOfFile(e.name)!, blobs.get(e.sha) ?? Buffer.alloc(0)));
+  const blobs = await readObjects(git, entries.map((e) => e.sha));
+  const claims = entries.map((e) => claimFromFile(taskOfFile(e.name)!, blobs.get(e.sha)?.data ?? Buffer.alloc(0)));
   await fillCommitTimes(git, commit, claims);
   return claims.sort((a, b) => a.task.localeCompare(b.task));
 }
 
 export async function readClaim(git: Git, commit: string | null, task: string): Promise<Claim | null> {
-  if (!commit) return null;
-  // cat-file answers under the blob's own id, so the one value is the lock (if any).
-  const [data] = (await readBlobs(git, [`${commit}:${lockPath(task)}`])).values();
-  if (!data) return null;
+  return claimIn(git, await Snapshot.load(git, commit, { files: [lockPath(task)] }), task);
+}
+
+/** The claim on `task` in a snapshot loaded with its lock path. */
+export async function claimIn(git: Git, snap: Snapshot, task: string): Promise<Claim | null> {
+  const data = snap.file(lockPath(task));
+  if (!data || !snap.commit) return null;
   const claim = claimFromFile(task, data);
-  await fillCommitTimes(git, commit, [claim]);
+  await fillCommitTimes(git, snap.commit, [claim]);
   return claim;
 }
 

@@ -1,0 +1,93 @@
+// `npm run bench -- claims [--n 1,4,16,64] [--per 4]`: contenders on one bare repo, each
+// claiming its own distinct tasks from a shared list, against the floor: one uncontended
+// `git commit && git push` of a one-line file, measured in the same run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { main as harnessMain } from '../harness/cli.js';
+import type { Io } from '../harness/cli-kit.js';
+import { median, parseList, percentile, table } from './_stats.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const WORKER = path.join(ROOT, 'test/fixtures/claim-worker.ts');
+
+function env(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+}
+const git = (cwd: string, ...a: string[]) => execFileSync('git', a, { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+
+async function swarm(): Promise<{ root: string; upstream: string }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'bench-claims-'));
+  const io: Io = { env: env(), cwd: root, now: () => new Date(), hostname: () => 'bench', out: () => {}, err: (l) => process.stderr.write(l + '\n') };
+  if ((await harnessMain(['init'], io)) !== 0) throw new Error('init failed');
+  return { root, upstream: path.join(root, '.swarm/upstream.git') };
+}
+
+function floorMs(root: string, upstream: string, reps: number): number[] {
+  const dir = path.join(root, 'floor');
+  git(root, 'clone', '-q', upstream, dir);
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    writeFileSync(path.join(dir, 'floor.txt'), `line ${i}\n`);
+    git(dir, 'add', 'floor.txt');
+    const t0 = performance.now();
+    git(dir, 'commit', '-qm', `floor ${i}`);
+    git(dir, 'push', '-q', 'origin', 'HEAD:main');
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+interface Out { agent: string; won: { task: string; ms: number; attempts: number }[]; lost: unknown[] }
+
+async function contenders(n: number, per: number) {
+  const { root, upstream } = await swarm();
+  try {
+    const clones = Array.from({ length: n }, (_, i) => {
+      const d = path.join(root, `c${i}`);
+      git(root, 'clone', '-q', upstream, d);
+      return d;
+    });
+    const all = Array.from({ length: n * per }, (_, i) => `task-${i}`);
+    const startAt = Date.now() + 2000 + n * 150;
+    const t0 = startAt;
+    const runs = await Promise.all(
+      clones.map((c, i) =>
+        execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), 'each', all.filter((_, k) => k % n === i).join(',')], { cwd: ROOT, env: env(), extendEnv: false }),
+      ),
+    );
+    const wall = Date.now() - t0;
+    const outs = runs.map((r) => JSON.parse(r.stdout) as Out);
+    const won = outs.flatMap((o) => o.won);
+    const claimCommits = git(upstream, 'log', '--format=%(trailers:key=Task,valueonly)', '--grep=Task-Status: claimed', 'main').split('\n').filter(Boolean);
+    const doubles = claimCommits.length - new Set(claimCommits).size + (all.length - won.length);
+    return { won, wall, doubles, lost: outs.reduce((s, o) => s + o.lost.length, 0) };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  const ns = parseList(args, '--n', [1, 4, 16, 64]);
+  const per = parseList(args, '--per', [4])[0]!;
+  const { root, upstream } = await swarm();
+  const floor = median(floorMs(root, upstream, 20));
+  rmSync(root, { recursive: true, force: true });
+  process.stdout.write(`floor: uncontended git commit && git push of a one-line file: median ${floor.toFixed(1)} ms (20 runs)\n`);
+  const rows: string[][] = [];
+  let ok = true;
+  for (const n of ns) {
+    const r = await contenders(n, per);
+    const ms = r.won.map((w) => w.ms);
+    const med = median(ms);
+    const retries = r.won.reduce((s, w) => s + w.attempts - 1, 0) / Math.max(1, r.won.length);
+    ok &&= r.doubles === 0;
+    rows.push([String(n), String(r.won.length), (r.won.length / (r.wall / 1000)).toFixed(1), med.toFixed(0), percentile(ms, 95).toFixed(0), retries.toFixed(2), String(r.doubles), `${(med / floor).toFixed(1)}x`]);
+    process.stderr.write(`  N=${n} done\n`);
+  }
+  process.stdout.write(table(['N', 'claims', 'claims/s', 'median ms', 'p95 ms', 'retries/claim', 'double claims', 'median/floor'], rows) + '\n');
+  process.stdout.write('target: at N=16 the median claim is at most 5x the floor; double claims must be 0\n');
+  return ok ? 0 : 1;
+}
