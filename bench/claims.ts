@@ -9,6 +9,20 @@ import { execa } from 'execa';
 import { main as harnessMain } from '../harness/cli.js';
 import type { Io } from '../harness/cli-kit.js';
 import { median, parseList, percentile, table } from './_stats.js';
+import { Git } from '../harness/git/git.js';
+import { readClaims } from '../harness/tasks/read.js';
+import { claimFromFile } from '../harness/tasks/claims.js';
+import { LOCK_DIR, taskOfFile } from '../harness/tasks/name.js';
+import fs from 'node:fs';
+import iso from 'isomorphic-git';
+
+/** The same listing in-process with isomorphic-git: the alternative this bench measures. */
+async function readClaimsIso(gitdir: string, branch: string) {
+  const oid = await iso.resolveRef({ fs, gitdir, ref: `refs/heads/${branch}` });
+  const tree = await iso.readTree({ fs, gitdir, oid, filepath: LOCK_DIR });
+  const files = tree.tree.filter((e) => e.type === 'blob' && taskOfFile(e.path));
+  return Promise.all(files.map(async (e) => claimFromFile(taskOfFile(e.path)!, (await iso.readBlob({ fs, gitdir, oid: e.oid })).blob)));
+}
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORKER = path.join(ROOT, 'test/fixtures/claim-worker.ts');
@@ -69,6 +83,56 @@ async function contenders(n: number, per: number) {
   }
 }
 
+/**
+ * Listing current_tasks/ of a bare upstream: isomorphic-git in-process against git
+ * processes (ls-tree + cat-file), on the same repo, loose and then packed.
+ */
+async function listing(locks: number, historyCommits: number): Promise<string[][]> {
+  const { root, upstream } = await swarm();
+  try {
+    const work = path.join(root, 'w');
+    git(root, 'clone', '-q', upstream, work);
+    // History: many commits of many files, then the locks.
+    const script = `for i in $(seq 1 ${historyCommits}); do mkdir -p src/d$((i % 20)); echo $i > src/d$((i % 20))/f$i.c; done; git add -A; git commit -qm files
+      for i in $(seq 1 ${locks}); do printf 'Task: t%s\nAgent: a\nClaimed: 2026-01-01T00:00:00Z\n\nnote\n' $i > current_tasks/t$i.txt; git add -A; git commit -qm "Claim t$i"; done
+      git push -q origin HEAD:main`;
+    execFileSync('bash', ['-c', script], { cwd: work, env: env() });
+    const g = new Git(upstream, env());
+    const time = async (f: () => Promise<unknown>) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const t0 = performance.now();
+        await f();
+        xs.push(performance.now() - t0);
+      }
+      return median(xs);
+    };
+    const rows: string[][] = [];
+    // Writing a claim's blob and two trees: in-process vs hash-object + mktree processes.
+    const lockText = 'Task: t\nAgent: a\n\nnote\n';
+    const isoW = await time(async () => {
+      const blob = await iso.writeBlob({ fs, gitdir: upstream, blob: Buffer.from(lockText + Math.random()) });
+      const sub = await iso.writeTree({ fs, gitdir: upstream, tree: [{ mode: '100644', path: 'x.txt', oid: blob, type: 'blob' }] });
+      await iso.writeTree({ fs, gitdir: upstream, tree: [{ mode: '040000', path: 'current_tasks', oid: sub, type: 'tree' }] });
+    });
+    const cliW = await time(async () => {
+      const blob = await g.must(['hash-object', '-w', '--stdin'], { input: lockText + Math.random() });
+      const sub = await g.must(['mktree'], { input: `100644 blob ${blob}\tx.txt\n` });
+      await g.must(['mktree'], { input: `040000 tree ${sub}\tcurrent_tasks\n` });
+    });
+    rows.push(['write blob+2 trees', '-', isoW.toFixed(1), cliW.toFixed(1), `${(cliW / isoW).toFixed(2)}x`]);
+    for (const state of ['loose', 'packed']) {
+      if (state === 'packed') git(upstream, 'gc', '-q');
+      const isoMs = await time(() => readClaimsIso(upstream, 'main'));
+      const cliMs = await time(() => readClaims(g, 'refs/heads/main'));
+      rows.push([`list (${state})`, String(locks), isoMs.toFixed(1), cliMs.toFixed(1), `${(cliMs / isoMs).toFixed(2)}x`]);
+    }
+    return rows;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 export async function run(args: string[]): Promise<number> {
   const ns = parseList(args, '--n', [1, 4, 16, 64]);
   const per = parseList(args, '--per', [4])[0]!;
@@ -88,6 +152,9 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`  N=${n} done\n`);
   }
   process.stdout.write(table(['N', 'claims', 'claims/s', 'median ms', 'p95 ms', 'retries/claim', 'double claims', 'median/floor'], rows) + '\n');
-  process.stdout.write('target: at N=16 the median claim is at most 5x the floor; double claims must be 0\n');
+  process.stdout.write('target: at N=16 the median claim is at most 5x the floor; double claims must be 0\n\n');
+  const lrows = [...(await listing(50, 2000))];
+  process.stdout.write('reading and writing upstream objects: isomorphic-git in-process vs git processes (2000 files of history, 50 locks), median of 15:\n');
+  process.stdout.write(table(['operation', 'locks', 'isomorphic-git ms', 'git processes ms', 'git/iso'], lrows) + '\n');
   return ok ? 0 : 1;
 }

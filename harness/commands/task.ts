@@ -10,7 +10,7 @@ import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
 import { doneWithWork } from '../tasks/done.js';
 import { validateTaskName } from '../tasks/name.js';
 import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
-import { readClaim, readClaims, readClaimsFromBare } from '../tasks/read.js';
+import { readClaim, readClaims } from '../tasks/read.js';
 import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
 import { claimJson, claimTable } from './task-view.js';
 
@@ -115,7 +115,7 @@ async function listClaims(args: CommonTaskArgs & { fetch: boolean; upstream?: st
   if (args.upstream) {
     const git = new Git(path.resolve(io.cwd, args.upstream), io.env);
     if ((await git.isBare()) !== true) throw new UsageError('NOT_AN_UPSTREAM', `--upstream ${args.upstream}: not a bare git repo`);
-    return (await readClaimsFromBare(git, args.branch)).claims;
+    return readClaims(git, `refs/heads/${args.branch}`);
   }
   const ctx = await taskContext(args, io);
   const head = args.fetch ? await fetchUpstream(ctx.git, ctx.upstream) : await ctx.git.revParse(trackingRef(ctx.upstream));

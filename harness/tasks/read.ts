@@ -2,7 +2,6 @@
 // and a history walk only for locks that do not say when they were made.
 import type { Git } from '../git/git.js';
 import { lsTree, readObjects, Snapshot } from '../git/objects.js';
-import { readDirBlobs, resolveBranch } from '../git/view.js';
 import { claimFromFile, needsCommitTime, type Claim } from './claims.js';
 import { LOCK_DIR, lockPath, taskOfFile } from './name.js';
 
@@ -46,12 +45,3 @@ export async function fillCommitTimes(git: Git, commit: string, claims: Claim[])
   }
 }
 
-/** The claims on a local bare upstream's branch, read in-process without a clone. */
-export async function readClaimsFromBare(git: Git, branch: string): Promise<{ head: string | null; claims: Claim[] }> {
-  const head = await resolveBranch(git.dir, branch);
-  if (!head) return { head: null, claims: [] };
-  const files = await readDirBlobs(git.dir, head, LOCK_DIR);
-  const claims = files.filter((f) => taskOfFile(f.name)).map((f) => claimFromFile(taskOfFile(f.name)!, f.data));
-  await fillCommitTimes(git, head, claims);
-  return { head, claims: claims.sort((a, b) => a.task.localeCompare(b.task)) };
-}
