@@ -29,7 +29,8 @@ export function initCommand(io: Io, setResult: Register) {
         seed: [{ path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') }],
         author: 'harness',
       });
-      const rel = path.relative(io.cwd, out.upstream) || out.upstream;
+      const relative = path.relative(io.cwd, out.upstream);
+      const rel = relative && !relative.startsWith('..') ? relative : out.upstream;
       if (out.kind === 'exists') {
         io.out(`already initialised: ${rel} (main at ${out.head?.slice(0, 7) ?? 'no commits'}); nothing changed`);
         return;
