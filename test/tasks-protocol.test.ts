@@ -1,8 +1,9 @@
 // The lock protocol end to end on real bare repos and clones in temp folders.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { git, harness, harnessProcess, makeSwarm, tempDir, upstreamLocks, type Swarm } from './helpers/repos.js';
+import { git, harness, HARNESS_BIN, harnessProcess, makeSwarm, tempDir, upstreamLocks, type Swarm } from './helpers/repos.js';
 
 let swarm: Swarm | undefined;
 afterEach(() => {
@@ -158,7 +159,8 @@ describe('harness task', () => {
 
     // the same answer straight from the bare upstream, without a clone
     const direct = await harness(swarm.root, ['task', 'list', '--json', '--upstream', '.swarm/upstream.git']);
-    expect(JSON.parse(direct.out.join('\n'))).toEqual(rows);
+    const withoutAge = (xs: { ageSeconds?: number }[]) => xs.map(({ ageSeconds: _, ...rest }) => rest);
+    expect(withoutAge(JSON.parse(direct.out.join('\n')))).toEqual(withoutAge(rows));
 
     const claim = await harness(a, ['task', 'claim', 'typechecker'], A);
     expect(claim.code).toBe(3);
@@ -232,6 +234,21 @@ describe('harness task', () => {
     expect(u.code).toBe(4);
     expect(u.stderr.trim().split('\n')).toHaveLength(1);
     expect(u.stderr).toMatch(/cannot reach upstream "origin"/);
+  });
+
+  it('says git is missing with exit 4 and makes no folder', async () => {
+    const t = tempDir();
+    try {
+      const bin = path.join(t.dir, 'bin');
+      mkdirSync(bin);
+      symlinkSync(process.execPath, path.join(bin, 'node'));
+      const r = await execa(process.execPath, [HARNESS_BIN, 'init', '--dir', 'sw'], { cwd: t.dir, env: { PATH: bin }, extendEnv: false, reject: false });
+      expect(r.exitCode).toBe(4);
+      expect(r.stderr).toMatch(/^harness: git is not installed or not on PATH.*\[GIT_MISSING\]$/);
+      expect(existsSync(path.join(t.dir, 'sw'))).toBe(false);
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('claims without touching dirty files or local commits', async () => {

@@ -132,7 +132,7 @@ function showCmd(io: Io, setResult: Register) {
       const ctx = await taskContext(args, io);
       const head = await fetchUpstream(ctx.git, ctx.upstream);
       const claim = await readClaim(ctx.git, head, task);
-      const log = head ? await ctx.git.must(['log', '-n', '20', '--format=%h %cI %s', `--grep=^Task: ${task}$`, head]) : '';
+      const log = head ? await ctx.git.must(['log', '-n', '20', '--format=%h %cI %s', `--grep=^Task: ${task.replace(/\./g, '\\.')}$`, head]) : '';
       const now = io.now();
       if (args.json) {
         io.out(JSON.stringify({ task, claim: claim ? claimJson(claim, now) : null, history: log.split('\n').filter(Boolean) }, null, 2));

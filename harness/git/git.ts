@@ -99,8 +99,9 @@ export class Git {
       const stdout = await sg.raw(args);
       return captured ?? { code: 0, stdout, stderr: '', raw: Buffer.from(stdout) };
     } catch (e) {
-      if (captured && captured.code !== 0) return captured;
-      throw mapSpawnError(e);
+      // A git that could not start shows up as a negative exit with the spawn error as stderr.
+      if (captured && captured.code > 0) return captured;
+      throw mapSpawnError(captured ? new Error(captured.stderr) : e, this.dir);
     }
   }
 
@@ -141,13 +142,13 @@ export class Git {
   }
 }
 
-function mapSpawnError(e: unknown): Error {
+function mapSpawnError(e: unknown, dir: string): Error {
   const msg = e instanceof Error ? e.message : String(e);
   if (/ENOENT/.test(msg) && /spawn/.test(msg)) {
     return new EnvError('GIT_MISSING', 'git is not installed or not on PATH; install it (Debian: apt-get install git)');
   }
   if (/directory that does not exist|ENOENT|no such file or directory/i.test(msg)) {
-    return new UsageError('NO_SUCH_DIR', `${msg.replace(/^.*?(does not exist|ENOENT):?\s*/, '')}: no such folder`.trim());
+    return new UsageError('NO_SUCH_DIR', `${dir}: no such folder; check the path (--repo, --dir, --upstream)`);
   }
   return e instanceof Error ? e : new Error(msg);
 }

@@ -34,6 +34,7 @@ export async function initUpstream(opts: {
     return { kind: 'exists', upstream, head: await git.revParse(`refs/heads/${branch}`) };
   }
 
+  await new Git(opts.cwd, opts.env).must(['--version']); // no git: say so before making any folder
   mkdirSync(path.dirname(upstream), { recursive: true });
   const tmp = `${upstream}.tmp-${process.pid}-${Date.now()}`;
   try {
