@@ -49,7 +49,7 @@ describe('claim races', () => {
     expect(upstreamLocks(swarm!.upstream)).toEqual(['the-task']);
     expect(git(swarm!.upstream, 'show', 'main:current_tasks/the-task.txt')).toContain(`Agent: ${winners[0]!.agent}\n`);
     expect(git(swarm!.upstream, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Claim'))).toHaveLength(1);
-  });
+  }, 300_000);
 
   it(`${slow ? 64 : 16} processes claim ${slow ? 200 : 60} distinct tasks in random order: each claimed exactly once, none lost`, async () => {
     const n = slow ? 64 : 16;
@@ -65,7 +65,7 @@ describe('claim races', () => {
     for (const t of sample) expect(git(swarm!.upstream, 'show', `main:current_tasks/${t}.txt`)).toContain(`Agent: ${owner.get(t)}\n`);
     const claims = git(swarm!.upstream, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Claim '));
     expect(claims).toHaveLength(tasks.length);
-  });
+  }, 900_000);
 
   it('claims interleaved with code pushes from other clones lose no commit', async () => {
     swarm = await makeSwarm();

@@ -1,0 +1,54 @@
+// The `process` sandbox: the agent runs as a plain child process in its workspace. No
+// isolation at all: for development, tests and the demo's simulator, never for real agents
+// you do not trust. It still runs in its own process group, so stopping a session stops
+// everything it started.
+import { spawn } from 'node:child_process';
+import type { RunningSession, Sandbox, SessionExit, SessionSpec } from './types.js';
+
+export function processSandbox(): Sandbox {
+  return {
+    kind: 'process',
+    check: async () => {},
+    start: async (spec) => startProcess(spec.argv, spec.cwd, { ...spec.env, ...spec.secrets }, spec),
+  };
+}
+
+/** Spawns argv in its own process group with output to the session's log fd. */
+export function startProcess(argv: string[], cwd: string, env: Record<string, string>, spec: Pick<SessionSpec, 'stdin' | 'outputFd'>): Promise<RunningSession> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd,
+      env,
+      detached: true,
+      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', spec.outputFd, spec.outputFd],
+    });
+    const exited = new Promise<SessionExit>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+    child.once('error', reject);
+    child.once('spawn', () => {
+      if (spec.stdin !== undefined && child.stdin) {
+        child.stdin.on('error', () => {}); // an agent that never reads its stdin is not an error
+        child.stdin.end(spec.stdin);
+      }
+      resolve({ pid: child.pid!, exited, stop: (graceMs) => stopGroup(child.pid!, exited, graceMs) });
+    });
+  });
+}
+
+/** SIGTERM to the whole group, SIGKILL after the grace period. */
+export async function stopGroup(pid: number, exited: Promise<SessionExit>, graceMs: number): Promise<SessionExit> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+    signal('SIGKILL'); // stragglers that left the leader behind
+  }
+}
