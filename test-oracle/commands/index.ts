@@ -1,7 +1,8 @@
 // Every test-oracle command, in the order `--help` lists them.
 import type { CommandModule } from 'yargs';
 import type { Io, Register } from '../../harness/cli-kit.js';
+import { runCommand } from './run.js';
 
-export function oracleCommands(_io: Io, _setResult: Register): CommandModule[] {
-  return [];
+export function oracleCommands(io: Io, setResult: Register): CommandModule[] {
+  return [runCommand(io, setResult)];
 }
