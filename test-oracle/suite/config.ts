@@ -49,7 +49,8 @@ const FIELDS = ['tests', 'match', 'exclude', 'layout', 'command', 'timeout', 'ju
 
 /** Finds and validates the suite; throws one UsageError naming every bad field. */
 export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv = {}): SuiteConfig {
-  const path = flags.config ? resolve(cwd, flags.config) : findConfig(cwd);
+  // In a gate hook the tree is a bare checkout in a temp folder: never look above it.
+  const path = flags.config ? resolve(cwd, flags.config) : findConfig(cwd, env.TEST_ORACLE_HOOK ? cwd : undefined);
   if (flags.config && !existsSync(path!)) {
     throw new UsageError('CONFIG_MISSING', `config file ${flags.config} does not exist; pass the path of a test-oracle.json`);
   }
@@ -170,11 +171,12 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   return { root, configPath: path, tests, match, exclude, layout, command, timeoutSec, judge, expectExit, expected, skip, tool, env: envv, logDir };
 }
 
-export function findConfig(cwd: string): string | undefined {
+export function findConfig(cwd: string, stopAt?: string): string | undefined {
   let dir = resolve(cwd);
   for (;;) {
     const p = join(dir, CONFIG_FILE);
     if (existsSync(p)) return p;
+    if (stopAt && dir === resolve(stopAt)) return undefined;
     // The repo root is as far as a suite can sensibly live.
     if (existsSync(join(dir, '.git'))) return undefined;
     const up = dirname(dir);
