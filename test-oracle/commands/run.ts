@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
 import { compareResults } from '../core/records.js';
@@ -34,8 +35,8 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
     ? { against: plan.latest.commit.slice(0, 7), distance: plan.latest.distance, cmp: compareResults(plan.latest.tests, x.outcomes) }
     : null;
   const facts = { commit: plan.wt?.head ?? null, seed: plan.seed, pct: plan.fastPct ?? 100, mode: plan.selection.mode, total: plan.selection.total, wallMs: x.wallMs };
-  if (a.json) writeJson(a.json, facts, x.outcomes);
-  if (a.junit) writeJunit(a.junit, 'test-oracle', x.outcomes, x.wallMs);
+  if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes);
+  if (a.junit) writeJunit(resolve(io.cwd, a.junit), 'test-oracle', x.outcomes, x.wallMs);
   const base = { prog, suiteArgs: suiteArgs(a, shq) };
   const same = rerunCommand({ ...base, fastPct: plan.fastPct, seed: plan.seed, filter: plan.filter, failed: plan.failedOnly }, shq);
   const full = rerunCommand(base, shq);

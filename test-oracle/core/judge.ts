@@ -6,9 +6,9 @@ import type { Result } from './types.js';
 
 export type JudgeKind = 'exit' | 'stdout' | 'output';
 
-const SIGNAL_NAMES = new Map<number, string>(
-  Object.entries(constants.signals).map(([name, n]) => [n as number, name]),
-);
+// First name wins: SIGABRT is listed before its alias SIGIOT, SIGIO before SIGPOLL.
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(n as number)) SIGNAL_NAMES.set(n as number, name);
 
 export interface ExitInfo {
   code: number | null;

@@ -63,9 +63,9 @@ function safeStat(p: string) {
 /** Where a test's expected output lives; the first candidate that exists, else the first. */
 export function expectedPathFor(c: SuiteConfig, id: string): string {
   if (c.layout === 'dir') return `${id}/${c.expected}`;
-  const candidates = [`${id}${c.expected}`];
+  // `NAME.expected` beside `NAME.c` first, then `NAME.c.expected`.
   const ext = extname(id);
-  if (ext) candidates.push(`${id.slice(0, -ext.length)}${c.expected}`);
+  const candidates = ext ? [`${id.slice(0, -ext.length)}${c.expected}`, `${id}${c.expected}`] : [`${id}${c.expected}`];
   return candidates.find((p) => existsSync(join(c.root, p))) ?? candidates[0]!;
 }
 
