@@ -126,7 +126,7 @@ describe('judging', () => {
   });
 });
 
-const fail = (id: string, result: TestOutcome['result'], ms: number, reason = result): TestOutcome => ({ id, result, reason, ms, log: `L/${id}.log` });
+const fail = (id: string, result: TestOutcome['result'], ms: number, reason: string = result): TestOutcome => ({ id, result, reason, ms, log: `L/${id}.log` });
 
 describe('summary', () => {
   it('ranks newly failing, then wrong output, crashes, errors, timeouts, quickest first', () => {

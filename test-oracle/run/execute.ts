@@ -1,12 +1,11 @@
 // Runs the selected tests of a suite in parallel and judges each one. The thin I/O
 // layer around `runOne` and the pure `judge`.
-import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { judge, type JudgeInput } from '../core/judge.js';
 import { directArgv, fillTemplate, templateUses } from '../core/shell.js';
 import type { TestOutcome } from '../core/types.js';
-import { runOne } from '../exec/spawn-test.js';
-import { runPool } from '../exec/pool.js';
+import { Spawner, type RunOneResult } from '../exec/spawner.js';
 import { expectedPathFor, testName } from '../suite/discover.js';
 import type { SuiteConfig } from '../suite/config.js';
 
@@ -21,7 +20,6 @@ export interface ExecuteOptions {
   runDirShown: string;
   env: NodeJS.ProcessEnv;
   onDone?: (o: TestOutcome, done: number) => void;
-  stopped?: () => boolean;
 }
 
 /** Bytes of actual output read beyond the expected length: enough to show a difference. */
@@ -37,17 +35,18 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
     madeDirs.add(d);
   };
   const usesTmp = templateUses(s.command, 'tmp');
-  const env = { ...o.env, ...s.env };
+  if (usesTmp) ensureDir(join(o.runDir, 'tmp'));
+  const separateStderr = s.judge === 'stdout';
+  const spawner = new Spawner({ ...o.env, ...s.env }, o.jobs);
   let done = 0;
-  const results = await runPool(
-    o.ids,
-    o.jobs,
-    async (id, index) => {
+  try {
+    // Everything is queued at once; the launcher keeps `jobs` running and we judge each
+    // test as it comes back.
+    const all = o.ids.map(async (id, index): Promise<TestOutcome | undefined> => {
       const logRel = `logs/${id}.log`;
       const logPath = join(o.runDir, logRel);
       ensureDir(dirname(logPath));
       const tmp = usesTmp ? join(o.runDir, 'tmp', String(index)) : undefined;
-      if (tmp) mkdirSync(tmp, { recursive: true });
       const command = fillTemplate(s.command, {
         test: id,
         abs: join(s.root, id),
@@ -57,47 +56,55 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
         tmp,
         root: s.root,
       });
-      const separateStderr = s.judge === 'stdout';
-      const r = await runOne({
+      const r = await spawner.run({
         argv: directArgv(command),
         command,
         cwd: s.root,
-        env: { ...env, TEST_ORACLE_TEST: id, ...(tmp ? { TEST_ORACLE_TMP: tmp } : {}) },
+        env: { TEST_ORACLE_TEST: id, ...(tmp ? { TEST_ORACLE_TMP: tmp } : {}) },
         timeoutMs: o.timeoutSec * 1000,
         logPath,
         stderrPath: separateStderr ? logPath + '.stderr' : undefined,
         header: `$ ${command}\n`,
+        mkdir: tmp,
       });
-      const input: JudgeInput = {
-        judge: s.judge,
-        expectExit: s.expectExit,
-        exit: { code: r.code, signal: r.signal },
-        timedOut: r.timedOut,
-        timeoutSec: o.timeoutSec,
-        spawnError: r.spawnError,
-      };
-      if (s.judge !== 'exit' && !r.timedOut && !r.spawnError) {
-        const expectedPath = expectedPathFor(s, id);
-        input.expectedPath = expectedPath;
-        input.expected = readOrNull(join(s.root, expectedPath));
-        if (input.expected !== null) input.actual = readSlice(logPath, r.headerBytes, Buffer.byteLength(input.expected) + READ_MARGIN);
-      }
-      let verdict = judge(input);
-      if (verdict.result !== 'pass' && !r.timedOut && !r.spawnError) {
-        const tail = separateStderr ? readTail(logPath + '.stderr', 0) || readTail(logPath, r.headerBytes) : readTail(logPath, r.headerBytes);
-        verdict = judge({ ...input, tail });
-      }
-      if (separateStderr) foldStderr(logPath);
+      if (r.cancelled) return undefined;
+      const verdict = judgeRun(s, id, r, logPath, o.timeoutSec, separateStderr);
       if (verdict.result !== 'pass') {
         appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason} (${Math.round(r.ms)}ms)\n`);
       } else if (tmp) rmSync(tmp, { recursive: true, force: true });
       const outcome: TestOutcome = { id, result: verdict.result, reason: verdict.reason, ms: r.ms, log: `${o.runDirShown}/${logRel}` };
       o.onDone?.(outcome, ++done);
       return outcome;
-    },
-    o.stopped,
-  );
-  return results.filter((x): x is TestOutcome => x !== undefined);
+    });
+    return (await Promise.all(all)).filter((x): x is TestOutcome => x !== undefined);
+  } finally {
+    spawner.close();
+  }
+}
+
+/** Reads only what judging needs: the expected file, as much output as can differ, a tail. */
+function judgeRun(s: SuiteConfig, id: string, r: RunOneResult, logPath: string, timeoutSec: number, separateStderr: boolean) {
+  const input: JudgeInput = {
+    judge: s.judge,
+    expectExit: s.expectExit,
+    exit: { code: r.code, signal: r.signal },
+    timedOut: r.timedOut,
+    timeoutSec,
+    spawnError: r.spawnError,
+  };
+  if (s.judge !== 'exit' && !r.timedOut && !r.spawnError) {
+    const expectedPath = expectedPathFor(s, id);
+    input.expectedPath = expectedPath;
+    input.expected = readOrNull(join(s.root, expectedPath));
+    if (input.expected !== null) input.actual = readSlice(logPath, r.headerBytes, Buffer.byteLength(input.expected) + READ_MARGIN);
+  }
+  let verdict = judge(input);
+  if (verdict.result !== 'pass' && !r.timedOut && !r.spawnError) {
+    const tail = separateStderr ? readTail(logPath + '.stderr', 0) || readTail(logPath, r.headerBytes) : readTail(logPath, r.headerBytes);
+    verdict = judge({ ...input, tail });
+  }
+  if (separateStderr) foldStderr(logPath);
+  return verdict;
 }
 
 function readOrNull(p: string): string | null {
@@ -143,8 +150,9 @@ function foldStderr(logPath: string): void {
     if (size > 0) {
       appendFileSync(logPath, '\n[test-oracle] stderr:\n');
       appendFileSync(logPath, readFileSync(errPath));
+      // Emptied, not deleted: next run reuses the file (creating files is the slow part).
+      truncateSync(errPath);
     }
-    unlinkSync(errPath);
   } catch {
     // Nothing was written to stderr's file; nothing to fold.
   }

@@ -9,14 +9,14 @@ import { describeSelection, orderTests, selectTests, type Selection } from '../c
 import { errorLine, progressLine, rankFailures } from '../core/summary.js';
 import { globToRegExp, matchesAny } from '../core/glob.js';
 import type { TestOutcome } from '../core/types.js';
-import { killAllRunning } from '../exec/spawn-test.js';
+import { killAllRunning } from '../exec/spawner.js';
 import { workTreeInfo, type WorkTreeInfo } from '../git/git.js';
 import { appendRecord, readLatestResults } from '../git/notes.js';
 import { loadSuite, skipGlobs, type SuiteConfig } from '../suite/config.js';
 import { discoverTests } from '../suite/discover.js';
 import { executeTests } from './execute.js';
 import { parseFast, parseFilter, parseJobs, type RunArgs } from './options.js';
-import { newRunDir, readState, stateDir, writeState, type LocalState } from './state.js';
+import { readState, stateDir, writeState, type LocalState } from './state.js';
 
 export interface RunPlan {
   suite: SuiteConfig;
@@ -95,7 +95,9 @@ const PROGRESS_EVERY_S = 240;
 
 export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
   const started = io.now();
-  const runDir = newRunDir(p.stateDir, started);
+  // Logs keep one path per test and are overwritten run after run: creating thousands of
+  // new files per run costs more than running trivial tests on some disks.
+  const runDir = p.stateDir;
   const shown = relative(io.cwd, runDir) || '.';
   let done = 0;
   let failing = 0;
@@ -130,7 +132,6 @@ export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
         done = n;
         if (o.result !== 'pass') failing++;
       },
-      stopped: () => stop,
     });
   } finally {
     clearInterval(timer);

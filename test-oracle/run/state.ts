@@ -1,7 +1,7 @@
 // What this workspace remembers between runs, beside the logs: the last run's results
 // (for --failed) and each test's last duration (for slowest-first ordering). Git notes
 // hold the shared history; this file only makes the next local run smarter.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Result, TestOutcome } from '../core/types.js';
 
@@ -40,29 +40,4 @@ export function writeState(dir: string, prev: LocalState, outcomes: readonly Tes
   const tmp = join(dir, `state.json.${process.pid}.tmp`);
   writeFileSync(tmp, JSON.stringify(next));
   renameSync(tmp, join(dir, 'state.json'));
-}
-
-const KEEP_RUNS = 5;
-
-/** A fresh folder for this run's logs; older runs beyond the last few are removed. */
-export function newRunDir(dir: string, now: Date): string {
-  const runs = join(dir, 'runs');
-  mkdirSync(runs, { recursive: true });
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*/, '');
-  let name = stamp;
-  // Two runs started in the same second (by one agent, or a script) each get their own.
-  for (let i = 2; ; i++) {
-    try {
-      mkdirSync(join(runs, name));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      name = `${stamp}-${i}`;
-    }
-  }
-  const all = readdirSync(runs).sort();
-  for (const old of all.slice(0, Math.max(0, all.length - KEEP_RUNS))) {
-    if (old !== name) rmSync(join(runs, old), { recursive: true, force: true });
-  }
-  return join(runs, name);
 }

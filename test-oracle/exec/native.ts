@@ -1,0 +1,43 @@
+// Builds launcher.c once per machine (per source version) with the system's C compiler
+// and caches the binary. Null when there is no compiler: the Node launcher is used then.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'launcher.c');
+let cached: string | null | undefined;
+
+export function nativeLauncher(env: NodeJS.ProcessEnv): string | null {
+  if (cached !== undefined) return cached;
+  cached = build(env);
+  return cached;
+}
+
+function build(env: NodeJS.ProcessEnv): string | null {
+  const src = readFileSync(SOURCE);
+  const hash = createHash('sha1').update(src).update(process.platform + process.arch).digest('hex').slice(0, 12);
+  const dir = env.TEST_ORACLE_CACHE || join(env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : tmpdir()), 'test-oracle');
+  const bin = join(dir, `launcher-${hash}`);
+  if (existsSync(bin)) return bin;
+  const cc = [env.CC, 'cc', 'gcc', 'clang'].find((c) => c && onPath(c, env.PATH ?? ''));
+  if (!cc) return null;
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Build beside, then rename: concurrent first runs never see a half-written binary.
+    const tmp = `${bin}.${process.pid}.tmp`;
+    execFileSync(cc, ['-O2', '-o', tmp, SOURCE], { stdio: 'ignore', env: { ...env } });
+    renameSync(tmp, bin);
+    return bin;
+  } catch {
+    rmSync(`${bin}.${process.pid}.tmp`, { force: true });
+    return null;
+  }
+}
+
+export function onPath(cmd: string, path: string): boolean {
+  if (cmd.includes('/')) return existsSync(cmd);
+  return path.split(delimiter).some((d) => d && existsSync(join(d, cmd)));
+}
