@@ -49,19 +49,31 @@ export interface OrderHints {
 }
 
 export function orderTests(ids: readonly string[], h: OrderHints = {}): string[] {
-  const failed = h.failedBefore ?? new Set<string>();
-  const t = h.timings ?? new Map<string, number>();
-  // Unknown tests may be slow; starting them early is the safe guess for the makespan.
-  const cost = (id: string) => t.get(id) ?? Number.POSITIVE_INFINITY;
-  return [...ids].sort((a, b) => {
-    const fa = failed.has(a) ? 0 : 1;
-    const fb = failed.has(b) ? 0 : 1;
-    if (fa !== fb) return fa - fb;
-    const ca = cost(a);
-    const cb = cost(b);
+  const failed = h.failedBefore;
+  const t = h.timings;
+  // Keys computed once, not in the comparator: 100k ids sort in tens of milliseconds.
+  const n = ids.length;
+  const first = new Uint8Array(n);
+  const cost = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    first[i] = failed?.has(id) ? 1 : 0;
+    // Unknown tests may be slow; starting them early is the safe guess for the makespan.
+    cost[i] = t?.get(id) ?? Number.POSITIVE_INFINITY;
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    if (first[a] !== first[b]) return first[b]! - first[a]!;
+    const ca = cost[a]!;
+    const cb = cost[b]!;
     if (ca !== cb) return ca > cb ? -1 : 1;
-    return a < b ? -1 : a > b ? 1 : 0;
+    return a - b;
   });
+  // Ties keep input order: callers pass ids sorted, so ties end up sorted by id.
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = ids[order[i]!]!;
+  return out;
 }
 
 export interface SelectionLabel {

@@ -69,9 +69,15 @@ static void kill_all(void) {
 }
 
 static void on_signal(int sig) {
-  (void)sig;
   for (int i = 0; i < nrun; i++) killgroup(jobs_run[i].pid);
-  _exit(1);
+  /* Die of the same signal, so the oracle can tell an interrupt from a crash. */
+  signal(sig, SIG_DFL);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, sig);
+  sigprocmask(SIG_UNBLOCK, &s, NULL);
+  raise(sig);
+  _exit(128 + sig);
 }
 
 static void on_chld(int sig) { (void)sig; }
@@ -303,8 +309,8 @@ int main(void) {
     if (eof_in && nrun == 0 && qhead >= qlen) break;
     fd_set rf;
     FD_ZERO(&rf);
-    /* With every slot busy, new input can wait; only an exit or a deadline matters. */
-    int watch = !eof_in && (nrun < jobs || qhead >= qlen);
+    /* Input is read even with every slot busy: it may be "kill". */
+    int watch = !eof_in;
     if (watch) FD_SET(0, &rf);
     struct timespec ts, *tp = NULL;
     if (next >= 0) {

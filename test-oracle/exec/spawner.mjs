@@ -135,6 +135,8 @@ rl.on('close', () => {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     killAll();
-    process.exit(1);
+    // Die of the same signal, so the oracle can tell an interrupt from a crash.
+    process.removeAllListeners(sig);
+    process.kill(process.pid, sig);
   });
 }

@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { EnvError } from '../../harness/errors.js';
+import { CheckFailedError, EnvError } from '../../harness/errors.js';
 import { nativeLauncher } from './native.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -81,7 +81,9 @@ export class Spawner {
     active.add(this);
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.receive(line));
     const fail = (why: string) => {
-      this.dead ??= new EnvError('LAUNCHER_DIED', `the test launcher (${kind}) stopped (${why}); rerun, or set TEST_ORACLE_LAUNCHER=node`);
+      this.dead ??= /^SIG(INT|TERM|HUP)$/.test(why)
+        ? new CheckFailedError('INTERRUPTED', `interrupted (${why}); logs so far are in the log folder`)
+        : new EnvError('LAUNCHER_DIED', `the test launcher (${kind}) stopped (${why}); rerun, or set TEST_ORACLE_LAUNCHER=node`);
       for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
       active.delete(this);

@@ -133,6 +133,11 @@ export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
         if (o.result !== 'pass') failing++;
       },
     });
+  } catch (e) {
+    if (stop || (e as { code?: string }).code === 'INTERRUPTED') {
+      throw new CheckFailedError('INTERRUPTED', `interrupted after ${done}/${p.ordered.length} tests; logs in ${shown}`);
+    }
+    throw e;
   } finally {
     clearInterval(timer);
     process.removeListener('SIGINT', onSignal);
