@@ -68,13 +68,19 @@ describe('test-oracle run on real suites', () => {
         't/big.sh': "head -c 5000000 /dev/zero | tr '\\0' x\necho\necho done\n",
         't/abort.sh': 'echo "assertion failed: x == 3" >&2\nkill -ABRT $$\n',
         't/missing.sh': 'exit 0\n',
+        // The launcher itself ignores SIGPIPE; a test must not inherit that.
+        't/pipe.sh': 'kill -PIPE $$\necho survived\n',
       });
       const r = await oracle(d, ['run', '-j4', '--cmd', 'sh {test}'], { TEST_ORACLE_LAUNCHER: launcher });
       expect(r.code).toBe(1);
       const errors = r.out.filter((l) => l.startsWith('ERROR'));
-      expect(errors).toHaveLength(3);
-      expect(errors[0]).toMatch(/^ERROR t\/abort\.sh: exit 134 \(SIGABRT\): "assertion failed: x == 3" \(log: /);
-      expect(errors.slice(1).sort()).toEqual([
+      expect(errors).toHaveLength(4);
+      expect(errors[0]).toMatch(/^ERROR t\/(abort|pipe)\.sh: exit 1(34|41) \(SIG(ABRT|PIPE)\)/);
+      expect(errors.slice(0, 2).sort()).toEqual([
+        expect.stringMatching(/^ERROR t\/abort\.sh: exit 134 \(SIGABRT\): "assertion failed: x == 3" \(log: /),
+        expect.stringMatching(/^ERROR t\/pipe\.sh: exit 141 \(SIGPIPE\) \(log: /),
+      ]);
+      expect(errors.slice(2).sort()).toEqual([
         expect.stringMatching(/^ERROR t\/forkhang\.sh: timeout after 1s /),
         expect.stringMatching(/^ERROR t\/hang\.sh: timeout after 1s /),
       ]);

@@ -19,22 +19,33 @@ export function nativeLauncher(env: NodeJS.ProcessEnv): string | null {
 function build(env: NodeJS.ProcessEnv): string | null {
   const src = readFileSync(SOURCE);
   const hash = createHash('sha1').update(src).update(process.platform + process.arch).digest('hex').slice(0, 12);
-  const dir = env.TEST_ORACLE_CACHE || join(env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : tmpdir()), 'test-oracle');
-  const bin = join(dir, `launcher-${hash}`);
-  if (existsSync(bin)) return bin;
   const cc = [env.CC, 'cc', 'gcc', 'clang'].find((c) => c && onPath(c, env.PATH ?? ''));
-  if (!cc) return null;
-  try {
-    mkdirSync(dir, { recursive: true });
+  // A sandbox may have a read-only home: fall back to the temp folder.
+  const dirs = [
+    env.TEST_ORACLE_CACHE,
+    join(env.XDG_CACHE_HOME || join(env.HOME || tmpdir(), '.cache'), 'test-oracle'),
+    join(tmpdir(), `test-oracle-${process.getuid?.() ?? 'u'}`),
+  ].filter((d): d is string => !!d);
+  for (const dir of dirs) {
+    const bin = join(dir, `launcher-${hash}`);
+    if (existsSync(bin)) return bin;
+    if (!cc) continue;
     // Build beside, then rename: concurrent first runs never see a half-written binary.
     const tmp = `${bin}.${process.pid}.tmp`;
-    execFileSync(cc, ['-O2', '-o', tmp, SOURCE], { stdio: 'ignore', env: { ...env } });
-    renameSync(tmp, bin);
-    return bin;
-  } catch {
-    rmSync(`${bin}.${process.pid}.tmp`, { force: true });
-    return null;
+    try {
+      mkdirSync(dir, { recursive: true });
+      execFileSync(cc, ['-O2', '-o', tmp, SOURCE], { stdio: 'ignore', env: { ...env } });
+      renameSync(tmp, bin);
+      return bin;
+    } catch {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // The folder itself is unusable; try the next one.
+      }
+    }
   }
+  return null;
 }
 
 export function onPath(cmd: string, path: string): boolean {

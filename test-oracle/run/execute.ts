@@ -1,6 +1,6 @@
 // Runs the selected tests of a suite in parallel and judges each one. The thin I/O
 // layer around `runOne` and the pure `judge`.
-import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { judge, type JudgeInput } from '../core/judge.js';
 import { directArgv, fillTemplate, templateUses } from '../core/shell.js';
@@ -47,6 +47,8 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
       const logPath = join(o.runDir, logRel);
       ensureDir(dirname(logPath));
       const tmp = usesTmp ? join(o.runDir, 'tmp', String(index)) : undefined;
+      // A failed test's scratch folder is kept for inspection until the next run.
+      if (tmp && existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
       const command = fillTemplate(s.command, {
         test: id,
         abs: join(s.root, id),
