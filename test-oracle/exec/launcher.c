@@ -264,7 +264,7 @@ static void reap(void) {
       if (jobs_run[i].pid != pid) continue;
       job_t j = jobs_run[i];
       jobs_run[i] = jobs_run[--nrun];
-      killgroup(pid); /* whatever the test left behind in its group */
+      kill(-pid, SIGKILL); /* whatever the test left behind; not pid: it is reaped */
       int code = WIFEXITED(st) ? WEXITSTATUS(st) : 0, sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
       printf("%s\t%d\t%d\t%d\t%.1f\t%d\n", j.id, code, sig, j.timedout, (now() - j.start) * 1000, j.hb);
       free(j.id);

@@ -28,7 +28,7 @@ function build(env: NodeJS.ProcessEnv): string | null {
   ].filter((d): d is string => !!d);
   for (const dir of dirs) {
     const bin = join(dir, `launcher-${hash}`);
-    if (existsSync(bin)) return bin;
+    if (existsSync(bin) && works(bin)) return bin;
     if (!cc) continue;
     // Build beside, then rename: concurrent first runs never see a half-written binary.
     const tmp = `${bin}.${process.pid}.tmp`;
@@ -36,7 +36,7 @@ function build(env: NodeJS.ProcessEnv): string | null {
       mkdirSync(dir, { recursive: true });
       execFileSync(cc, ['-O2', '-o', tmp, SOURCE], { stdio: 'ignore', env: { ...env } });
       renameSync(tmp, bin);
-      return bin;
+      if (works(bin)) return bin;
     } catch {
       try {
         rmSync(tmp, { force: true });
@@ -46,6 +46,16 @@ function build(env: NodeJS.ProcessEnv): string | null {
     }
   }
   return null;
+}
+
+/** A cached binary may come from another machine sharing this home: try it once. */
+function works(bin: string): boolean {
+  try {
+    execFileSync(bin, [], { input: '', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function onPath(cmd: string, path: string): boolean {
