@@ -29,7 +29,7 @@ function timed(f: () => void): number {
 
 export async function run(args: string[]): Promise<number> {
   const n = arg(args, '--tests', 2000);
-  const rounds = arg(args, '--rounds', 3);
+  const rounds = arg(args, '--rounds', 5);
   const d = mkdtempSync(join(tmpdir(), 'oracle-bench-'));
   try {
     mkdirSync(join(d, 't'));

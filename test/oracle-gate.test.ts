@@ -114,6 +114,20 @@ describe('gate hook on the upstream', () => {
     expect(await waitUntil(() => !isAlive(pid))).toBe(true);
   });
 
+  it('stops a real gate stuck on a hung test at the limit, killing the test too', async () => {
+    const { d, up, w } = await upstreamWithSuite();
+    const pidFile = join(d, 'test.pid');
+    // Long enough for node to start and reach the test on a loaded machine.
+    installGateHook(up, `node ${BIN} gate --timeout=100`, { timeoutSec: 6 });
+    writeFiles(w, { 't/hang.sh': `sleep 300 &\necho $! > ${pidFile}\nsleep 300\n`, 't/hang.expected': '' });
+    await commitAll(w, 'add a test that hangs');
+    const r = await push(w);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^remote: WARNING test gate for refs\/heads\/main at [0-9a-f]{7} passed its 6s limit/m);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await waitUntil(() => !isAlive(pid))).toBe(true);
+  });
+
   it('refuses to replace a hook it did not write, and validates its inputs', async () => {
     const { up } = await upstreamWithSuite();
     writeFileSync(join(up, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 0\n');
