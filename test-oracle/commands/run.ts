@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
+import { compareResults } from '../core/records.js';
+import { shq } from '../core/shell.js';
+import { formatReport, rerunCommand, type Trend } from '../core/summary.js';
+import { runOptions, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
+import { writeJson, writeJunit } from '../run/reports.js';
+import { executePlan, planRun, recordRun } from '../run/session.js';
+
+export function runCommand(io: Io, setResult: Register) {
+  return defineCommand<RunArgs>(io, setResult, {
+    command: 'run',
+    describe: 'run the suite (or a --fast sample of it) in parallel; terse report, full logs in files',
+    builder: (y: Argv) =>
+      runOptions(y)
+        .example('$0 run --fast', 'a 10% sample chosen by $HARNESS_AGENT')
+        .example('$0 run --failed', 'rerun only what did not pass last time')
+        .epilogue(`${SUITE_HELP}\n\nExit: 0 all selected passed, 1 some did not, 2 bad usage or config.`),
+    run: async (a, io) => runRun(a, io),
+  });
+}
+
+export async function runRun(a: RunArgs, io: Io): Promise<number> {
+  const prog = io.env.TEST_ORACLE_PROG || 'test-oracle';
+  const plan = await planRun(a, io);
+  io.out(plan.firstLine);
+  if (plan.ordered.length === 0) {
+    io.out(plan.failedOnly ? 'nothing failed last time; nothing to rerun' : 'no test selected; widen --fast or --filter');
+    return 0;
+  }
+  const x = await executePlan(plan, io);
+  const footer = [await recordRun(plan, x, io, a.record !== false)];
+  const trend: Trend | null = plan.latest
+    ? { against: plan.latest.commit.slice(0, 7), distance: plan.latest.distance, cmp: compareResults(plan.latest.tests, x.outcomes) }
+    : null;
+  const facts = { commit: plan.wt?.head ?? null, seed: plan.seed, pct: plan.fastPct ?? 100, mode: plan.selection.mode, total: plan.selection.total, wallMs: x.wallMs };
+  if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes);
+  if (a.junit) writeJunit(resolve(io.cwd, a.junit), 'test-oracle', x.outcomes, x.wallMs);
+  const base = { prog, suiteArgs: suiteArgs(a, shq) };
+  const same = rerunCommand({ ...base, fastPct: plan.fastPct, seed: plan.seed, filter: plan.filter, failed: plan.failedOnly }, shq);
+  const full = rerunCommand(base, shq);
+  for (const line of formatReport({
+    outcomes: x.outcomes,
+    wallMs: x.wallMs,
+    trend,
+    maxErrors: Math.max(0, a.show ?? 30),
+    failuresFile: x.failuresFile,
+    rerunSame: same === full ? undefined : same,
+    rerunFull: full,
+    footer,
+  })) {
+    io.out(line);
+  }
+  return x.outcomes.every((o) => o.result === 'pass') ? 0 : 1;
+}

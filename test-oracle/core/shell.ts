@@ -1,0 +1,46 @@
+// Quoting for the one place strings meet a shell: test command templates, printed
+// rerun commands and the gate hook script.
+
+const SAFE = /^[A-Za-z0-9_\-.,/:=@%+]+$/;
+
+export function shq(s: string): string {
+  if (s !== '' && SAFE.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export const PLACEHOLDERS = ['test', 'abs', 'id', 'dir', 'name', 'tmp', 'root'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/** Fills `{test}`-style placeholders with shell-quoted values; `{{` is a literal `{`. */
+export function fillTemplate(template: string, values: Partial<Record<Placeholder, string>>): string {
+  return template.replace(/\{\{|\{([a-z]+)\}/g, (m, name: string | undefined) => {
+    if (m === '{{') return '{';
+    const v = values[name as Placeholder];
+    return v === undefined ? m : shq(v);
+  });
+}
+
+export function templateUses(template: string, name: Placeholder): boolean {
+  return template.includes(`{${name}}`);
+}
+
+/** Unknown `{word}` placeholders: almost always a typo in the suite config. */
+export function unknownPlaceholders(template: string): string[] {
+  const out: string[] = [];
+  for (const m of template.replace(/\{\{/g, '').matchAll(/\{([a-z]+)\}/g)) {
+    if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) out.push(m[0]);
+  }
+  return out;
+}
+
+/**
+ * A template that needs no shell (no quotes, pipes, redirections, variables...) is run
+ * directly: one process less per test, which is most of the cost of a trivial test.
+ * Returns the argv, or null when a shell is needed.
+ */
+export function directArgv(command: string): string[] | null {
+  if (/[^A-Za-z0-9_\-.,/:=@%+ ]/.test(command)) return null;
+  const argv = command.split(' ').filter(Boolean);
+  if (argv.length === 0 || argv[0]!.includes('=')) return null;
+  return argv;
+}

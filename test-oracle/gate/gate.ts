@@ -1,0 +1,82 @@
+// `test-oracle gate`: run the selected tests here, and fail when one that passed at the
+// baseline fails now. Baseline results come from the notes recorded on the baseline
+// commit; failing tests the baseline has no result for are run on a checkout of the
+// baseline, so a gate never passes merely because nothing was recorded.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Io } from '../../harness/cli-kit.js';
+import { UsageError } from '../../harness/errors.js';
+import { formatGateReport } from '../core/gate.js';
+import { compareResults, latestPerTest, type RecordedOutcome } from '../core/records.js';
+import type { TestOutcome } from '../core/types.js';
+import { extractTree, repoPrefix, resolveCommit } from '../git/git.js';
+import { readRecords } from '../git/notes.js';
+import { executeTests } from '../run/execute.js';
+import type { RunArgs } from '../run/options.js';
+import { executePlan, planRun, recordRun, type RunPlan } from '../run/session.js';
+
+export interface GateArgs extends RunArgs {
+  baseline?: string;
+  baselineRun?: boolean;
+}
+
+export async function runGate(a: GateArgs, io: Io): Promise<number> {
+  const plan = await planRun(a, io);
+  const root = plan.suite.root;
+  const commit = io.env.TEST_ORACLE_COMMIT || plan.wt?.head;
+  if (!commit) throw new UsageError('NO_COMMIT', 'the gate needs a commit: run it in a clone with at least one commit');
+  const baseRev = a.baseline ?? io.env.TEST_ORACLE_BASELINE ?? (await defaultBaseline(root, io.env));
+  const base = await resolveCommit(root, io.env, baseRev);
+  if (!base) throw new UsageError('BAD_BASELINE', `baseline ${baseRev} does not name a commit; pass --baseline REF`);
+  const short = { commit: commit.slice(0, 7), baseline: base.slice(0, 7) };
+  io.out(`gate: ${plan.firstLine} at ${short.commit} vs baseline ${short.baseline}`);
+  if (plan.ordered.length === 0) {
+    io.out('gate: ok, no test selected');
+    return 0;
+  }
+  const x = await executePlan(plan, io);
+  const failing = x.outcomes.filter((o) => o.result !== 'pass');
+  const baseResults: Map<string, Pick<RecordedOutcome, 'result' | 'reason'>> = latestPerTest(await readRecords(root, io.env, base));
+  const unknown = failing.map((o) => o.id).filter((id) => !baseResults.has(id));
+  if (unknown.length && a.baselineRun !== false) {
+    for (const o of await runAtBaseline(plan, base, unknown, io)) baseResults.set(o.id, o);
+  }
+  const cmp = compareResults(baseResults, x.outcomes);
+  // In a hook the checkout (and its logs) is gone by the time the pusher reads this.
+  const shown = io.env.TEST_ORACLE_HOOK ? x.outcomes.map(({ log: _log, ...o }) => o) : x.outcomes;
+  for (const line of formatGateReport(cmp, shown, short)) io.out(line);
+  if (!io.env.TEST_ORACLE_HOOK) io.out(await recordRun(plan, x, io, a.record !== false));
+  return cmp.regressions.length ? 1 : 0;
+}
+
+async function defaultBaseline(dir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return (await resolveCommit(dir, env, '@{upstream}')) ? '@{upstream}' : 'HEAD~1';
+}
+
+/** Runs `ids` on a fresh checkout of `base`; tests that did not exist there are left out. */
+async function runAtBaseline(p: RunPlan, base: string, ids: string[], io: Io): Promise<TestOutcome[]> {
+  const tmp = mkdtempSync(join(tmpdir(), 'test-oracle-baseline-'));
+  try {
+    const tree = join(tmp, 'tree');
+    mkdirSync(tree);
+    await extractTree(p.suite.root, io.env, base, tree);
+    const prefix = io.env.TEST_ORACLE_HOOK ? '' : await repoPrefix(p.suite.root, io.env);
+    const root = join(tree, prefix);
+    const present = ids.filter((id) => existsSync(join(root, id)));
+    if (!present.length) return [];
+    const runDir = join(tmp, 'run');
+    mkdirSync(runDir);
+    return await executeTests({
+      suite: { ...p.suite, root },
+      ids: present,
+      jobs: p.jobs,
+      timeoutSec: p.timeoutSec,
+      runDir,
+      runDirShown: runDir,
+      env: io.env,
+    });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

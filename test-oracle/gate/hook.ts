@@ -1,0 +1,126 @@
+// The upstream's pre-receive hook: run the gate on each pushed branch tip and reject a
+// push that makes a passing test fail, with one ERROR line the pusher sees as
+// `remote: ERROR ...`. A gate slower than its limit is killed and the push goes through
+// with a WARNING: a slow or hung gate must never stall every agent's pushes. A gate that
+// cannot run at all (missing command, environment) also lets pushes through, loudly.
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../../harness/errors.js';
+import { shq } from '../core/shell.js';
+
+export interface GateHookOptions {
+  /** seconds a gate may take per pushed ref before the push is let through (default 300) */
+  timeoutSec?: number;
+  /** ref globs to gate (default ['refs/heads/main']); wip/ branches must never be refused */
+  refs?: string[];
+  /** pushes that change only paths under these prefixes skip the gate (default ['current_tasks/']) */
+  skipPaths?: string[];
+  /** replace a pre-receive hook that test-oracle did not write */
+  force?: boolean;
+}
+
+export const HOOK_MARKER = '# test-oracle gate hook';
+
+/**
+ * Writes `hooks/pre-receive` into the bare repo `bareRepoDir`. `cmd` runs through `sh -c`
+ * in a checkout of the pushed commit, with GIT_DIR pointing at the bare repo and
+ * TEST_ORACLE_COMMIT, TEST_ORACLE_BASELINE (the ref's old value), TEST_ORACLE_REF and
+ * TEST_ORACLE_HOOK=1 set, e.g. `node /path/bin/test-oracle.js gate --fast=20`.
+ * Exit 1 or 2 from `cmd` rejects the push; running past the limit, or any other exit
+ * (126/127: cannot run; 4: environment), accepts it with a WARNING. Returns the hook path.
+ */
+export function installGateHook(bareRepoDir: string, cmd: string, opts: GateHookOptions = {}): string {
+  if (!existsSync(join(bareRepoDir, 'objects')) || !existsSync(join(bareRepoDir, 'HEAD'))) {
+    throw new UsageError('NOT_BARE_REPO', `${bareRepoDir} is not a bare git repository; give the upstream's .git folder`);
+  }
+  if (!cmd.trim()) throw new UsageError('BAD_GATE_CMD', 'the gate command is empty; give e.g. "npx test-oracle gate --fast=20"');
+  const limit = opts.timeoutSec ?? 300;
+  if (!Number.isFinite(limit) || limit <= 0) throw new UsageError('BAD_GATE_TIMEOUT', `the gate time limit must be seconds > 0 (got ${limit})`);
+  const hook = join(bareRepoDir, 'hooks', 'pre-receive');
+  if (existsSync(hook) && !opts.force && !readFileSync(hook, 'utf8').includes(HOOK_MARKER)) {
+    throw new UsageError('HOOK_EXISTS', `${hook} exists and was not written by test-oracle; move it away or pass force`);
+  }
+  writeFileSync(hook, hookScript(cmd, Math.ceil(limit), opts.refs ?? ['refs/heads/main'], opts.skipPaths ?? ['current_tasks/']));
+  chmodSync(hook, statSync(hook).mode | 0o755);
+  return hook;
+}
+
+export function hookScript(cmd: string, limit: number, refs: string[], skipPaths: string[]): string {
+  return `#!/bin/sh
+${HOOK_MARKER}: rejects a push that makes a passing test fail.
+# Written by installGateHook(); reinstall rather than edit.
+gate_cmd=${shq(cmd)}
+limit=${limit}
+refs=${shq(refs.join(' '))}
+skip_paths=${shq(skipPaths.join(' '))}
+zero=0000000000000000000000000000000000000000
+repo=$(cd "\${GIT_DIR:-.}" && pwd)
+
+# Runs "$@" for at most $limit seconds. coreutils timeout signals the whole process group.
+limited() {
+  if command -v timeout >/dev/null 2>&1; then
+    timeout -k 5 "$limit" "$@"
+    return $?
+  fi
+  "$@" &
+  pid=$!
+  ( sleep "$limit"; kill -TERM "$pid" 2>/dev/null; sleep 5; kill -KILL "$pid" 2>/dev/null ) &
+  dog=$!
+  wait "$pid"
+  rc=$?
+  kill "$dog" 2>/dev/null
+  return $rc
+}
+
+status=0
+while read -r old new ref; do
+  gated=
+  for pattern in $refs; do
+    case "$ref" in $pattern) gated=1 ;; esac
+  done
+  [ -n "$gated" ] || continue
+  [ "$new" = "$zero" ] && continue
+  [ "$old" = "$zero" ] && continue
+  short=$(git rev-parse --short "$new")
+  if [ -n "$skip_paths" ]; then
+    other=$(git diff --name-only "$old" "$new" | while read -r f; do
+      keep=1
+      for p in $skip_paths; do case "$f" in "$p"*) keep= ;; esac; done
+      [ -n "$keep" ] && echo "$f"
+    done | head -n 1)
+    # Lock-file-only pushes (claims, releases) change no code: no gate, no wait.
+    [ -z "$other" ] && continue
+  fi
+  work=$(mktemp -d "\${TMPDIR:-/tmp}/test-oracle-gate.XXXXXX") || { echo "WARNING test gate skipped for $short: no temp folder"; continue; }
+  mkdir "$work/tree"
+  if ! git archive --format=tar "$new" | tar -xf - -C "$work/tree"; then
+    echo "WARNING test gate skipped for $short: could not check it out"
+    rm -rf "$work"
+    continue
+  fi
+  started=$(date +%s)
+  ( cd "$work/tree" &&
+    GIT_DIR="$repo" TEST_ORACLE_COMMIT="$new" TEST_ORACLE_BASELINE="$old" TEST_ORACLE_REF="$ref" TEST_ORACLE_HOOK=1 &&
+    export GIT_DIR TEST_ORACLE_COMMIT TEST_ORACLE_BASELINE TEST_ORACLE_REF TEST_ORACLE_HOOK &&
+    limited sh -c "$gate_cmd" ) >"$work/out" 2>&1 </dev/null
+  rc=$?
+  took=$(( $(date +%s) - started ))
+  if [ "$rc" -eq 0 ]; then
+    :
+  elif [ "$took" -ge "$limit" ] || [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "WARNING test gate for $ref at $short passed its \${limit}s limit and was stopped; push accepted untested (make the gate faster, e.g. --fast, or raise its limit)"
+  elif [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; then
+    line=$(grep -m 1 '^ERROR' "$work/out")
+    [ -n "$line" ] || line="ERROR test gate rejected $short on $ref (exit $rc): $(grep -v '^ *$' "$work/out" | tail -n 1)"
+    echo "$line"
+    grep '^  ' "$work/out" | head -n 10
+    echo "push rejected by the test gate: fix the regression (or revert it), then push again"
+    status=1
+  else
+    echo "WARNING test gate could not run for $short (exit $rc): $(grep -v '^ *$' "$work/out" | tail -n 1); push accepted untested"
+  fi
+  rm -rf "$work"
+done
+exit $status
+`;
+}

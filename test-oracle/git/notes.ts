@@ -1,0 +1,132 @@
+// Results in git notes under refs/notes/test-oracle: one JSON line per run, appended, so
+// concurrent writers (two runs here, or two agents on one commit elsewhere) never lose
+// each other's lines: locally a lock serialises appends, across clones a rejected push
+// means fetch, `git notes merge -s cat_sort_uniq`, and push again.
+import lockfile from 'proper-lockfile';
+import { join } from 'node:path';
+import { EnvError } from '../../harness/errors.js';
+import { latestPerTest, NOTES_REF, parseNote, serializeRecord, type LatestResults, type RunRecord } from '../core/records.js';
+import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
+
+export async function appendRecord(dir: string, env: NodeJS.ProcessEnv, commit: string, r: RunRecord): Promise<void> {
+  const lockTarget = join(await gitCommonDir(dir, env), 'test-oracle-notes');
+  const release = await lockfile.lock(lockTarget, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
+  // A file, not -m: a run of thousands of tests is longer than one argv string may be.
+  const f = writeTempFile(serializeRecord(r) + '\n');
+  try {
+    await git(dir, env).raw(['notes', `--ref=${NOTES_REF}`, 'append', '-F', f.path, commit]);
+  } finally {
+    f.dispose();
+    await release();
+  }
+}
+
+export async function readRecords(dir: string, env: NodeJS.ProcessEnv, commit: string): Promise<RunRecord[]> {
+  const out = await tryRaw(git(dir, env), ['notes', `--ref=${NOTES_REF}`, 'show', commit]);
+  return out ? parseNote(out) : [];
+}
+
+export interface CommitRecords {
+  commit: string;
+  short: string;
+  date: string;
+  subject: string;
+  /** first-parent steps from the starting revision */
+  distance: number;
+  records: RunRecord[];
+}
+
+/** Commits along the first-parent history of `rev` (newest first) that carry records. */
+export async function recordsAlongHistory(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  rev: string,
+  scan: number,
+): Promise<CommitRecords[]> {
+  const out = await tryRaw(git(dir, env), [
+    'log', '--first-parent', `-n${scan}`, '--no-notes', `--notes=${NOTES_REF}`,
+    '--format=%x1e%H%x1f%h%x1f%cs%x1f%s%x1f%N', rev, '--',
+  ]);
+  if (!out) return [];
+  const found: CommitRecords[] = [];
+  out.split('\x1e').slice(1).forEach((chunk, distance) => {
+    const [commit, short, date, subject, note] = chunk.split('\x1f');
+    if (!note || !note.trim()) return;
+    const records = parseNote(note);
+    if (records.length) found.push({ commit: commit!, short: short!, date: date!, subject: subject ?? '', distance, records });
+  });
+  return found;
+}
+
+/**
+ * The newest recorded results on the first-parent history of `rev` (default HEAD):
+ * every run recorded on the nearest commit that has any, merged to the latest result
+ * per test. Null when nothing within `maxCommits` has been recorded.
+ */
+export async function readLatestResults(
+  repoDir: string,
+  rev = 'HEAD',
+  opts: { env?: NodeJS.ProcessEnv; maxCommits?: number } = {},
+): Promise<LatestResults | null> {
+  const found = await recordsAlongHistory(repoDir, opts.env ?? process.env, rev, opts.maxCommits ?? 200);
+  const first = found[0];
+  if (!first) return null;
+  return { commit: first.commit, distance: first.distance, runs: first.records, tests: latestPerTest(first.records) };
+}
+
+function remoteNotesRef(remote: string): string {
+  return `refs/notes/remotes/${remote}/test-oracle`;
+}
+
+/** Brings the remote's notes in and merges them with ours (no push). */
+export async function fetchNotes(repoDir: string, remote = 'origin', opts: { env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
+  const env = opts.env ?? process.env;
+  const g = git(repoDir, env);
+  const theirs = remoteNotesRef(remote);
+  const fetched = await tryRaw(g, ['fetch', '--quiet', remote, `+${NOTES_REF}:${theirs}`]);
+  if (fetched === null) {
+    // The remote may have no notes yet; any other failure shows up on push.
+    return false;
+  }
+  const ours = await tryRaw(g, ['rev-parse', '--verify', '--quiet', NOTES_REF]);
+  if (!ours) {
+    await g.raw(['update-ref', NOTES_REF, theirs]);
+    return true;
+  }
+  try {
+    await g.raw(['notes', `--ref=${NOTES_REF}`, 'merge', '--quiet', '-s', 'cat_sort_uniq', theirs]);
+  } catch (e) {
+    throw new EnvError('NOTES_MERGE', `could not merge ${remote}'s test-oracle notes: ${firstLine(e)}; check 'git notes --ref=test-oracle merge --abort'`);
+  }
+  return true;
+}
+
+/** Fetch, merge, push; a push rejected because someone else pushed first goes round again. */
+export async function syncNotes(
+  repoDir: string,
+  remote = 'origin',
+  opts: { env?: NodeJS.ProcessEnv; retries?: number } = {},
+): Promise<{ pushed: boolean; attempts: number }> {
+  const env = opts.env ?? process.env;
+  const g = git(repoDir, env);
+  const retries = opts.retries ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    await fetchNotes(repoDir, remote, { env });
+    if (!(await tryRaw(g, ['rev-parse', '--verify', '--quiet', NOTES_REF]))) return { pushed: false, attempts: attempt };
+    try {
+      await g.raw(['push', '--quiet', remote, `${NOTES_REF}:${NOTES_REF}`]);
+      return { pushed: true, attempts: attempt };
+    } catch (e) {
+      const msg = String((e as Error).message);
+      const raced = /non-fast-forward|fetch first|rejected|stale info|cannot lock ref/i.test(msg);
+      if (!raced || attempt >= retries) {
+        throw new EnvError('NOTES_PUSH', `could not push test-oracle notes to ${remote}: ${firstLine(e)}; check the remote and retry`);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
+    }
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error).message ?? e).trim().split('\n')[0] ?? '';
+}

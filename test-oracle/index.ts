@@ -1,0 +1,8 @@
+// What the rest of the harness uses from the oracle (`harness init --gate`,
+// `harness task next`): stable entry points, so callers never reach into the modules.
+export { installGateHook, type GateHookOptions } from './gate/hook.js';
+export { proposeFailingTest, taskNameForTest, TASK_NAME, type FailingTestProposal } from './core/tasks.js';
+export { readLatestResults, fetchNotes, syncNotes, readRecords } from './git/notes.js';
+export { NOTES_REF, latestPerTest, type LatestResults, type RecordedOutcome, type RunRecord } from './core/records.js';
+export { inSample, samplePoint } from './core/hash.js';
+export type { Result, TestOutcome } from './core/types.js';

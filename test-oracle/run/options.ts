@@ -1,0 +1,100 @@
+// Options shared by `run` and `gate`: which suite, which tests, how many at once.
+import os from 'node:os';
+import type { Argv } from 'yargs';
+import { UsageError } from '../../harness/errors.js';
+
+export interface RunArgs {
+  fast?: string;
+  seed?: string;
+  jobs?: number;
+  filter?: string;
+  failed?: boolean;
+  timeout?: number;
+  json?: string;
+  junit?: string;
+  config?: string;
+  cmd?: string;
+  tests?: string;
+  match?: string[];
+  layout?: string;
+  judge?: string;
+  tool?: string;
+  record?: boolean;
+  show?: number;
+}
+
+export function runOptions(y: Argv): Argv<RunArgs> {
+  return y
+    .option('fast', {
+      type: 'string',
+      describe: 'run a deterministic PCT% sample (default 10): a test is in it when hash(seed, id) < PCT',
+      requiresArg: false,
+    })
+    .option('seed', { type: 'string', describe: 'sample seed (default: $HARNESS_AGENT, so each agent gets its own slice)' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'tests at once (default: number of cores)' })
+    .option('filter', { type: 'string', describe: 'only tests whose id matches this regular expression' })
+    .option('failed', { type: 'boolean', describe: 'only what did not pass last time (failed first, slowest first)' })
+    .option('timeout', { type: 'number', describe: 'seconds per test before its whole process group is killed' })
+    .option('json', { type: 'string', describe: 'also write every result to this JSON file' })
+    .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+    .option('config', { type: 'string', describe: 'suite config (default: test-oracle.json here or in a parent)' })
+    .option('cmd', { type: 'string', describe: "how one test runs, e.g. './run-one.sh {test}' (overrides the config)" })
+    .option('tests', { type: 'string', describe: 'folder holding the tests (overrides the config)' })
+    .option('match', { type: 'string', array: true, describe: "globs naming tests, e.g. '*.c' (overrides the config)" })
+    .option('layout', { type: 'string', choices: ['file', 'dir'], describe: 'a file per test, or a folder per test' })
+    .option('judge', { type: 'string', choices: ['exit', 'stdout', 'output'], describe: 'exit code; stdout or stdout+stderr vs the expected file' })
+    .option('tool', { type: 'string', describe: 'apply this tool\'s skip list (default: config "tool" or $TEST_ORACLE_TOOL)' })
+    .option('record', { type: 'boolean', default: true, describe: 'record results as a git note on HEAD (--no-record: do not)' })
+    .option('show', { type: 'number', default: 30, describe: 'at most this many ERROR lines' }) as unknown as Argv<RunArgs>;
+}
+
+export const SUITE_HELP = [
+  'A suite is described by test-oracle.json (or the flags above), e.g.',
+  '  {"tests": "tests", "match": "*.c", "command": "./run-one.sh {test}",',
+  '   "timeout": 10, "judge": "stdout", "skip": {"mycc": "skips/mycc.txt"}}',
+  'Fields: tests, match, exclude, layout (file|dir), command, timeout, judge (exit|stdout|output),',
+  'expectExit (0; null = any), expected (".expected" beside a file, or "expected.stdout" in a',
+  'folder), skip (ids/globs, or per tool), tool, env, logDir.',
+  'Placeholders in command: {test} (path from the suite root), {abs}, {id}, {dir}, {name}, {tmp}',
+  '(a scratch folder per test), {root}. Test ids are paths relative to the suite root.',
+].join('\n');
+
+/** `--fast` alone means 10%; `--fast=0.5` half a percent. */
+export function parseFast(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (v === '' || (v as unknown) === true) return 10;
+  const n = Number(String(v).replace(/%$/, ''));
+  if (!Number.isFinite(n) || n <= 0 || n > 100) {
+    throw new UsageError('BAD_FAST', `--fast takes a percentage in (0, 100], like --fast=10 (got "${v}")`);
+  }
+  return n;
+}
+
+export function parseJobs(v: number | undefined): number {
+  if (v === undefined) return os.availableParallelism();
+  if (!Number.isInteger(v) || v < 1) throw new UsageError('BAD_JOBS', `-j takes a whole number of tests at once, at least 1 (got ${v})`);
+  return v;
+}
+
+export function parseFilter(v: string | undefined): RegExp | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return new RegExp(v);
+  } catch (e) {
+    throw new UsageError('BAD_FILTER', `--filter is not a valid regular expression: ${(e as Error).message}`);
+  }
+}
+
+/** The suite-defining flags, repeated in the printed rerun commands. */
+export function suiteArgs(a: RunArgs, shq: (s: string) => string): string[] {
+  const out: string[] = [];
+  if (a.config) out.push(`--config=${shq(a.config)}`);
+  if (a.cmd) out.push(`--cmd=${shq(a.cmd)}`);
+  if (a.tests) out.push(`--tests=${shq(a.tests)}`);
+  for (const m of a.match ?? []) out.push(`--match=${shq(m)}`);
+  if (a.layout) out.push(`--layout=${a.layout}`);
+  if (a.judge) out.push(`--judge=${a.judge}`);
+  if (a.timeout !== undefined) out.push(`--timeout=${a.timeout}`);
+  if (a.tool) out.push(`--tool=${shq(a.tool)}`);
+  return out;
+}

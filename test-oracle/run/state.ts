@@ -1,0 +1,43 @@
+// What this workspace remembers between runs, beside the logs: the last run's results
+// (for --failed) and each test's last duration (for slowest-first ordering). Git notes
+// hold the shared history; this file only makes the next local run smarter.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Result, TestOutcome } from '../core/types.js';
+
+export interface LocalState {
+  last?: { at: string; results: Record<string, Result> };
+  timings: Record<string, number>;
+}
+
+export function stateDir(root: string, logDir: string): string {
+  const d = join(root, logDir);
+  mkdirSync(d, { recursive: true });
+  // Self-ignoring, so logs never end up in an agent's `git add -A`.
+  const gi = join(d, '.gitignore');
+  if (!existsSync(gi)) writeFileSync(gi, '*\n');
+  return d;
+}
+
+export function readState(dir: string): LocalState {
+  try {
+    const s = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as LocalState;
+    return { last: s.last, timings: s.timings ?? {} };
+  } catch {
+    return { timings: {} };
+  }
+}
+
+export function writeState(dir: string, prev: LocalState, outcomes: readonly TestOutcome[], at: string): void {
+  const timings = { ...prev.timings };
+  const results: Record<string, Result> = {};
+  for (const o of outcomes) {
+    results[o.id] = o.result;
+    // A timeout says little about the real duration, but it is at least that slow.
+    timings[o.id] = Math.round(o.ms);
+  }
+  const next: LocalState = { last: { at, results }, timings };
+  const tmp = join(dir, `state.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(next));
+  renameSync(tmp, join(dir, 'state.json'));
+}

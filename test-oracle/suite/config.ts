@@ -1,0 +1,198 @@
+// The suite description: `test-oracle.json` in the target repo, or flags. Every bad field
+// is named with what it should be, in one line, so a typo costs one try.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { UsageError } from '../../harness/errors.js';
+import type { JudgeKind } from '../core/judge.js';
+import { PLACEHOLDERS, unknownPlaceholders } from '../core/shell.js';
+
+export const CONFIG_FILE = 'test-oracle.json';
+
+export interface SuiteConfig {
+  /** absolute; ids are paths relative to it and commands run in it */
+  root: string;
+  /** absolute path of the config file, when there is one */
+  configPath?: string;
+  /** folder holding the tests, relative to root */
+  tests: string;
+  /** globs (relative to `tests`) naming test files, or in `dir` layout files that make a folder a test */
+  match: string[];
+  exclude: string[];
+  layout: 'file' | 'dir';
+  command: string;
+  timeoutSec: number;
+  judge: JudgeKind;
+  /** null = any exit code is fine (only the output is judged) */
+  expectExit: number | null;
+  /** `file` layout: suffix beside the test; `dir` layout: file name inside the folder */
+  expected: string;
+  /** tool name -> skip globs; `*` applies to every tool */
+  skip: Record<string, string[]>;
+  tool?: string;
+  env: Record<string, string>;
+  /** logs and local state, relative to root */
+  logDir: string;
+}
+
+export interface SuiteFlags {
+  config?: string;
+  cmd?: string;
+  tests?: string;
+  match?: string[];
+  layout?: string;
+  judge?: string;
+  timeout?: number;
+  tool?: string;
+}
+
+const FIELDS = ['tests', 'match', 'exclude', 'layout', 'command', 'timeout', 'judge', 'expectExit', 'expected', 'skip', 'tool', 'env', 'logDir'];
+
+/** Finds and validates the suite; throws one UsageError naming every bad field. */
+export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv = {}): SuiteConfig {
+  // In a gate hook the tree is a bare checkout in a temp folder: never look above it.
+  const path = flags.config ? resolve(cwd, flags.config) : findConfig(cwd, env.TEST_ORACLE_HOOK ? cwd : undefined);
+  if (flags.config && !existsSync(path!)) {
+    throw new UsageError('CONFIG_MISSING', `config file ${flags.config} does not exist; pass the path of a test-oracle.json`);
+  }
+  let raw: Record<string, unknown> = {};
+  const where = path ? path : 'flags';
+  if (path) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError('CONFIG_JSON', `${path}: not valid JSON (${(e as Error).message}); fix the syntax`);
+    }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new UsageError('CONFIG_JSON', `${path}: must hold one JSON object with fields like "command" and "tests"`);
+    }
+  } else if (!flags.cmd) {
+    throw new UsageError(
+      'CONFIG_MISSING',
+      `no ${CONFIG_FILE} in ${cwd} or its parents; create one (see 'test-oracle run --help') or pass --cmd 'TEMPLATE {test}'`,
+    );
+  }
+  const root = path ? dirname(path) : cwd;
+  const errs: string[] = [];
+  for (const k of Object.keys(raw)) {
+    if (!FIELDS.includes(k) && !k.startsWith('//') && k !== '$comment') errs.push(`unknown field "${k}" (known: ${FIELDS.join(', ')})`);
+  }
+  const merged: Record<string, unknown> = { ...raw };
+  if (flags.cmd !== undefined) merged.command = flags.cmd;
+  if (flags.tests !== undefined) merged.tests = flags.tests;
+  if (flags.match !== undefined && flags.match.length) merged.match = flags.match;
+  if (flags.layout !== undefined) merged.layout = flags.layout;
+  if (flags.judge !== undefined) merged.judge = flags.judge;
+  if (flags.timeout !== undefined) merged.timeout = flags.timeout;
+  if (flags.tool !== undefined) merged.tool = flags.tool;
+  else if (merged.tool === undefined && env.TEST_ORACLE_TOOL) merged.tool = env.TEST_ORACLE_TOOL;
+
+  const str = (k: string, dflt: string | undefined, ok?: (s: string) => string | null): string => {
+    const v = merged[k];
+    if (v === undefined) {
+      if (dflt === undefined) errs.push(`"${k}" is required`);
+      return dflt ?? '';
+    }
+    if (typeof v !== 'string' || v === '') {
+      errs.push(`"${k}" must be a non-empty string (got ${JSON.stringify(v)})`);
+      return dflt ?? '';
+    }
+    const bad = ok?.(v);
+    if (bad) errs.push(bad);
+    return v;
+  };
+  const strList = (k: string, dflt: string[]): string[] => {
+    const v = merged[k];
+    if (v === undefined) return dflt;
+    if (typeof v === 'string' && v) return [v];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && x)) return v as string[];
+    errs.push(`"${k}" must be a glob or a list of globs like ["*.c"] (got ${JSON.stringify(v)})`);
+    return dflt;
+  };
+  const oneOf = <T extends string>(k: string, allowed: readonly T[], dflt: T): T => {
+    const v = merged[k];
+    if (v === undefined) return dflt;
+    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+    errs.push(`"${k}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')} (got ${JSON.stringify(v)})`);
+    return dflt;
+  };
+
+  const tests = str('tests', '.', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"tests" must be a folder inside the suite root (got "${s}")` : null));
+  const command = str('command', undefined, (s) => {
+    const unknown = unknownPlaceholders(s);
+    if (unknown.length) return `"command" has unknown placeholder ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`;
+    if (!/\{(test|abs|id|dir|name)\}/.test(s)) return `"command" must say where the test goes, e.g. "./run-one.sh {test}" (got "${s}")`;
+    return null;
+  });
+  const layout = oneOf('layout', ['file', 'dir'] as const, 'file');
+  const judge = oneOf('judge', ['exit', 'stdout', 'output'] as const, 'exit');
+  let timeoutSec = 10;
+  if (merged.timeout !== undefined) {
+    const t = merged.timeout;
+    if (typeof t === 'number' && Number.isFinite(t) && t > 0) timeoutSec = t;
+    else errs.push(`"timeout" must be a number of seconds > 0 (got ${JSON.stringify(t)})`);
+  }
+  let expectExit: number | null = 0;
+  if (merged.expectExit !== undefined) {
+    const x = merged.expectExit;
+    if (x === null || (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 255)) expectExit = x;
+    else errs.push(`"expectExit" must be an exit code 0-255, or null to ignore it (got ${JSON.stringify(x)})`);
+  }
+  const expected = str('expected', layout === 'dir' ? 'expected.stdout' : '.expected');
+  const match = strList('match', ['*']);
+  const exclude = strList('exclude', []);
+  const tool = merged.tool === undefined ? undefined : str('tool', undefined);
+  const logDir = str('logDir', '.test-oracle', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"logDir" must be a folder inside the suite root (got "${s}")` : null));
+
+  const skip: Record<string, string[]> = {};
+  const sk = merged.skip;
+  if (sk !== undefined) {
+    if (Array.isArray(sk) && sk.every((x) => typeof x === 'string')) skip['*'] = sk as string[];
+    else if (sk && typeof sk === 'object' && !Array.isArray(sk)) {
+      for (const [t, list] of Object.entries(sk as Record<string, unknown>)) {
+        if (Array.isArray(list) && list.every((x) => typeof x === 'string')) skip[t] = list as string[];
+        else if (typeof list === 'string' && list) {
+          const f = resolve(root, list);
+          if (existsSync(f)) skip[t] = parseSkipFile(readFileSync(f, 'utf8'));
+          else errs.push(`"skip.${t}" names ${list}, which does not exist (give a file of ids, one a line)`);
+        } else errs.push(`"skip.${t}" must be a list of test ids/globs or the path of a file listing them`);
+      }
+    } else errs.push(`"skip" must be a list of ids/globs, or {"tool": [ids] | "file"} per tool (got ${JSON.stringify(sk)})`);
+  }
+  const envv: Record<string, string> = {};
+  if (merged.env !== undefined) {
+    const e = merged.env;
+    if (e && typeof e === 'object' && !Array.isArray(e) && Object.values(e).every((x) => typeof x === 'string')) Object.assign(envv, e);
+    else errs.push(`"env" must be an object of string values (got ${JSON.stringify(e)})`);
+  }
+  if (!errs.length && !existsSync(join(root, tests))) errs.push(`"tests" folder ${tests} does not exist in ${root}`);
+  if (errs.length) {
+    throw new UsageError('CONFIG_INVALID', `${where}: ${errs.join('; ')}`);
+  }
+  return { root, configPath: path, tests, match, exclude, layout, command, timeoutSec, judge, expectExit, expected, skip, tool, env: envv, logDir };
+}
+
+export function findConfig(cwd: string, stopAt?: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const p = join(dir, CONFIG_FILE);
+    if (existsSync(p)) return p;
+    if (stopAt && dir === resolve(stopAt)) return undefined;
+    // The repo root is as far as a suite can sensibly live.
+    if (existsSync(join(dir, '.git'))) return undefined;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function parseSkipFile(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+}
+
+/** The skip globs that apply for `tool` (the `*` list always applies). */
+export function skipGlobs(c: SuiteConfig): string[] {
+  return [...(c.skip['*'] ?? []), ...(c.tool ? (c.skip[c.tool] ?? []) : [])];
+}

@@ -1,0 +1,78 @@
+// Finding the tests on disk. Ids are paths relative to the suite root with `/`
+// separators, sorted, so they are stable across machines and runs.
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { globToRegExp, matchesAny } from '../core/glob.js';
+import { CONFIG_FILE, type SuiteConfig } from './config.js';
+
+const NEVER = new Set(['.git', 'node_modules', CONFIG_FILE]);
+
+export function discoverTests(c: SuiteConfig): string[] {
+  const match = c.match.map(globToRegExp);
+  const exclude = c.exclude.map(globToRegExp);
+  const base = c.tests === '.' ? '' : c.tests.replace(/\/+$/, '') + '/';
+  const logTop = c.logDir.split('/')[0];
+  const ids: string[] = [];
+  const walk = (rel: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(c.root, base, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const isTestDir = c.layout === 'dir' && rel !== '';
+    if (isTestDir) {
+      const files = entries.filter((e) => isFile(c, base + rel, e)).map((e) => rel + '/' + e.name);
+      if (files.some((f) => matchesAny(f, match) && !matchesAny(f, exclude))) {
+        if (!matchesAny(rel, exclude)) ids.push(base + rel);
+        return;
+      }
+    }
+    for (const e of entries) {
+      if (NEVER.has(e.name) || e.name.startsWith('.') || (rel === '' && base === '' && e.name === logTop)) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (isDir(c, base + r, e)) walk(r);
+      else if (c.layout === 'file' && isFile(c, base + rel, e)) {
+        if (e.name.endsWith(c.expected)) continue;
+        if (matchesAny(r, match) && !matchesAny(r, exclude)) ids.push(base + r);
+      }
+    }
+  };
+  walk('');
+  return ids.sort();
+}
+
+function isDir(c: SuiteConfig, rel: string, e: Dirent): boolean {
+  if (e.isDirectory()) return true;
+  return e.isSymbolicLink() && safeStat(join(c.root, rel))?.isDirectory() === true;
+}
+
+function isFile(c: SuiteConfig, relDir: string, e: Dirent): boolean {
+  if (e.isFile()) return true;
+  return e.isSymbolicLink() && safeStat(join(c.root, relDir, e.name))?.isFile() === true;
+}
+
+function safeStat(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a test's expected output lives; the first candidate that exists, else the first. */
+export function expectedPathFor(c: SuiteConfig, id: string): string {
+  if (c.layout === 'dir') return `${id}/${c.expected}`;
+  // `NAME.expected` beside `NAME.c` first, then `NAME.c.expected`.
+  const ext = extname(id);
+  const candidates = ext ? [`${id.slice(0, -ext.length)}${c.expected}`, `${id}${c.expected}`] : [`${id}${c.expected}`];
+  return candidates.find((p) => existsSync(join(c.root, p))) ?? candidates[0]!;
+}
+
+/** `{name}`: the test's file name without extension, or its folder name. */
+export function testName(c: SuiteConfig, id: string): string {
+  const b = basename(id);
+  if (c.layout === 'dir') return b;
+  const ext = extname(b);
+  return ext ? b.slice(0, -ext.length) : b;
+}

@@ -1,0 +1,140 @@
+// The regression gate, from the CLI and as the upstream's pre-receive hook seen through a
+// real `git push`.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { installGateHook } from '../test-oracle/index.js';
+import { cleanupTemps, commitAll, git, initRepo, isAlive, oracle, tempDir, waitUntil, writeFiles } from './oracle-helpers.js';
+
+afterAll(cleanupTemps);
+
+const BIN = resolve(__dirname, '..', 'bin', 'test-oracle.js');
+
+async function upstreamWithSuite() {
+  const d = tempDir();
+  const up = join(d, 'up.git');
+  await git(d, 'init', '-q', '--bare', '-b', 'main', up);
+  const w = join(d, 'w');
+  await git(d, 'clone', '-q', up, w);
+  await initRepo(w);
+  writeFiles(w, {
+    'test-oracle.json': JSON.stringify({ tests: 't', match: '*.sh', command: 'sh {test}', judge: 'stdout' }),
+    't/a.sh': 'echo 1\n',
+    't/a.expected': '1\n',
+    't/b.sh': 'echo 2\n',
+    't/b.expected': '2\n',
+    't/broken.sh': 'echo nope\n',
+    't/broken.expected': 'yes\n',
+  });
+  await commitAll(w, 'suite');
+  await git(w, 'push', '-q', 'origin', 'main');
+  return { d, up, w };
+}
+
+async function push(w: string, ref = 'main') {
+  return execa('git', ['push', 'origin', `HEAD:refs/heads/${ref}`], { cwd: w, reject: false });
+}
+
+describe('test-oracle gate', () => {
+  it('fails on tests that passed at the recorded baseline, not on old failures', async () => {
+    const { w } = await upstreamWithSuite();
+    const base = await git(w, 'rev-parse', 'HEAD');
+    await oracle(w, ['run']);
+    writeFiles(w, { 't/a.sh': 'echo 0\n', 't/new.sh': 'echo x\n' });
+    await commitAll(w, 'break a, add a failing test');
+    const r = await oracle(w, ['gate', '--baseline', base, '--no-baseline-run', '--no-record']);
+    expect(r.code).toBe(1);
+    expect(r.out[0]).toMatch(/^gate: ran 4\/4 \(full suite\) at [0-9a-f]{7} vs baseline [0-9a-f]{7}$/);
+    expect(r.out.filter((l) => l.startsWith('ERROR'))).toEqual([
+      `ERROR gate: 1 test passed at ${base.slice(0, 7)} and fails at ${(await git(w, 'rev-parse', 'HEAD')).slice(0, 7)}: t/a.sh (expected "1" got "0" at line 1)`,
+    ]);
+    expect(r.out.at(-2)).toMatch(/^2 other tests did not pass/);
+    writeFiles(w, { 't/a.sh': 'echo 1\n' });
+    await commitAll(w, 'fix a');
+    expect((await oracle(w, ['gate', '--baseline', base, '--no-record'])).code).toBe(0);
+  });
+
+  it('runs the baseline itself when nothing was recorded there', async () => {
+    const { w } = await upstreamWithSuite();
+    writeFiles(w, { 't/b.sh': 'exit 3\n' });
+    await commitAll(w, 'break b');
+    const r = await oracle(w, ['gate', '--no-record']);
+    expect(r.code).toBe(1);
+    expect(r.out.find((l) => l.startsWith('ERROR'))).toMatch(/^ERROR gate: 1 test passed at .* t\/b\.sh \(expected "2" got end of output at line 1; exit 3\)$/);
+  });
+});
+
+describe('gate hook on the upstream', () => {
+  it('rejects a pushed regression with one ERROR line, and accepts the fix', async () => {
+    const { up, w } = await upstreamWithSuite();
+    installGateHook(up, `node ${BIN} gate`, { timeoutSec: 120 });
+    writeFiles(w, { 't/a.sh': 'echo 41\n' });
+    await commitAll(w, 'regress a');
+    const rejected = await push(w);
+    expect(rejected.exitCode).not.toBe(0);
+    const errors = rejected.stderr.split('\n').filter((l) => /^remote: ERROR/.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^remote: ERROR gate: 1 test passed at [0-9a-f]{7} and fails at [0-9a-f]{7}: t\/a\.sh \(expected "1" got "41" at line 1\)/);
+    expect(rejected.stderr).toContain('pre-receive hook declined');
+    writeFiles(w, { 't/a.sh': 'echo 1\n', 't/broken.sh': 'echo still broken\n' });
+    await commitAll(w, 'fix a');
+    const ok = await push(w);
+    expect(ok.stderr).not.toMatch(/ERROR/);
+    expect(ok.exitCode).toBe(0);
+  });
+
+  it('lets lock-file pushes and wip branches through without running the gate', async () => {
+    const { d, up, w } = await upstreamWithSuite();
+    const marker = join(d, 'gate-ran');
+    installGateHook(up, `echo ran >> ${marker}; echo 'ERROR nope'; exit 1`, { timeoutSec: 30 });
+    writeFiles(w, { 'current_tasks/test-a.txt': 'Agent: a\n\nfixing a\n' });
+    await commitAll(w, 'claim test-a');
+    expect((await push(w)).exitCode).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    writeFiles(w, { 't/a.sh': 'echo 5\n' });
+    await commitAll(w, 'work in progress');
+    expect((await push(w, 'wip/agent-1/3')).exitCode).toBe(0);
+    const r = await push(w);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/^remote: ERROR nope/m);
+    expect(readFileSync(marker, 'utf8')).toBe('ran\n');
+  });
+
+  it('lets the push through with a warning when the gate overruns its limit, leaving nothing running', async () => {
+    const { d, up, w } = await upstreamWithSuite();
+    const pidFile = join(d, 'gate.pid');
+    installGateHook(up, `sleep 300 & echo $! > ${pidFile}; wait`, { timeoutSec: 1 });
+    writeFiles(w, { 't/a.sh': 'echo 1 # touched\n' });
+    await commitAll(w, 'slow gate');
+    const r = await push(w);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^remote: WARNING test gate for refs\/heads\/main at [0-9a-f]{7} passed its 1s limit/m);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await waitUntil(() => !isAlive(pid))).toBe(true);
+  });
+
+  it('stops a real gate stuck on a hung test at the limit, killing the test too', async () => {
+    const { d, up, w } = await upstreamWithSuite();
+    const pidFile = join(d, 'test.pid');
+    // Long enough for node to start and reach the test on a loaded machine.
+    installGateHook(up, `node ${BIN} gate --timeout=100`, { timeoutSec: 6 });
+    writeFiles(w, { 't/hang.sh': `sleep 300 &\necho $! > ${pidFile}\nsleep 300\n`, 't/hang.expected': '' });
+    await commitAll(w, 'add a test that hangs');
+    const r = await push(w);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^remote: WARNING test gate for refs\/heads\/main at [0-9a-f]{7} passed its 6s limit/m);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await waitUntil(() => !isAlive(pid))).toBe(true);
+  });
+
+  it('refuses to replace a hook it did not write, and validates its inputs', async () => {
+    const { up } = await upstreamWithSuite();
+    writeFileSync(join(up, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 0\n');
+    expect(() => installGateHook(up, 'true')).toThrow(/not written by test-oracle/);
+    expect(installGateHook(up, 'true', { force: true })).toBe(join(up, 'hooks', 'pre-receive'));
+    expect(() => installGateHook(up, 'true', { timeoutSec: 60 })).not.toThrow();
+    expect(() => installGateHook(join(up, 'nope'), 'true')).toThrow(/not a bare git repository/);
+    expect(() => installGateHook(up, '  ')).toThrow(/gate command is empty/);
+  });
+});
