@@ -15,6 +15,15 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // `harness task list | head`: the reader left, so there is nobody to tell; stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') === 0) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+    }
+  }
   return {
     env: process.env,
     cwd: process.cwd(),
