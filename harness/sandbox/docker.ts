@@ -1,0 +1,134 @@
+// The `docker` and `podman` sandboxes (one implementation, two binaries): a `--rm`
+// container per session, with the session's mounts at their host paths, a read-only root,
+// private /tmp and HOME, no capabilities, and spec.limits as --cpus/--memory/--pids-limit.
+//
+// A session is `create` then `start --attach`: the secrets go into an env file (mode 0600,
+// in a private folder) that the client reads during `create` and that is deleted as soon as
+// `create` returns, before the agent runs. They are never in an argv or a log; they are in
+// the container's configuration, which only those who can reach the daemon (root's peers)
+// can read. The supervisor waits on the attached client: its exit code is the container's.
+//
+// Network: spec.network=false is `--network none`. spec.network=true is the daemon's default
+// network (docker's `bridge`, podman's `podman`) when the daemon has one; a daemon started
+// with `--bridge=none` has only `host` and `none`, and there a session gets `host`, since
+// agents must reach their model's API. `DockerOptions.network` overrides the choice.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EnvError } from '../errors.js';
+import { checkEnv, lastLine, runTool } from './common.js';
+import { dockerCreateArgs, envFileText } from './docker-args.js';
+import { signal } from './pidns.js';
+import { spawnSession } from './process.js';
+import type { Mount, RunningSession, Sandbox, SessionExit } from './types.js';
+
+export interface DockerOptions {
+  /** `docker` (default) or `podman`, or a path to either */
+  binary?: string;
+  /** the daemon to use, e.g. `unix:///tmp/d/docker.sock` (DOCKER_HOST; CONTAINER_HOST for podman) */
+  host?: string;
+  /** image for sessions whose spec has none */
+  image?: string;
+  /** network when spec.network is true; default: the daemon's default network, else `host` */
+  network?: string;
+  /** host folders added read-only to every session, e.g. the host's /usr for a tiny test image */
+  extraMounts?: Mount[];
+  /** `uid:gid` inside; default the supervisor's own, so workspace files stay ours */
+  user?: string;
+  /** where env files are written (default: a fresh private folder under the OS temp dir) */
+  secretsDir?: string;
+}
+
+type Flavour = 'docker' | 'podman';
+
+export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'docker'): Sandbox {
+  const bin = opts.binary ?? flavour;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (opts.host) env[flavour === 'podman' ? 'CONTAINER_HOST' : 'DOCKER_HOST'] = opts.host;
+  const tool = (args: string[], timeoutMs?: number) => runTool(bin, args, env, timeoutMs);
+  let network: Promise<string | undefined> | undefined;
+  const resolveNetwork = () => (network ??= defaultNetwork(tool, opts.network));
+
+  const check = async () => {
+    const v = await tool(['version', '--format', '{{.Server.Version}}']);
+    if (v.missing) throw new EnvError('SANDBOX_MISSING', `${bin} is not installed: run \`apt-get install ${flavour === 'podman' ? 'podman' : 'docker.io'}\``);
+    if (v.code !== 0 || !v.stdout.trim()) throw unreachable(flavour, opts.host, v.stderr);
+    if (opts.image) {
+      const i = await tool(['image', 'inspect', '--format', '{{.Id}}', opts.image]);
+      if (i.code !== 0) throw new EnvError('SANDBOX_IMAGE_MISSING', `image ${opts.image} is not on this ${flavour} host: build it with \`bash scripts/build-image.sh ${opts.image}\``);
+    }
+    await resolveNetwork();
+  };
+
+  const start = async (spec: Parameters<Sandbox['start']>[0]): Promise<RunningSession> => {
+    const image = spec.image ?? opts.image;
+    if (!image) throw new EnvError('SANDBOX_NO_IMAGE', `no image for session ${spec.name}: pass --image (build one with \`bash scripts/build-image.sh\`)`);
+    checkEnv(spec.env, 'env');
+    checkEnv(spec.secrets, 'secret');
+    const dir = mkdtempSync(path.join(opts.secretsDir ?? os.tmpdir(), 'harness-env-'));
+    let id: string;
+    try {
+      const envFile = Object.keys(spec.secrets).length ? path.join(dir, 'env') : undefined;
+      if (envFile) writeFileSync(envFile, envFileText(spec.secrets), { mode: 0o600, flag: 'wx' });
+      const args = dockerCreateArgs(spec, { image, user: opts.user ?? ownUser(), network: await resolveNetwork(), extraMounts: opts.extraMounts ?? [], envFile });
+      const c = await tool(args);
+      if (c.missing) throw new EnvError('SANDBOX_MISSING', `${bin} is not installed: run \`apt-get install ${flavour === 'podman' ? 'podman' : 'docker.io'}\``);
+      if (c.code !== 0) throw new EnvError('SANDBOX_START_FAILED', `${flavour} could not create session ${spec.name}: ${lastLine(c.stderr)}`);
+      id = c.stdout.trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // the client has read it; it must not outlive `create`
+    }
+    const startArgs = ['start', '--attach', ...(spec.stdin !== undefined ? ['--interactive'] : []), id];
+    let spawned;
+    try {
+      spawned = await spawnSession([bin, ...startArgs], spec.cwd, env as Record<string, string>, spec);
+    } catch (e) {
+      await tool(['rm', '--force', id]);
+      throw e;
+    }
+    const { child } = spawned;
+    const exited = spawned.exited.then(async (ex) => {
+      // A client killed under us leaves its container running: never leave one behind.
+      if (ex.signal) await tool(['rm', '--force', id]);
+      return ex;
+    });
+    const stop = async (graceMs: number): Promise<SessionExit> => {
+      // `stop` sends SIGTERM through the container's init, waits, then SIGKILLs; once the
+      // container's init is gone the kernel ends everything else in it.
+      const t = Math.max(0, Math.ceil(graceMs / 1000));
+      const s = await tool(['stop', '--time', String(t), id], graceMs + 30_000);
+      if (s.code !== 0) await tool(['rm', '--force', id]);
+      const late = setTimeout(() => signal(-child.pid!, 'SIGKILL'), 10_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(late);
+      }
+    };
+    return { pid: child.pid!, exited, stop };
+  };
+
+  return { kind: flavour, check, start };
+}
+
+function ownUser(): string {
+  return `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+}
+
+function unreachable(flavour: Flavour, host: string | undefined, stderr: string): EnvError {
+  const where = host ?? (flavour === 'podman' ? 'the default podman socket' : process.env.DOCKER_HOST || 'unix:///var/run/docker.sock');
+  const how =
+    flavour === 'podman'
+      ? 'check `podman info`, or set CONTAINER_HOST to a running podman service'
+      : 'start one with `systemctl start docker` (or `dockerd &`), or set DOCKER_HOST to a running daemon\'s socket';
+  return new EnvError('DOCKER_DAEMON_UNREACHABLE', `no ${flavour} daemon answers at ${where} (${lastLine(stderr)}): ${how}`);
+}
+
+/** The daemon's default network if it has one besides host/none, else `host`. */
+async function defaultNetwork(tool: (a: string[]) => ReturnType<typeof runTool>, chosen: string | undefined): Promise<string | undefined> {
+  if (chosen) return chosen;
+  const r = await tool(['network', 'ls', '--format', '{{.Name}}']);
+  if (r.code !== 0) return undefined;
+  const names = r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  return names.some((n) => n !== 'host' && n !== 'none') ? undefined : 'host';
+}
