@@ -37,8 +37,8 @@ export function isolationTests(sandbox: () => Sandbox) {
       upstream: `echo x > ${f.upstream}/u.txt`,
       tests: `echo hacked > ${f.tests}/check.sh`,
       testsNew: `echo x > ${f.tests}/new.sh`,
-      usr: 'touch /usr/pwned',
-      etc: 'touch /etc/pwned',
+      usr: `touch /usr/pwned-${path.basename(f.root)}`,
+      etc: `touch /etc/pwned-${path.basename(f.root)}`,
       home: 'touch "$HOME/settings" && test -f "$HOME/settings"',
       // these may "succeed" inside a private tmpfs; what matters is that nothing lands on the host
       swarmRoot: `mkdir -p ${f.root}/agents/c && echo x > ${f.root}/agents/c/planted`,
@@ -56,7 +56,7 @@ export function isolationTests(sandbox: () => Sandbox) {
     expect(readdirSync(f.tests)).toEqual(['check.sh']);
     expect(existsSync(path.join(f.root, 'agents/c'))).toBe(false);
     expect(existsSync(`/tmp/planted-${path.basename(f.root)}`)).toBe(false);
-    expect(existsSync('/usr/pwned') || existsSync('/etc/pwned')).toBe(false);
+    expect(existsSync(`/usr/pwned-${path.basename(f.root)}`) || existsSync(`/etc/pwned-${path.basename(f.root)}`)).toBe(false);
   });
 
   it('cannot kill the supervisor or a process outside, even with kill -9 -1', async () => {
