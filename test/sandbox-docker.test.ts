@@ -37,7 +37,7 @@ describe.skipIf(!daemon.ok)(title, () => {
   describe('contract', () => contractTests(docker));
   describe('isolation', () => isolationTests(docker));
 
-  it('applies limits: docker inspect shows them and the container's cgroup holds them', async () => {
+  it("applies limits: docker inspect shows them and the container's cgroup holds them", async () => {
     const f = makeFixture();
     try {
       const spec = f.spec({ argv: ['sh', '-c', HANDSHAKE], limits: { cpus: 0.5, memoryMb: 256, pids: 64 } });
