@@ -97,18 +97,22 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
       // container's init is gone the kernel ends everything else in it.
       const t = Math.max(0, Math.ceil(graceMs / 1000));
       const s = await tool(['stop', '--time', String(t), id], graceMs + 30_000);
-      if (s.code !== 0) await tool(['rm', '--force', id]);
-      const late = setTimeout(() => signal(-child.pid!, 'SIGKILL'), 10_000);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(late);
-      }
+      // A container stopped before its client started it would start afterwards: removing
+      // it forcibly covers that race and a daemon that did not answer `stop`.
+      if (s.code !== 0 || !(await settles(exited, 5_000))) await tool(['rm', '--force', id]);
+      if (!(await settles(exited, 10_000))) signal(-child.pid!, 'SIGKILL');
+      return exited;
     };
     return { pid: child.pid!, exited, stop };
   };
 
   return { kind: flavour, check, start };
+}
+
+function settles(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms)));
+  return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }
 
 function ownUser(): string {

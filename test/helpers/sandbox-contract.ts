@@ -74,4 +74,12 @@ export function contractTests(sandbox: () => Sandbox) {
     expect(ex.code === 0).toBe(false);
     await waitFor(() => pidsWithArgv(`sleep ${t}`).length === 0, 10_000, 'the session to be gone');
   });
+
+  it('stop() right after start() leaves nothing running', async () => {
+    const t = token();
+    const s = await sandbox().start(f.spec({ argv: ['sh', '-c', `sleep ${t}`] }));
+    await s.stop(1000);
+    await new Promise((r) => setTimeout(r, 1500)); // would a late start slip through?
+    expect(pidsWithArgv(`sleep ${t}`)).toEqual([]);
+  });
 }
