@@ -15,6 +15,8 @@ export interface CreatePlan {
   extraMounts: Mount[];
   /** the file holding the secrets (mode 0600, deleted as soon as `create` returns) */
   envFile?: string;
+  /** flavour-specific options (podman's --ulimit) */
+  extraArgs?: string[];
 }
 
 /** `docker create ...` for a session; the container is started (and attached) separately. */
@@ -38,6 +40,7 @@ export function dockerCreateArgs(spec: SessionSpec, plan: CreatePlan): string[] 
   for (const [k, v] of Object.entries(spec.env)) a.push('--env', `${k}=${v}`);
   if (plan.envFile) a.push('--env-file', plan.envFile);
   if (spec.stdin !== undefined) a.push('--interactive');
+  a.push(...(plan.extraArgs ?? []));
   // The entrypoint is the agent's argv[0], so an image's own ENTRYPOINT never wraps it.
   a.push('--entrypoint', spec.argv[0]!, plan.image, ...spec.argv.slice(1));
   return a;

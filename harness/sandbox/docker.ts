@@ -12,7 +12,7 @@
 // network (docker's `bridge`, podman's `podman`) when the daemon has one; a daemon started
 // with `--bridge=none` has only `host` and `none`, and there a session gets `host`, since
 // agents must reach their model's API. `DockerOptions.network` overrides the choice.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvError } from '../errors.js';
@@ -37,6 +37,8 @@ export interface DockerOptions {
   user?: string;
   /** where env files are written (default: a fresh private folder under the OS temp dir) */
   secretsDir?: string;
+  /** client options before the subcommand, e.g. podman's `--root DIR --runroot DIR` */
+  globalArgs?: string[];
 }
 
 type Flavour = 'docker' | 'podman';
@@ -45,7 +47,8 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
   const bin = opts.binary ?? flavour;
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (opts.host) env[flavour === 'podman' ? 'CONTAINER_HOST' : 'DOCKER_HOST'] = opts.host;
-  const tool = (args: string[], timeoutMs?: number) => runTool(bin, args, env, timeoutMs);
+  const global = opts.globalArgs ?? [];
+  const tool = (args: string[], timeoutMs?: number) => runTool(bin, [...global, ...args], env, timeoutMs);
   let network: Promise<string | undefined> | undefined;
   const resolveNetwork = () => (network ??= defaultNetwork(tool, opts.network));
 
@@ -70,10 +73,14 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
     try {
       const envFile = Object.keys(spec.secrets).length ? path.join(dir, 'env') : undefined;
       if (envFile) writeFileSync(envFile, envFileText(spec.secrets), { mode: 0o600, flag: 'wx' });
-      const args = dockerCreateArgs(spec, { image, user: opts.user ?? ownUser(), network: await resolveNetwork(), extraMounts: opts.extraMounts ?? [], envFile });
+      const extraArgs = flavour === 'podman' ? podmanUlimits() : [];
+      const args = dockerCreateArgs(spec, { image, user: opts.user ?? ownUser(), network: await resolveNetwork(), extraMounts: opts.extraMounts ?? [], envFile, extraArgs });
       const c = await tool(args);
       if (c.missing) throw new EnvError('SANDBOX_MISSING', `${bin} is not installed: run \`apt-get install ${flavour === 'podman' ? 'podman' : 'docker.io'}\``);
-      if (c.code !== 0) throw new EnvError('SANDBOX_START_FAILED', `${flavour} could not create session ${spec.name}: ${lastLine(c.stderr)}`);
+      if (c.code !== 0) {
+        const hint = /catatonit/i.test(c.stderr) ? ': run `apt-get install catatonit` (podman\'s --init)' : '';
+        throw new EnvError('SANDBOX_START_FAILED', `${flavour} could not create session ${spec.name}: ${lastLine(c.stderr)}${hint}`);
+      }
       id = c.stdout.trim();
     } finally {
       rmSync(dir, { recursive: true, force: true }); // the client has read it; it must not outlive `create`
@@ -81,7 +88,7 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
     const startArgs = ['start', '--attach', ...(spec.stdin !== undefined ? ['--interactive'] : []), id];
     let spawned;
     try {
-      spawned = await spawnSession([bin, ...startArgs], spec.cwd, env as Record<string, string>, spec);
+      spawned = await spawnSession([bin, ...global, ...startArgs], spec.cwd, env as Record<string, string>, spec);
     } catch (e) {
       await tool(['rm', '--force', id]);
       throw e;
@@ -99,7 +106,7 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
       const s = await tool(['stop', '--time', String(t), id], graceMs + 30_000);
       // A container stopped before its client started it would start afterwards: removing
       // it forcibly covers that race and a daemon that did not answer `stop`.
-      if (s.code !== 0 || !(await settles(exited, 5_000))) await tool(['rm', '--force', id]);
+      if (s.code !== 0 || !(await settles(exited, 2_000))) await tool(['rm', '--force', id]);
       if (!(await settles(exited, 10_000))) signal(-child.pid!, 'SIGKILL');
       return exited;
     };
@@ -113,6 +120,31 @@ function settles(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms)));
   return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Rootful podman 4 asks for 1048576 open files and processes unless told otherwise, which
+ * fails ("error setting rlimit ... operation not permitted") on hosts where even root may
+ * not raise its hard limits (no CAP_SYS_RESOURCE, as in many VMs and CI runners). Sessions
+ * get the supervisor's own open-file limit, and a process limit no higher than 32768: more
+ * than any session needs (its cgroup's --pids-limit is the real bound), and the most that
+ * podman's runtime chain was seen to pass on (Debian 12, podman 4.3).
+ */
+function podmanUlimits(): string[] {
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return [];
+  }
+  const limit = (label: string) => /^\S.*?\s{2,}(\d+|unlimited)\s+(\d+|unlimited)/m.exec(text.split('\n').find((l) => l.startsWith(label)) ?? '');
+  const out: string[] = [];
+  const nofile = limit('Max open files');
+  if (nofile && nofile[1] !== 'unlimited' && nofile[2] !== 'unlimited') out.push('--ulimit', `nofile=${nofile[1]}:${nofile[2]}`);
+  const nproc = limit('Max processes');
+  const cap = (v: string | undefined) => Math.min(v === undefined || v === 'unlimited' ? Infinity : Number(v), 32768);
+  out.push('--ulimit', `nproc=${cap(nproc?.[1])}:${cap(nproc?.[2])}`);
+  return out;
 }
 
 function ownUser(): string {

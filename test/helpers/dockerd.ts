@@ -96,7 +96,7 @@ function signalPid(pid: number, sig: NodeJS.Signals) {
 }
 
 /** Leftover mounts (network namespaces, overlay dirs) must go before rm -rf walks into them. */
-function unmountUnder(dir: string) {
+export function unmountUnder(dir: string) {
   const points = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])
