@@ -1,8 +1,9 @@
 // `npm run bench -- sandbox [--n 20]`: session start overhead, from the start() call until
 // the agent's command has run (it creates a marker file, seen through inotify), for the
-// process, bwrap and docker sandboxes, interleaved so that machine load hits all alike.
-// Docker runs on a private dockerd with the tiny local test image (test/helpers/), so the
-// number is the container machinery's cost, not an image's size.
+// process, bwrap, docker and podman sandboxes, interleaved so that machine load hits all
+// alike. Docker runs on a private dockerd and podman on private storage, both with the tiny
+// local test image (test/helpers/), so the number is the container machinery's cost, not
+// an image's size.
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, watch } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { sandboxFor } from '../harness/sandbox/index.js';
 import type { Sandbox, SandboxKind, SessionSpec } from '../harness/sandbox/types.js';
 import { buildTestImage } from '../test/helpers/docker-image.js';
 import { startDockerd, type Dockerd } from '../test/helpers/dockerd.js';
+import { privatePodman, type PrivatePodman } from '../test/helpers/podman.js';
 import { median, parseList, percentile, table } from './_stats.js';
 
 /** Milliseconds from start() until `file` exists. */
@@ -36,6 +38,7 @@ export async function run(args: string[]): Promise<number> {
   mkdirSync(ws);
   const fd = openSync(path.join(root, 'session.log'), 'a');
   let dockerd: Dockerd | undefined;
+  let podman: PrivatePodman | undefined;
   try {
     const sandboxes = new Map<SandboxKind, Sandbox>([['process', sandboxFor('process')]]);
     const notes: string[] = [];
@@ -47,6 +50,13 @@ export async function run(args: string[]): Promise<number> {
       dockerd = d.dockerd;
       const img = await buildTestImage(dockerd);
       sandboxes.set('docker', sandboxFor('docker', { host: dockerd.host, image: img.image, extraMounts: img.mounts }));
+    }
+    const p = await privatePodman();
+    if (!p.ok) notes.push(`podman: skipped, ${p.reason}`);
+    else {
+      podman = p.podman;
+      const img = await buildTestImage(podman);
+      sandboxes.set('podman', sandboxFor('podman', { globalArgs: podman.globalArgs, image: img.image, extraMounts: img.mounts, network: 'host' }));
     }
     for (const sb of sandboxes.values()) await sb.check();
 
@@ -71,6 +81,7 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     closeSync(fd);
     if (dockerd) await dockerd.stop();
+    if (podman) await podman.stop();
     rmSync(root, { recursive: true, force: true });
   }
 }
