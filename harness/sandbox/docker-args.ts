@@ -2,7 +2,7 @@
 // what a container is allowed (mounts, limits, network, user) can be read in one place and
 // tested without a daemon.
 import { UsageError } from '../errors.js';
-import { privateHome, sessionMounts, within } from './common.js';
+import { privateHome, sessionMounts } from './common.js';
 import type { Mount, SessionSpec } from './types.js';
 
 export interface CreatePlan {
@@ -26,7 +26,7 @@ export function dockerCreateArgs(spec: SessionSpec, plan: CreatePlan): string[] 
   a.push('--read-only', '--tmpfs', '/tmp:rw,exec,mode=1777');
   const mounts = sessionMounts(spec, plan.extraMounts);
   const home = privateHome(spec, mounts);
-  if (home && !within(home, '/tmp')) a.push('--tmpfs', `${home}:rw,exec,mode=1777`);
+  if (home) a.push('--tmpfs', `${home}:rw,exec,mode=1777`); // under /tmp too: the folder must exist
   a.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges');
   a.push('--user', plan.user, '--workdir', spec.cwd);
   if (!spec.network) a.push('--network', 'none');

@@ -52,9 +52,11 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
   let network: Promise<string | undefined> | undefined;
   const resolveNetwork = () => (network ??= defaultNetwork(tool, opts.network));
 
+  const missingClient = () => new EnvError('SANDBOX_MISSING', `${bin} is not installed: run \`apt-get install ${flavour === 'podman' ? 'podman' : 'docker.io'}\``);
+
   const check = async () => {
     const v = await tool(['version', '--format', '{{.Server.Version}}']);
-    if (v.missing) throw new EnvError('SANDBOX_MISSING', `${bin} is not installed: run \`apt-get install ${flavour === 'podman' ? 'podman' : 'docker.io'}\``);
+    if (v.missing) throw missingClient();
     if (v.code !== 0 || !v.stdout.trim()) throw unreachable(flavour, opts.host, v.stderr);
     if (opts.image) {
       const i = await tool(['image', 'inspect', '--format', '{{.Id}}', opts.image]);
@@ -65,7 +67,7 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
 
   const start = async (spec: Parameters<Sandbox['start']>[0]): Promise<RunningSession> => {
     const image = spec.image ?? opts.image;
-    if (!image) throw new EnvError('SANDBOX_NO_IMAGE', `no image for session ${spec.name}: pass --image (build one with \`bash scripts/build-image.sh\`)`);
+    if (!image) throw new EnvError('SANDBOX_NO_IMAGE', `no image for session ${spec.name}: give the sandbox one (build it with \`bash scripts/build-image.sh\`)`);
     checkEnv(spec.env, 'env');
     checkEnv(spec.secrets, 'secret');
     const dir = mkdtempSync(path.join(opts.secretsDir ?? os.tmpdir(), 'harness-env-'));
@@ -76,7 +78,7 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
       const extraArgs = flavour === 'podman' ? podmanUlimits() : [];
       const args = dockerCreateArgs(spec, { image, user: opts.user ?? ownUser(), network: await resolveNetwork(), extraMounts: opts.extraMounts ?? [], envFile, extraArgs });
       const c = await tool(args);
-      if (c.missing) throw new EnvError('SANDBOX_MISSING', `${bin} is not installed: run \`apt-get install ${flavour === 'podman' ? 'podman' : 'docker.io'}\``);
+      if (c.missing) throw missingClient();
       if (c.code !== 0) {
         const hint = /catatonit/i.test(c.stderr) ? ': run `apt-get install catatonit` (podman\'s --init)' : '';
         throw new EnvError('SANDBOX_START_FAILED', `${flavour} could not create session ${spec.name}: ${lastLine(c.stderr)}${hint}`);
