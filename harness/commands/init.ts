@@ -2,8 +2,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, type Io, type Register } from '../cli-kit.js';
-import { initUpstream } from '../git/upstream.js';
+import { initUpstream, type SeedFile } from '../git/upstream.js';
 import { packageFile } from '../paths.js';
+
+/**
+ * What every upstream starts with when it lacks them: the lock protocol for agents and
+ * people, and a starter prompt for the agents (theirs to edit; the supervisor reads it
+ * from the workspace at the start of every session).
+ */
+export function seedFiles(): SeedFile[] {
+  return [
+    { path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') },
+    { path: 'AGENT_PROMPT.md', content: readFileSync(packageFile('templates/AGENT_PROMPT.md'), 'utf8') },
+  ];
+}
 
 interface InitArgs {
   from?: string;
@@ -26,7 +38,7 @@ export function initCommand(io: Io, setResult: Register) {
         from: args.from,
         cwd: io.cwd,
         env: io.env,
-        seed: [{ path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') }],
+        seed: seedFiles(),
         author: 'harness',
       });
       const relative = path.relative(io.cwd, out.upstream);
