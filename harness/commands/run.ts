@@ -53,7 +53,10 @@ export function runCommand(io: Io, setResult: Register, deps: RunDeps = { onSign
     },
     run: async (args, io) => {
       const flags: RawSettings = {};
-      for (const [k] of FLAGS) if (args[k] !== undefined) (flags as Record<string, unknown>)[k] = args[k];
+      for (const [k] of FLAGS) {
+        const v = args[k];
+        if (v !== undefined) (flags as Record<string, unknown>)[k] = Array.isArray(v) ? v[v.length - 1] : v; // a repeated flag: the last wins
+      }
       return startRun(flags, io, deps);
     },
   });

@@ -25,6 +25,8 @@ export interface SessionPlan {
   timeoutMs: number;
   graceMs: number;
   now: () => number;
+  /** told the host pid once the session runs (the supervisor records it for a later takeover) */
+  onStart?: (pid: number) => void;
 }
 
 export interface SessionResult {
@@ -98,6 +100,7 @@ export class Session {
       closeSync(this.log.fd);
       throw e;
     }
+    p.onStart?.(this.running.pid);
     if (this.stopped) void this.stop(p.graceMs); // a stop that arrived while it was starting
     const timer = setTimeout(() => {
       this.timedOut = true;

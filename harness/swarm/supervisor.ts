@@ -2,7 +2,7 @@
 // Between sessions a slot saves leftover work, resets its workspace to upstream main and
 // releases the claims its last session still held; fast failures back off. A timer reaps
 // claims older than the lock TTL whose owner is not a running session.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { EventLog, type SwarmEvent } from '../events/log.js';
@@ -15,6 +15,7 @@ import type { Mount, Sandbox } from '../sandbox/types.js';
 import { backoffDelay, nextStreak } from './backoff.js';
 import type { RunConfig } from './config.js';
 import { agentId } from './numbering.js';
+import { killOrphan } from './orphans.js';
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, type SessionResult } from './session.js';
@@ -161,6 +162,7 @@ export class Supervisor {
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
         env: { ...this.d.sessionEnv, HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
+        onStart: (pid) => writeFileSync(pidFile(slot), String(pid)),
       },
       id,
       log,
@@ -178,6 +180,7 @@ export class Supervisor {
       this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: id, error: (e as Error).message });
       this.d.printer.line(`${slot.agent} session ${id} could not start: ${(e as Error).message}`);
     }
+    rmSync(pidFile(slot), { force: true });
     this.emit({ type: 'session_end', run: this.d.runId, agent: slot.agent, session: id, exit: r.exit, signal: r.signal, durationMs: r.durationMs, timedOut: r.timedOut, stopped: r.stopped, usage: r.usage });
     this.d.printer.sessionEnded(slot.agent, id, r);
     if (!this.immediate) await this.afterSession(slot, id);
@@ -193,6 +196,7 @@ export class Supervisor {
 
   /** Saves leftover work to a wip branch, then resets to upstream main; returns the new HEAD. */
   private async cleanSlot(slot: Slot): Promise<string> {
+    await killOrphan(pidFile(slot));
     try {
       const saved = await salvage(slot.ws);
       if (saved) {
@@ -270,3 +274,6 @@ export class Supervisor {
     this.d.printer.reaped(tasks, why);
   }
 }
+
+const pidFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.pid');
+
