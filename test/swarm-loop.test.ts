@@ -156,3 +156,30 @@ echo "status=[$(git status --porcelain)] head=$(git rev-parse HEAD) main=$(git r
     }
   });
 });
+
+describe('stale claims', () => {
+  it('reaps claims older than --lock-ttl whose owner is not running, never a running session\'s', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      const init = await harness(t.dir, ['init', '--from', 'proj']);
+      expect(init.code).toBe(0);
+      const up = path.join(t.dir, '.swarm/upstream.git');
+      const c = path.join(t.dir, 'c');
+      git(t.dir, 'clone', '-q', up, c);
+      // A claim by an agent that is not one of this run's sessions: stale once older than the TTL.
+      const ghost = await harness(c, ['task', 'claim', 'ghost-task', '--agent', 'ghost'], {});
+      expect(ghost.code, ghost.err.join('\n')).toBe(0);
+      const cmd = agentScript(t.dir, 'slow', 'harness task claim live-task && sleep 3\n');
+      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', cmd, '--max-sessions', '1', '--lock-ttl', '1s', ...FAST]);
+      expect(r.code, r.err.join('\n')).toBe(0);
+      const ev = events(t.dir);
+      const reaped = ev.flatMap((e) => (e.type === 'claims_reaped' ? e.tasks.map((x) => `${x}:${e.why}`) : []));
+      expect(reaped).toEqual(['ghost-task:ttl']);
+      expect(ev.find((e) => e.type === 'claims_released')).toMatchObject({ tasks: ['live-task'] });
+      expect(upstreamLocks(up)).toEqual([]);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
