@@ -13,7 +13,9 @@ export function writeBinDir(binDir: string, node = process.execPath): string {
   mkdirSync(binDir, { recursive: true });
   for (const [name, script] of [['harness', 'bin/harness.js'], ['test-oracle', 'bin/test-oracle.js']] as const) {
     const file = path.join(binDir, name);
-    writeFileSync(file, `#!/bin/sh\nexec ${shq(node)} ${shq(path.join(PACKAGE_ROOT, script))} "$@"\n`);
+    // A container image has its own node, maybe elsewhere: fall back to the one on PATH.
+    const js = shq(path.join(PACKAGE_ROOT, script));
+    writeFileSync(file, `#!/bin/sh\nif [ -x ${shq(node)} ]; then exec ${shq(node)} ${js} "$@"; fi\nexec node ${js} "$@"\n`);
     chmodSync(file, 0o755);
   }
   return binDir;
