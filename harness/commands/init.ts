@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, type Io, type Register } from '../cli-kit.js';
-import { initUpstream } from '../git/upstream.js';
+import { initUpstream, type SeedFile } from '../git/upstream.js';
 import { packageFile } from '../paths.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
@@ -17,6 +17,18 @@ export function resolveGateCommand(cmd: string): string {
   const m = /^\s*(test-oracle|harness)(\s|$)/.exec(cmd);
   if (!m) return cmd.trim();
   return `${shq(process.execPath)} ${shq(packageFile(`bin/${m[1]}.js`))}${cmd.trim().slice(m[1]!.length)}`;
+}
+
+/**
+ * What every upstream starts with when it lacks them: the lock protocol for agents and
+ * people, and a starter prompt for the agents (theirs to edit; the supervisor reads it
+ * from the workspace at the start of every session).
+ */
+export function seedFiles(): SeedFile[] {
+  return [
+    { path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') },
+    { path: 'AGENT_PROMPT.md', content: readFileSync(packageFile('templates/AGENT_PROMPT.md'), 'utf8') },
+  ];
 }
 
 interface InitArgs {
@@ -47,7 +59,7 @@ export function initCommand(io: Io, setResult: Register) {
         from: args.from,
         cwd: io.cwd,
         env: io.env,
-        seed: [{ path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') }],
+        seed: seedFiles(),
         author: 'harness',
       });
       const relative = path.relative(io.cwd, out.upstream);
