@@ -26,7 +26,8 @@ export function processIo(): Io {
   }
   return {
     env: process.env,
-    cwd: process.cwd(),
+    // `npm run harness -- ...` runs in the package's folder; the user meant where they typed it.
+    cwd: process.env.npm_lifecycle_event && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(),
     now: () => new Date(),
     hostname: () => os.hostname(),
     out: (line) => process.stdout.write(line + '\n'),
