@@ -11,6 +11,11 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['agentCmd', 'for --agent cmd: the command each session runs (sh -c; prompt on stdin and in $HARNESS_PROMPT_FILE)', { type: 'string' }],
   ['sandbox', 'where sessions run: process (no isolation), bwrap, docker or podman (default process)', { type: 'string', choices: SANDBOX_KINDS }],
   ['image', 'container image for docker/podman', { type: 'string' }],
+  ['dockerHost', 'the docker/podman daemon, e.g. unix:///run/docker.sock (default: DOCKER_HOST, CONTAINER_HOST for podman)', { type: 'string' }],
+  ['cpus', 'CPUs per session, e.g. 0.5 or 2 (docker/podman only)', { type: 'string' }],
+  ['memory', 'memory per session, e.g. 512m or 4g (docker/podman only)', { type: 'string' }],
+  ['pidsLimit', 'processes per session, e.g. 512 (docker/podman only)', { type: 'string' }],
+  ['mount', 'an extra host folder every session sees at the same path, read-only unless PATH:rw (repeatable)', { type: 'string', array: true }],
   ['prompt', "the agents' prompt file (default: AGENT_PROMPT.md in the repo, read each session)", { type: 'string' }],
   ['model', 'model name passed to the agent', { type: 'string' }],
   ['dir', 'the swarm folder (default .swarm; .swarm-demo for the demo)', { type: 'string' }],
@@ -49,13 +54,16 @@ export function runCommand(io: Io, setResult: Register, deps: RunDeps = { onSign
         )
         .example('harness --agents 16', 'the demo: 16 simulated agents')
         .example('harness run --agents 8 --agent claude --sandbox docker --image harness-agent', 'a real swarm on the project you are in')
+        .example('harness run --agents 4 --sandbox docker --cpus 2 --memory 4g --pids-limit 512', 'hold each session to 2 CPUs, 4 GiB and 512 processes')
         .example('harness run --agent cmd --agent-cmd ./my-agent.sh --max-sessions 10', 'any command as the agent') as never;
     },
     run: async (args, io) => {
       const flags: RawSettings = {};
       for (const [k] of FLAGS) {
         const v = args[k];
-        if (v !== undefined) (flags as Record<string, unknown>)[k] = Array.isArray(v) ? v[v.length - 1] : v; // a repeated flag: the last wins
+        if (v === undefined) continue;
+        // a repeated flag: the last wins, except for the ones that are lists
+        (flags as Record<string, unknown>)[k] = Array.isArray(v) && k !== 'mount' ? v[v.length - 1] : v;
       }
       return startRun(flags, io, deps);
     },

@@ -36,7 +36,9 @@ export type SwarmEvent =
   | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[] }
   | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' }
   | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }
-  | { type: 'wip_error'; run: string; agent: string; error: string };
+  | { type: 'wip_error'; run: string; agent: string; error: string }
+  /** a container a killed supervisor left running, removed by the run that took over */
+  | { type: 'orphan_removed'; run: string; agent: string; container: string };
 
 export type LoggedEvent = SwarmEvent & { ts: string };
 

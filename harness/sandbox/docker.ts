@@ -115,7 +115,19 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
     return { pid: child.pid!, exited, stop };
   };
 
-  return { kind: flavour, check, start };
+  const removeLeftover = async (name: string): Promise<boolean> => {
+    // By label, not by name alone: only a container this harness made is touched.
+    const ps = await tool(['ps', '--all', '--quiet', '--filter', `label=harness.session=${name}`]);
+    if (ps.missing) throw missingClient();
+    if (ps.code !== 0) throw unreachable(flavour, opts.host, ps.stderr);
+    const ids = ps.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (!ids.length) return false;
+    const rm = await tool(['rm', '--force', ...ids]);
+    if (rm.code !== 0 && !/no such container/i.test(rm.stderr)) throw new EnvError('SANDBOX_REMOVE_FAILED', `${flavour} could not remove ${name}: ${lastLine(rm.stderr)}`);
+    return true;
+  };
+
+  return { kind: flavour, check, start, removeLeftover };
 }
 
 function settles(p: Promise<unknown>, ms: number): Promise<boolean> {

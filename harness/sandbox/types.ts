@@ -54,4 +54,11 @@ export interface Sandbox {
   /** throws EnvError (exit 4) naming the one command that installs what is missing */
   check(): Promise<void>;
   start(spec: SessionSpec): Promise<RunningSession>;
+  /**
+   * Containers only: ends and removes what is left of the session named `name` after its
+   * supervisor died (a killed client leaves its container running). Resolves true when
+   * something was removed. Process and bwrap sessions need none: they are a process group
+   * the next supervisor kills, and bwrap dies with its parent.
+   */
+  removeLeftover?(name: string): Promise<boolean>;
 }

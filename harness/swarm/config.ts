@@ -5,7 +5,11 @@
 import path from 'node:path';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
-import type { SandboxKind } from '../sandbox/types.js';
+import type { Mount, SandboxKind } from '../sandbox/types.js';
+import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
+import { parseUntil as parseUntilValue, type Until } from './until.js';
+
+export type { Until };
 
 export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
@@ -35,15 +39,18 @@ export interface RawSettings {
   simCrash?: unknown;
   simRegress?: unknown;
   simThink?: unknown;
+  cpus?: unknown;
+  memory?: unknown;
+  pidsLimit?: unknown;
+  dockerHost?: unknown;
+  mount?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure',
-  'passEnv', 'simCrash', 'simRegress', 'simThink',
+  'passEnv', 'simCrash', 'simRegress', 'simThink', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
 ];
-
-export type Until = { kind: 'forever' } | { kind: 'done' } | { kind: 'time'; at: number };
 
 export interface RunConfig {
   agents: number;
@@ -70,6 +77,12 @@ export interface RunConfig {
   passEnv: string[];
   demo: boolean;
   sim: { crash: number; regress: number; thinkMs: number };
+  /** per session; docker/podman apply them, bwrap and process cannot */
+  limits: Limits;
+  /** the docker/podman daemon (DOCKER_HOST / CONTAINER_HOST), or null: the client's default */
+  dockerHost: string | null;
+  /** extra host folders every session sees at the same path (read-only unless `:rw`) */
+  mounts: Mount[];
 }
 
 export interface ResolveInput {
@@ -183,18 +196,37 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     passEnv: (passEnv.v as string[] | undefined) ?? [],
     demo,
     sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: dur('simThink', '200ms')! },
+    limits: limits(pick),
+    dockerHost: str('dockerHost'),
+    mounts: mountList(pick('mount'), input.cwd),
   };
+}
+
+type Pick = (k: keyof RawSettings) => { v: unknown; from: string };
+
+function limits(pick: Pick): Limits {
+  const out: Limits = {};
+  const [c, m, p] = [pick('cpus'), pick('memory'), pick('pidsLimit')];
+  if (c.v !== undefined && c.v !== null) out.cpus = parseCpus(c.v, c.from);
+  if (m.v !== undefined && m.v !== null) out.memoryMb = parseMemory(m.v, m.from);
+  if (p.v !== undefined && p.v !== null) out.pids = parsePids(p.v, p.from);
+  return out;
+}
+
+/** `PATH`, `PATH:ro` or `PATH:rw`, one or a list; relative paths are from the project folder. */
+function mountList(p: { v: unknown; from: string }, cwd: string): Mount[] {
+  if (p.v === undefined || p.v === null) return [];
+  const list = Array.isArray(p.v) ? p.v : [p.v];
+  return list.map((x) => {
+    const m = typeof x === 'string' ? /^(.+?)(?::(ro|rw))?$/.exec(x.trim()) : null;
+    if (!m || !m[1]) throw bad(p.from, x, 'a folder to mount, like /opt/toolchain or /opt/cache:rw');
+    return { path: path.resolve(cwd, m[1]), mode: (m[2] ?? 'ro') as 'ro' | 'rw' };
+  });
 }
 
 function parseUntil(p: { v: unknown; from: string }, now: number, demo: boolean): Until {
   if (p.v === undefined || p.v === null) return demo ? { kind: 'done' } : { kind: 'forever' };
-  if (typeof p.v !== 'string') throw bad(p.from, p.v, 'done, forever, a duration (8h) or a time (2026-01-05T09:00)');
-  const s = p.v.trim();
-  if (s === 'done' || s === 'forever') return { kind: s };
-  if (/^\d/.test(s) && /^[\d.]+(ms|s|m|h|d)/.test(s)) return { kind: 'time', at: now + parseDuration(s, p.from) };
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw bad(p.from, s, 'done, forever, a duration (8h) or a time (2026-01-05T09:00)');
-  return { kind: 'time', at: t };
+  return parseUntilValue(p.v, p.from, now);
 }
 
 function bad(from: string, v: unknown, want: string): UsageError {

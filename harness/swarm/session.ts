@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import type { Usage } from '../events/log.js';
 import type { Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
+import type { Limits } from './limits.js';
 import { logName, nextSessionNumber } from './numbering.js';
 
 export interface SessionPlan {
@@ -19,6 +20,9 @@ export interface SessionPlan {
   fallbackPrompt: string;
   model: string | null;
   image: string | null;
+  /** the sandbox's name for this session (container name): unique on the host, see sessionName */
+  name: string;
+  limits: Limits;
   env: Record<string, string>;
   secrets: Record<string, string>;
   mounts: Mount[];
@@ -26,7 +30,7 @@ export interface SessionPlan {
   graceMs: number;
   now: () => number;
   /** told the host pid once the session runs (the supervisor records it for a later takeover) */
-  onStart?: (pid: number) => void;
+  onStart?: (pid: number, name: string) => void;
 }
 
 export interface SessionResult {
@@ -52,6 +56,15 @@ export function openSessionLog(logDir: string, head: string | null, atLeast = 1)
       n++;
     }
   }
+}
+
+/**
+ * `agent-3-s17-1a2b3c4d`: the slot and session, then a tag of the swarm folder, because one
+ * docker daemon may serve several swarms on a host and each has an agent-3 with a session
+ * 17; container names must not collide, and a takeover must remove only its own.
+ */
+export function sessionName(agent: string, session: string, swarmTag: string): string {
+  return `${agent}-s${session}-${swarmTag}`;
 }
 
 export function promptFor(plan: Pick<SessionPlan, 'promptFile' | 'workspace' | 'fallbackPrompt'>): { text: string; file: string } {
@@ -83,7 +96,7 @@ export class Session {
     if (!prompt.file.startsWith(p.workspace + path.sep)) mounts.push({ path: prompt.file, mode: 'ro' });
     try {
       this.running = await p.sandbox.start({
-        name: `${p.agent}-s${this.id}`,
+        name: p.name,
         cwd: p.workspace,
         mounts,
         argv: inv.argv,
@@ -92,7 +105,7 @@ export class Session {
         stdin: inv.stdin,
         outputFd: this.log.fd,
         network: true,
-        limits: {},
+        limits: p.limits,
         ...(p.image ? { image: p.image } : {}),
       });
     } catch (e) {
@@ -100,7 +113,7 @@ export class Session {
       closeSync(this.log.fd);
       throw e;
     }
-    p.onStart?.(this.running.pid);
+    p.onStart?.(this.running.pid, p.name);
     if (this.stopped) void this.stop(p.graceMs); // a stop that arrived while it was starting
     const timer = setTimeout(() => {
       this.timedOut = true;

@@ -13,13 +13,15 @@ import { EventLog, readEvents } from '../events/log.js';
 import { Git } from '../git/git.js';
 import { initUpstream } from '../git/upstream.js';
 import { packageFile } from '../paths.js';
-import { selectSandbox } from '../sandbox/select.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
 import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
 import { demoDone, prepareDemoProject, simAdapter, type DemoProject } from './demo-mode.js';
+import { untilDone } from './done.js';
+import { unappliedLimitsNote } from './limits.js';
 import { acquireSwarmLock } from './lock.js';
 import { plainPrinter } from './printer.js';
+import { dockerHostOf, runSandbox } from './sandbox.js';
 import { summarize, summaryLines } from './summary.js';
 import { Supervisor } from './supervisor.js';
 
@@ -71,8 +73,9 @@ async function projectSource(c: RunConfig, io: Io): Promise<string | null> {
 export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promise<number> {
   const c = loadConfig(flags, io);
   const from = await projectSource(c, io);
-  const sandbox = deps.sandbox ?? (await selectSandbox(c.sandbox, { image: c.image ?? undefined }));
+  const sandbox = deps.sandbox ?? runSandbox(c, io.env);
   await sandbox.check();
+  for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
   mkdirSync(c.dir, { recursive: true });
   const startedAt = io.now();
   const lock = await acquireSwarmLock(path.join(c.dir, 'harness.lock'), { pid: process.pid, host: io.hostname(), since: startedAt.toISOString() }, (e) => {
@@ -100,15 +103,19 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const secrets = pickSecrets(io.env, c.passEnv);
     const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
     writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream }));
-    const mounts: Mount[] = [...toolMounts(binDir), { path: fallbackPrompt, mode: 'ro' }, ...(c.upstream ? [] : [{ path: upstream, mode: 'rw' as const }])];
+    const mounts: Mount[] = [...toolMounts(binDir), { path: fallbackPrompt, mode: 'ro' }, ...(c.upstream ? [] : [{ path: upstream, mode: 'rw' as const }]), ...c.mounts];
     const eventsFile = path.join(c.dir, 'events.jsonl');
     const events = new EventLog(eventsFile, io.now);
     const printer = plainPrinter(out, io.now);
+    const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
+    if (limitsNote) printer.line(limitsNote);
     if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
+    const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), io.env); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
       config: c, runId, upstream, sandbox, adapter, events, printer, env: io.env, hostname: io.hostname(), now: io.now,
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt,
-      isDone: demo ? async () => demoDone(new Git(path.join(c.dir, 'supervisor', 'clone'), io.env), demo!.tasks) : undefined,
+      isDone: demo ? async () => demoDone(supervisorGit, demo!.tasks) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
+      dockerHost: dockerHostOf(c, io.env),
     });
     let signals = 0;
     unhook = deps.onSignal(() => {

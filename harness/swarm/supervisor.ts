@@ -2,6 +2,7 @@
 // Between sessions a slot saves leftover work, resets its workspace to upstream main and
 // releases the claims its last session still held; fast failures back off. A timer reaps
 // claims older than the lock TTL whose owner is not a running session.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
@@ -15,10 +16,10 @@ import type { Mount, Sandbox } from '../sandbox/types.js';
 import { backoffDelay, nextStreak } from './backoff.js';
 import type { RunConfig } from './config.js';
 import { agentId } from './numbering.js';
-import { killOrphan } from './orphans.js';
+import { killOrphan, recordContainer, removeOrphanContainer } from './orphans.js';
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
-import { openSessionLog, Session, type SessionResult } from './session.js';
+import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
 import { ensureWorkspace, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
 
 export interface SupervisorDeps {
@@ -40,6 +41,8 @@ export interface SupervisorDeps {
   fallbackPrompt: string;
   /** for `--until done`: the work is finished (checked after each session) */
   isDone?: () => Promise<boolean>;
+  /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
+  dockerHost?: string;
 }
 
 interface Slot {
@@ -63,7 +66,12 @@ export class Supervisor {
   private supervisorGit: Git | null = null;
   private stopNow: () => void = () => {};
 
-  constructor(private readonly d: SupervisorDeps) {}
+  /** tells this swarm's containers from other swarms' on a shared daemon */
+  private readonly swarmTag: string;
+
+  constructor(private readonly d: SupervisorDeps) {
+    this.swarmTag = createHash('sha256').update(d.config.dir).digest('hex').slice(0, 8);
+  }
 
   private emit(e: SwarmEvent): void {
     this.d.events.append(e);
@@ -82,17 +90,37 @@ export class Supervisor {
     await this.salvageAll();
     await this.reapDeadRun();
     const timer = setInterval(() => void this.reapStale(), reapIntervalMs(c.lockTtlMs));
+    const untilTimer = this.armUntil();
     try {
       this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null }));
       const all = Promise.all(this.slots.map((s) => this.slotLoop(s)));
       await Promise.race([all, new Promise<void>((r) => (this.stopNow = r))]);
     } finally {
       clearInterval(timer);
+      untilTimer.cancel();
     }
     if (!this.immediate) await this.reaping;
     const reason = this.reason ?? 'stopping';
     this.emit({ type: 'run_end', run: this.d.runId, reason: this.immediate ? 'immediate' : reason, sessions: this.started });
     return reason;
+  }
+
+  /**
+   * `--until TIME`: at that time no new session starts, and the running ones get the grace
+   * period, then are stopped and their work saved, as on Ctrl-C. A timer, so that the run
+   * ends on time even while every slot is in a long session.
+   */
+  private armUntil(): { cancel: () => void } {
+    const u = this.d.config.until;
+    let t: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (u.kind !== 'time') return;
+      const left = u.at - this.d.now().getTime();
+      if (left <= 0) return this.stop('graceful', 'until-time');
+      t = setTimeout(arm, Math.min(left, 2 ** 31 - 1)); // setTimeout's longest wait is ~24.8 days
+    };
+    arm();
+    return { cancel: () => clearTimeout(t) };
   }
 
   /** First call: no new sessions, running ones get the grace period. Second: kill everything now. */
@@ -162,7 +190,11 @@ export class Supervisor {
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
         env: { ...this.d.sessionEnv, HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
-        onStart: (pid) => writeFileSync(pidFile(slot), String(pid)),
+        name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
+        onStart: (pid, name) => {
+          writeFileSync(pidFile(slot), String(pid));
+          if (this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
+        },
       },
       id,
       log,
@@ -181,6 +213,7 @@ export class Supervisor {
       this.d.printer.line(`${slot.agent} session ${id} could not start: ${(e as Error).message}`);
     }
     rmSync(pidFile(slot), { force: true });
+    rmSync(containerFile(slot), { force: true });
     this.emit({ type: 'session_end', run: this.d.runId, agent: slot.agent, session: id, exit: r.exit, signal: r.signal, durationMs: r.durationMs, timedOut: r.timedOut, stopped: r.stopped, usage: r.usage });
     this.d.printer.sessionEnded(slot.agent, id, r);
     if (!this.immediate) await this.afterSession(slot, id);
@@ -197,6 +230,14 @@ export class Supervisor {
   /** Saves leftover work to a wip branch, then resets to upstream main; returns the new HEAD. */
   private async cleanSlot(slot: Slot): Promise<string> {
     await killOrphan(pidFile(slot));
+    const gone = await removeOrphanContainer(containerFile(slot), this.d.env).catch((e: Error) => {
+      this.d.printer.line(`${slot.agent}: could not remove the container of a dead run: ${e.message}`);
+      return null;
+    });
+    if (gone) {
+      this.emit({ type: 'orphan_removed', run: this.d.runId, agent: slot.agent, container: gone });
+      this.d.printer.line(`${slot.agent}: removed container ${gone}, left running by a previous run`);
+    }
     try {
       const saved = await salvage(slot.ws);
       if (saved) {
@@ -276,4 +317,5 @@ export class Supervisor {
 }
 
 const pidFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.pid');
+const containerFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.container.json');
 
