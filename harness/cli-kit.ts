@@ -2,8 +2,10 @@
 // command, turn any HarnessError into one line on stderr and its exit code. Commands get
 // their world (env, cwd, clock, output) through `Io`, so tests can run them in-process.
 import os from 'node:os';
+import path from 'node:path';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { EXIT, EXIT_CODES_HELP, HarnessError, UsageError } from './errors.js';
+import { PACKAGE_ROOT } from './paths.js';
 
 export interface Io {
   env: NodeJS.ProcessEnv;
@@ -26,13 +28,22 @@ export function processIo(): Io {
   }
   return {
     env: process.env,
-    // `npm run harness -- ...` runs in the package's folder; the user meant where they typed it.
-    cwd: process.env.npm_lifecycle_event && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(),
+    cwd: invocationCwd(process.env, process.cwd()),
     now: () => new Date(),
     hostname: () => os.hostname(),
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
+}
+
+/**
+ * `npm run harness -- ...` runs in the package's folder; the user meant where they typed it
+ * (INIT_CWD). Only then: npm's variables are inherited by everything below (`npm test`'s
+ * children, a gate hook under a push), and those must keep their own folder.
+ */
+export function invocationCwd(env: NodeJS.ProcessEnv, cwd: string): string {
+  const viaNpmRun = (env.npm_lifecycle_event === 'harness' || env.npm_lifecycle_event === 'test-oracle') && !!env.INIT_CWD;
+  return viaNpmRun && path.resolve(cwd) === PACKAGE_ROOT ? env.INIT_CWD! : cwd;
 }
 
 /** What a command handler returns: an exit code, or nothing for 0. */
