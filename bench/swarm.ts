@@ -1,5 +1,5 @@
-// `npm run bench -- swarm [--n 20] [--slots 64] [--sleep 5] [--demo-agents 16]`: what a swarm
-// costs the machine that supervises it.
+// `npm run bench -- swarm [--n 20] [--slots 64] [--sleep 5] [--demo-agents 16] [--parts abc]`:
+// what a swarm costs the machine that supervises it.
 //  (a) session start overhead per sandbox (process, bwrap, docker): start() until the
 //      agent's command has run, median of n, as ratios to `process` (bench/sandbox.ts's
 //      measurement, on the same private dockerd and tiny local image);
@@ -114,31 +114,42 @@ export async function run(args: string[]): Promise<number> {
   const [slots] = parseList(args, '--slots', [64]);
   const [sleepS] = parseList(args, '--sleep', [5]);
   const [demoAgents] = parseList(args, '--demo-agents', [16]);
+  const i = args.indexOf('--parts');
+  const parts = i >= 0 ? (args[i + 1] ?? '') : 'abc';
   const w = (s: string) => process.stdout.write(s + '\n');
 
+  if (parts.includes('a')) await overhead(n!, w);
+  if (parts.includes('b')) await memory(slots!, sleepS!, w);
+  if (parts.includes('c')) {
+    w(`(c) the demo: harness --agents ${demoAgents} in a temp folder`);
+    const demo = await demoRun(demoAgents!);
+    const head = ['run', 'wall s', 'commits on main', 'commits/min'];
+    if (typeof demo === 'string') w(table(head, [[`demo, ${demoAgents} agents`, '-', '-', '-']]) + '\n' + demo);
+    else w(table(head, [demo.slice(0, 4)]) + '\n' + demo[4]);
+  }
+  return 0;
+}
+
+async function overhead(n: number, w: (s: string) => void): Promise<void> {
   const rig = await sandboxRig(['process', 'bwrap', 'docker']);
   try {
-    const times = await measureStarts(rig.sandboxes, n!);
+    const times = await measureStarts(rig.sandboxes, n);
     w(`(a) session start overhead: sandbox start() until the agent's command runs, median of ${n}, interleaved`);
     w(table(OVERHEAD_HEAD, overheadRows(times)));
     for (const note of rig.notes) w(note);
   } finally {
     await rig.close();
   }
-
-  const one = await supervisorMemory(1, sleepS!);
-  const many = await supervisorMemory(slots!, sleepS!);
   w('');
+}
+
+async function memory(slots: number, sleepS: number, w: (s: string) => void): Promise<void> {
+  const one = await supervisorMemory(1, sleepS);
+  const many = await supervisorMemory(slots, sleepS);
   w(`(b) supervisor memory: harness run --agents N --agent cmd --agent-cmd 'sleep ${sleepS}' (process sandbox), RSS while all N sessions run`);
   const mib = (b: number) => (Number.isNaN(b) ? 'n/a' : (b / MiB).toFixed(1));
   w(table(['slots', 'RSS MiB', 'peak MiB', 'max running', 'wall s'], [one, many].map((r) => [String(r.slots), mib(r.rss), mib(r.hwm), String(r.maxRunning), r.seconds.toFixed(1)])));
-  if (many.maxRunning < slots!) w(`note: only ${many.maxRunning} of ${slots} sessions ran at once (slots ended before the last started); pass a longer --sleep`);
-  else w(`per slot: ${((many.rss - one.rss) / (slots! - 1) / 1024).toFixed(0)} KiB ((RSS at ${slots} - RSS at 1) / ${slots! - 1}); ${(many.rss / slots! / MiB).toFixed(2)} MiB of RSS per slot in all`);
-
+  if (many.maxRunning < slots) w(`note: only ${many.maxRunning} of ${slots} sessions ran at once (slots ended before the last started); pass a longer --sleep`);
+  else w(`per slot: ${((many.rss - one.rss) / (slots - 1) / 1024).toFixed(0)} KiB ((RSS at ${slots} - RSS at 1) / ${slots - 1}); ${(many.rss / slots / MiB).toFixed(2)} MiB of RSS per slot in all`);
   w('');
-  w(`(c) the demo: harness --agents ${demoAgents} in a temp folder`);
-  const demo = await demoRun(demoAgents!);
-  if (typeof demo === 'string') w(table(['run', 'wall s', 'commits on main', 'commits/min'], [[`demo, ${demoAgents} agents`, '-', '-', '-']]) + '\n' + demo);
-  else w(table(['run', 'wall s', 'commits on main', 'commits/min'], [demo.slice(0, 4)]) + '\n' + demo[4]);
-  return 0;
 }
