@@ -24,7 +24,7 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['sessionTimeout', 'kill a session after this long (default 2h)', { type: 'string' }],
   ['lockTtl', 'reap claims older than this whose session is not running (default 2h)', { type: 'string' }],
   ['maxSessions', 'stop after starting this many sessions in all', { type: 'number' }],
-  ['until', 'stop at: done (the demo default), forever (default), a duration (8h) or a time', { type: 'string' }],
+  ['until', 'stop starting sessions at: done (no claims, recorded tests pass; the demo default), forever (default), a duration (8h), a clock time (07:30) or a date', { type: 'string' }],
   ['grace', 'on stop, how long running sessions get before they are killed (default 30s)', { type: 'string' }],
   ['simCrash', 'demo: probability a simulated session crashes (default 0.1)', { type: 'number' }],
   ['simRegress', 'demo: probability a simulated fix breaks another test (default 0)', { type: 'number' }],
