@@ -7,7 +7,8 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Git } from '../harness/git/git.js';
-import { TASKS } from './spec/index.js';
+import { TASKS as ALL_TASKS, type TaskSpec } from './spec/index.js';
+import { UsageError } from '../harness/errors.js';
 import type { BankEntry } from './solution.js';
 
 export { demoStatus, type DemoStatus } from './status.js';
@@ -30,8 +31,11 @@ export function testId(testName: string): string {
 /**
  * Writes `dir/project` (a fresh repo) and `dir/bank`. Both are rewritten from scratch if
  * present: they are generated, and the swarm's work lives in the upstream, not here.
+ * `tasks` limits the project to some tasks (for tests); by default it has all of them.
  */
-export async function prepareDemo(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<PreparedDemo> {
+export async function prepareDemo(dir: string, opts: { tasks?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<PreparedDemo> {
+  const env = opts.env ?? process.env;
+  const TASKS = selectTasks(opts.tasks);
   const project = path.resolve(dir, 'project');
   const bank = path.resolve(dir, 'bank');
   rmSync(project, { recursive: true, force: true });
@@ -68,6 +72,16 @@ export async function prepareDemo(dir: string, env: NodeJS.ProcessEnv = process.
   await git.must(['commit', '--quiet', '--no-verify', '-m', `pebble: the demo project, ${TASKS.length} tasks open\n\nEvery task in tasks.json has failing tests; see TASKS.md.`]);
   return { project, bank, tasks: TASKS.map((t) => t.name) };
 }
+
+/** A subset keeps tests small; the demo itself always has every task. */
+function selectTasks(names: string[] | undefined): TaskSpec[] {
+  if (!names) return ALL_TASKS;
+  const unknown = names.filter((n) => !ALL_TASKS.some((t) => t.name === n));
+  if (unknown.length) throw new UsageError('UNKNOWN_TASK', `no demo task named ${unknown.join(', ')}`);
+  return ALL_TASKS.filter((t) => names.includes(t.name));
+}
+
+export const ALL_TASK_NAMES = ALL_TASKS.map((t) => t.name);
 
 function tasksMarkdown(list: { name: string; title: string; area: string; tests: string[]; touches: string[] }[]): string {
   const rows = list.map((t) => `| \`${t.name}\` | ${t.title.replace(/\|/g, '\\|')} | ${t.tests.map((x) => `\`${x}\``).join(' ')} | ${t.touches.join(', ')} |`);
