@@ -1,6 +1,6 @@
-// A stand-in for the supervisor, for the sim's tests: N clones, sim sessions run
-// concurrently in rounds until nothing is left; a session that crashed or gave up is
-// cleaned up the way the supervisor does it (its claims released, its clone reset).
+// A stand-in for the supervisor, for the sim's tests: N clones, each running sim
+// sessions back to back, all at once, until nothing is left; a session that crashed or
+// gave up is cleaned up the way the supervisor does it (claims released, clone reset).
 import { execa } from 'execa';
 import { simAgentArgv, type SimOptions } from '../../harness/agents/sim/index.js';
 import { git, gitEnv, harness, type Swarm } from './repos.js';
@@ -18,36 +18,39 @@ export interface SessionLog {
 
 export interface LoopResult {
   sessions: SessionLog[];
-  rounds: number;
+  /** every agent's last session found nothing left */
   finished: boolean;
 }
 
-export async function runSimRounds(opts: {
+/**
+ * Each agent runs sessions back to back, as under the supervisor, until a session says
+ * NOTHING LEFT or the agent has used `maxSessions`.
+ */
+export async function runSimLoop(opts: {
   swarm: Swarm;
   agents: number;
   sim: Omit<SimOptions, 'bank'> & { bank: string };
-  maxRounds: number;
+  maxSessions: number;
 }): Promise<LoopResult> {
-  const clones = Array.from({ length: opts.agents }, (_, i) => opts.swarm.clone(`agent-${i + 1}`));
   const argv = simAgentArgv(opts.sim);
   const sessions: SessionLog[] = [];
   let n = 0;
-  for (let round = 1; round <= opts.maxRounds; round++) {
-    const runs = await Promise.all(
-      clones.map(async (dir, i) => {
-        const agent = `agent-${i + 1}`;
-        const session = ++n;
-        const env = { HARNESS_AGENT: agent, HARNESS_SESSION: String(session), HARNESS_UPSTREAM: opts.swarm.upstream };
-        const r = await execa(argv[0]!, argv.slice(1), { cwd: dir, env: gitEnv(env), extendEnv: false, reject: false, all: true });
-        const s: SessionLog = { agent, session, code: r.exitCode ?? -1, log: r.all ?? '', dirty: '', heldClaims: [] };
-        if (s.code !== 0) await cleanUp(dir, s, opts.swarm.upstream);
-        return s;
-      }),
-    );
-    sessions.push(...runs);
-    if (runs.every((r) => r.code === 0 && /NOTHING LEFT/.test(r.log))) return { sessions, rounds: round, finished: true };
-  }
-  return { sessions, rounds: opts.maxRounds, finished: false };
+  const agentLoop = async (i: number): Promise<boolean> => {
+    const agent = `agent-${i + 1}`;
+    const dir = opts.swarm.clone(agent);
+    for (let k = 0; k < opts.maxSessions; k++) {
+      const session = ++n;
+      const env = { HARNESS_AGENT: agent, HARNESS_SESSION: String(session), HARNESS_UPSTREAM: opts.swarm.upstream };
+      const r = await execa(argv[0]!, argv.slice(1), { cwd: dir, env: gitEnv(env), extendEnv: false, reject: false, all: true });
+      const s: SessionLog = { agent, session, code: r.exitCode ?? -1, log: r.all ?? '', dirty: '', heldClaims: [] };
+      sessions.push(s);
+      if (s.code !== 0) await cleanUp(dir, s, opts.swarm.upstream);
+      else if (/NOTHING LEFT/.test(s.log)) return true;
+    }
+    return false;
+  };
+  const done = await Promise.all(Array.from({ length: opts.agents }, (_, i) => agentLoop(i)));
+  return { sessions: sessions.sort((a, b) => a.session - b.session), finished: done.every(Boolean) };
 }
 
 /** What the supervisor does after a session ends badly: release its claims, reset the clone. */
