@@ -15,9 +15,19 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // `harness task list | head`: the reader left, so there is nobody to tell; stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') === 0) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+    }
+  }
   return {
     env: process.env,
-    cwd: process.cwd(),
+    // `npm run harness -- ...` runs in the package's folder; the user meant where they typed it.
+    cwd: process.env.npm_lifecycle_event && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(),
     now: () => new Date(),
     hostname: () => os.hostname(),
     out: (line) => process.stdout.write(line + '\n'),

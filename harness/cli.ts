@@ -2,6 +2,7 @@
 // commands/; this file only wires them to yargs and the shared exit point.
 import { runCli, type Io } from './cli-kit.js';
 import { initCommand } from './commands/init.js';
+import { runCommand } from './commands/run.js';
 import { taskCommand } from './commands/task.js';
 
 export function main(argv: string[], io?: Io): Promise<number> {
@@ -9,16 +10,14 @@ export function main(argv: string[], io?: Io): Promise<number> {
     {
       prog: 'harness',
       usage: [
-        'harness <command> [options]',
+        'harness [run] [options]       supervise a swarm (the default command)\nharness <command> [options]',
         '',
         'A git-native coordination harness for long, unattended runs of many coding agents.',
         'Git is the only coordinator: agents claim work by pushing lock files to current_tasks/.',
       ].join('\n'),
       build: (y, io, setResult) =>
-        y
-          .command(initCommand(io, setResult))
-          .command(taskCommand(io, setResult))
-          .demandCommand(1, 'say which command to run'),
+        // `run` is also the default: `harness --agents 16` == `harness run --agents 16`.
+        y.command(runCommand(io, setResult)).command(initCommand(io, setResult)).command(taskCommand(io, setResult)),
     },
     argv,
     io,

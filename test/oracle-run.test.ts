@@ -152,6 +152,11 @@ describe('test-oracle run on real suites', () => {
     expect(r.out).toContain('rerun this selection: test-oracle run --failed');
     const again = await oracle(d, ['run', '--failed']);
     expect(again.out[0]).toBe('ran 1/3 (failed last time)');
+    // A run that leaves c out (a --filter, or a --fast sample) does not forget that c failed.
+    expect((await oracle(d, ['run', '--filter', 'a'])).code).toBe(0);
+    const still = await oracle(d, ['run', '--failed']);
+    expect(still.out[0]).toBe('ran 1/3 (failed last time)');
+    expect(still.out.some((l) => l.startsWith('ERROR t/c.sh'))).toBe(true);
   });
 
   it('applies a tool\'s skip list', async () => {

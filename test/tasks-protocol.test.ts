@@ -48,7 +48,7 @@ describe('harness init', () => {
       expect(r.code, r.err.join('\n')).toBe(0);
       const up = path.join(t.dir, 'sw/upstream.git');
       const log = git(up, 'log', '--format=%s', 'main').split('\n');
-      expect(log).toEqual(['Add current_tasks/README.md', 'second', 'first']);
+      expect(log).toEqual(['Add current_tasks/README.md, AGENT_PROMPT.md', 'second', 'first']);
       expect(git(up, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
 
       // A project that already has the README keeps its own, unchanged.

@@ -9,6 +9,7 @@ import { fetchUpstream, trackingRef } from '../git/sync.js';
 import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
 import { doneWithWork } from '../tasks/done.js';
 import { validateTaskName } from '../tasks/name.js';
+import { nextTask } from '../tasks/next.js';
 import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
 import { readClaim, readClaims } from '../tasks/read.js';
 import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
@@ -26,7 +27,8 @@ export function taskCommand(io: Io, setResult: Register): CommandModule {
       .command(listCmd(io, setResult))
       .command(showCmd(io, setResult))
       .command(reapCmd(io, setResult))
-      .demandCommand(1, 'say which task command to run: claim, done, release, list, show or reap')
+      .command(nextCmd(io, setResult))
+      .demandCommand(1, 'say which task command to run: claim, done, release, list, show, reap or next')
       .epilogue(
         'Run inside a clone of the upstream. Identity comes from HARNESS_AGENT / HARNESS_SESSION, else --agent / --session, else the hostname.\n' +
           'Exit codes: 0 ok, 1 upstream refused or a real conflict, 2 bad input (nothing written), 3 held by someone else, 4 git or upstream unavailable.',
@@ -169,6 +171,37 @@ function reapCmd(io: Io, setResult: Register) {
       const now = io.now();
       for (const c of r.reaped) io.out(`${args.dryRun ? 'would reap' : 'reaped'} ${c.task}: held by ${holderText(c)} for ${formatAge(ageMs(c, now) ?? 0)}`);
       io.out(r.reaped.length === 0 ? `no claims older than ${args.ttl} without a live owner` : args.dryRun ? `${r.reaped.length} stale` : `reaped ${r.reaped.length} (commit ${short(r.commit)})`);
+    },
+  });
+}
+
+function nextCmd(io: Io, setResult: Register) {
+  return defineCommand<CommonTaskArgs & { claim: boolean; json: boolean }>(io, setResult, {
+    command: 'next',
+    describe: 'Propose an unclaimed failing test from the latest recorded results (--claim: claim it)',
+    builder: (y) =>
+      withCommonTaskOptions(y)
+        .option('claim', { type: 'boolean', default: false, describe: 'claim the proposed task (tries the next one if another agent wins it)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' })
+        .epilogue('Exit: 0 a task was proposed (or claimed); 1 nothing to propose (no recorded results, all failures claimed, or all pass); 3 lost every race.') as never,
+    run: async (args, io) => {
+      const ctx = await taskContext(args, io);
+      const r = await nextTask(ctx, { claim: args.claim, env: io.env });
+      if (args.json) io.out(JSON.stringify(r));
+      else if (r.kind === 'none') {
+        io.out(
+          r.why === 'no-results'
+            ? 'no recorded test results on upstream main: run test-oracle run, then test-oracle notes-sync'
+            : r.why === 'all-pass'
+              ? 'every recorded test passes: nothing to propose'
+              : `all ${r.failing} failing tests are claimed: nothing to propose (harness task list)`,
+        );
+      } else {
+        const p = r.proposal;
+        io.out(`${r.kind === 'claimed' ? 'claimed' : 'next'}: ${p.task}  (${p.testId}: ${p.result}, ${p.reason})`);
+        io.out(`${p.unclaimed} of ${p.failing} failing tests unclaimed; results from ${r.resultsCommit.slice(0, 7)}`);
+      }
+      return r.kind === 'none' ? 1 : 0;
     },
   });
 }

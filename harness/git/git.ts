@@ -25,7 +25,7 @@ export class GitFailure extends Error {
     readonly args: string[],
     readonly result: GitResult,
   ) {
-    super(`git ${args.join(' ')} failed (exit ${result.code}): ${firstLine(result.stderr) || firstLine(result.stdout)}`);
+    super(`git ${args.join(' ')} failed (exit ${result.code}): ${gitReason(result)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // isolation at all: for development, tests and the demo's simulator, never for real agents
 // you do not trust. It still runs in its own process group, so stopping a session stops
 // everything it started.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from './types.js';
 
 export function processSandbox(): Sandbox {
@@ -14,14 +14,31 @@ export function processSandbox(): Sandbox {
 }
 
 /** Spawns argv in its own process group with output to the session's log fd. */
-export function startProcess(argv: string[], cwd: string, env: Record<string, string>, spec: Pick<SessionSpec, 'stdin' | 'outputFd'>): Promise<RunningSession> {
+export async function startProcess(argv: string[], cwd: string, env: Record<string, string>, spec: Pick<SessionSpec, 'stdin' | 'outputFd'>): Promise<RunningSession> {
+  const { child, exited } = await spawnSession(argv, cwd, env, spec);
+  return { pid: child.pid!, exited, stop: (graceMs) => stopGroup(child.pid!, exited, graceMs) };
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  exited: Promise<SessionExit>;
+}
+
+/**
+ * The spawn shared by every sandbox: own process group, output to the log fd, stdin written
+ * then closed. `extraPipe` opens fd 3 as a pipe back to us (bwrap reports its child's pid there).
+ */
+export function spawnSession(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string>,
+  spec: Pick<SessionSpec, 'stdin' | 'outputFd'>,
+  opts: { extraPipe?: boolean } = {},
+): Promise<Spawned> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd,
-      env,
-      detached: true,
-      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', spec.outputFd, spec.outputFd],
-    });
+    const stdio: StdioOptions = [spec.stdin === undefined ? 'ignore' : 'pipe', spec.outputFd, spec.outputFd];
+    if (opts.extraPipe) stdio.push('pipe');
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio });
     const exited = new Promise<SessionExit>((res) => child.once('exit', (code, signal) => res({ code, signal })));
     child.once('error', reject);
     child.once('spawn', () => {
@@ -29,7 +46,7 @@ export function startProcess(argv: string[], cwd: string, env: Record<string, st
         child.stdin.on('error', () => {}); // an agent that never reads its stdin is not an error
         child.stdin.end(spec.stdin);
       }
-      resolve({ pid: child.pid!, exited, stop: (graceMs) => stopGroup(child.pid!, exited, graceMs) });
+      resolve({ child, exited });
     });
   });
 }

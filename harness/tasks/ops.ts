@@ -90,8 +90,16 @@ export async function reapTasks(
   ctx: TaskCtx,
   opts: { ttlMs: number; isLive: (c: Claim) => boolean; dryRun?: boolean },
 ): Promise<ReapResult> {
+  return reapWhere(ctx, (claims) => staleClaims(claims, ctx.now(), opts.ttlMs, opts.isLive), opts);
+}
+
+/**
+ * Removes, in one commit, the claims `pick` chooses from upstream main's. The supervisor
+ * uses it to reap a dead run's claims by owner, whatever their age.
+ */
+export async function reapWhere(ctx: TaskCtx, pick: (claims: Claim[]) => Claim[], opts: { dryRun?: boolean } = {}): Promise<ReapResult> {
   const landed = await landOnUpstream<Claim[]>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
-    const stale = staleClaims(await readClaims(ctx.git, base), ctx.now(), opts.ttlMs, opts.isLive);
+    const stale = pick(await readClaims(ctx.git, base));
     if (stale.length === 0 || opts.dryRun) return { stop: stale };
     const body = stale.map((c) => `- ${c.task}: held by ${holderText(c)} for ${formatAge(ageMs(c, ctx.now()) ?? 0)}`).join('\n');
     const msg = taskCommitMessage({

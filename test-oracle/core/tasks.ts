@@ -4,8 +4,8 @@ import { fnv1a64, sampleHash32 } from './hash.js';
 import type { RecordedOutcome } from './records.js';
 import type { Result } from './types.js';
 
-/** The lock protocol's task name grammar (DESIGN.md, "The lock protocol"). */
-export const TASK_NAME = /^[a-z0-9][a-z0-9._-]{0,79}$/;
+/** The lock protocol's task name grammar, from its one definition. */
+export { TASK_NAME_RE as TASK_NAME } from '../../harness/tasks/name.js';
 
 /**
  * `tests/Foo Bar.c` -> `test-tests-foo-bar.c-1a2b3c`. Lowercased, anything outside the

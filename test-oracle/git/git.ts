@@ -1,28 +1,30 @@
-// The one door to git for the oracle (simple-git). Every function takes the repo folder
-// and the environment explicitly. Inside a pre-receive hook git's quarantine variables
-// must reach the child git, so they are let through simple-git's environment guard.
+// The oracle's door to git: the harness's one git seam (harness/git/git.ts, on simple-git),
+// adapted to the `raw(args)` shape the oracle's modules use. Every function takes the repo
+// folder and the environment explicitly; inside a pre-receive hook git's quarantine
+// variables (GIT_DIR, GIT_QUARANTINE_PATH, ...) are in that environment and pass through.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { EnvError } from '../../harness/errors.js';
+import { Git, GitFailure } from '../../harness/git/git.js';
 
-const PASS_THROUGH = ['GIT_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH'];
-/** simple-git refuses these when passed explicitly (GIT_* and a few editors/pagers). */
-const GUARDED = new Set(['editor', 'pager', 'prefix', 'ssh_askpass', 'visual']);
-
-export function git(dir: string, env: NodeJS.ProcessEnv): SimpleGit {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) continue;
-    const lk = k.toLowerCase();
-    if ((lk.startsWith('git_') || GUARDED.has(lk)) && !PASS_THROUGH.includes(k)) continue;
-    clean[k] = v;
-  }
-  return simpleGit({ baseDir: dir, allowEnvironment: PASS_THROUGH }).env(clean);
+export interface RawGit {
+  /** stdout of git; a non-zero exit throws */
+  raw(args: string[]): Promise<string>;
 }
 
-export async function tryRaw(g: SimpleGit, args: string[]): Promise<string | null> {
+export function git(dir: string, env: NodeJS.ProcessEnv): RawGit {
+  const g = new Git(dir, env);
+  return {
+    raw: async (args) => {
+      const r = await g.run(args);
+      if (r.code !== 0) throw new GitFailure(args, r);
+      return r.stdout;
+    },
+  };
+}
+
+export async function tryRaw(g: RawGit, args: string[]): Promise<string | null> {
   try {
     return await g.raw(args);
   } catch {

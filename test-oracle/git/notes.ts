@@ -5,6 +5,7 @@
 import lockfile from 'proper-lockfile';
 import { join } from 'node:path';
 import { EnvError } from '../../harness/errors.js';
+import { GitFailure } from '../../harness/git/git.js';
 import { latestPerTest, NOTES_REF, parseNote, serializeRecord, type LatestResults, type RunRecord } from '../core/records.js';
 import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
 
@@ -117,7 +118,8 @@ export async function syncNotes(
       await g.raw(['push', '--quiet', remote, `${NOTES_REF}:${NOTES_REF}`]);
       return { pushed: true, attempts: attempt };
     } catch (e) {
-      const msg = String((e as Error).message);
+      // All of git's output, not just the message: the reason is on the `! [rejected]` line.
+      const msg = e instanceof GitFailure ? `${e.result.stderr}\n${e.result.stdout}` : String((e as Error).message);
       const raced = /non-fast-forward|fetch first|rejected|stale info|cannot lock ref/i.test(msg);
       if (!raced || attempt >= retries) {
         throw new EnvError('NOTES_PUSH', `could not push test-oracle notes to ${remote}: ${firstLine(e)}; check the remote and retry`);

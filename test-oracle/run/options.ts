@@ -2,23 +2,17 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
 import { UsageError } from '../../harness/errors.js';
+import type { SuiteFlags } from '../suite/config.js';
 
-export interface RunArgs {
+/** The suite flags, plus what to run and how to report it. */
+export interface RunArgs extends SuiteFlags {
   fast?: string;
   seed?: string;
   jobs?: number;
   filter?: string;
   failed?: boolean;
-  timeout?: number;
   json?: string;
   junit?: string;
-  config?: string;
-  cmd?: string;
-  tests?: string;
-  match?: string[];
-  layout?: string;
-  judge?: string;
-  tool?: string;
   record?: boolean;
   show?: number;
 }

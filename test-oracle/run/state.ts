@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Result, TestOutcome } from '../core/types.js';
 
 export interface LocalState {
+  /** each test's result the last time it ran here: a --fast sample must not forget the rest */
   last?: { at: string; results: Record<string, Result> };
   timings: Record<string, number>;
 }
@@ -30,7 +31,7 @@ export function readState(dir: string): LocalState {
 
 export function writeState(dir: string, prev: LocalState, outcomes: readonly TestOutcome[], at: string): void {
   const timings = { ...prev.timings };
-  const results: Record<string, Result> = {};
+  const results: Record<string, Result> = { ...prev.last?.results };
   for (const o of outcomes) {
     results[o.id] = o.result;
     // A timeout says little about the real duration, but it is at least that slow.

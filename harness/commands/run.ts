@@ -1,0 +1,63 @@
+// `harness run` (the default command): supervise a swarm of agent sessions.
+import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import { AGENT_KINDS, SANDBOX_KINDS, type RawSettings } from '../swarm/config.js';
+import { processSignals, startRun, type RunDeps } from '../swarm/start.js';
+
+type RunArgs = RawSettings & Record<string, unknown>;
+
+const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
+  ['agents', 'agent slots running at once (default 1)', { type: 'number' }],
+  ['agent', 'who works: claude, codex, sim (the demo simulator) or cmd (default: claude; sim in the demo)', { type: 'string', choices: AGENT_KINDS }],
+  ['agentCmd', 'for --agent cmd: the command each session runs (sh -c; prompt on stdin and in $HARNESS_PROMPT_FILE)', { type: 'string' }],
+  ['sandbox', 'where sessions run: process (no isolation), bwrap, docker or podman (default process)', { type: 'string', choices: SANDBOX_KINDS }],
+  ['image', 'container image for docker/podman', { type: 'string' }],
+  ['prompt', "the agents' prompt file (default: AGENT_PROMPT.md in the repo, read each session)", { type: 'string' }],
+  ['model', 'model name passed to the agent', { type: 'string' }],
+  ['dir', 'the swarm folder (default .swarm; .swarm-demo for the demo)', { type: 'string' }],
+  ['upstream', 'a remote upstream URL instead of DIR/upstream.git', { type: 'string' }],
+  ['from', 'the project that seeds a new DIR/upstream.git (default: the git repo you are in)', { type: 'string' }],
+  ['sessionTimeout', 'kill a session after this long (default 2h)', { type: 'string' }],
+  ['lockTtl', 'reap claims older than this whose session is not running (default 2h)', { type: 'string' }],
+  ['maxSessions', 'stop after starting this many sessions in all', { type: 'number' }],
+  ['until', 'stop at: done (the demo default), forever (default), a duration (8h) or a time', { type: 'string' }],
+  ['grace', 'on stop, how long running sessions get before they are killed (default 30s)', { type: 'string' }],
+  ['simCrash', 'demo: probability a simulated session crashes (default 0.1)', { type: 'number' }],
+  ['simRegress', 'demo: probability a simulated fix breaks another test (default 0)', { type: 'number' }],
+  ['simThink', 'demo: simulated thinking time per step, e.g. 200ms', { type: 'string' }],
+  ['backoffBase', 'first wait after a fast failure (default 10s)', { type: 'string', hidden: true }],
+  ['backoffCap', 'longest wait between failing sessions (default 10m)', { type: 'string', hidden: true }],
+  ['fastFailure', 'a failed session shorter than this is a fast failure (default 2m)', { type: 'string', hidden: true }],
+];
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function runCommand(io: Io, setResult: Register, deps: RunDeps = { onSignal: processSignals }) {
+  return defineCommand<RunArgs>(io, setResult, {
+    command: ['run', '$0'],
+    describe: 'Run a swarm: N agent slots, each running fresh sessions back to back (the default command)',
+    builder: (y) => {
+      for (const [k, describe, o] of FLAGS) y.option(kebab(k), { describe, ...o, group: 'Run options:' } as never);
+      return y
+        .epilogue(
+          [
+            'Every option can also be set in harness.config.json in the project folder (camelCase keys, e.g. {"agents": 8, "agent": "claude", "sessionTimeout": "1h"}); flags win.',
+            'With no --agent and no project (no --from/--upstream, no config file, no existing swarm), it runs the embedded demo in .swarm-demo/.',
+            'Credentials (ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, OPENAI_API_KEY, ...) reach sessions through their environment only; run.json lists their names, never values.',
+            'Ctrl-C: no new sessions, running ones get --grace, leftover work is pushed to wip/<agent>/<session>, a summary is printed. Ctrl-C again stops at once.',
+            'Files: DIR/events.jsonl (events), DIR/agent_logs/<agent>/<n>-<sha>.log (one per session), DIR/run.json, DIR/agents/<agent>/workspace.',
+          ].join('\n'),
+        )
+        .example('harness --agents 16', 'the demo: 16 simulated agents')
+        .example('harness run --agents 8 --agent claude --sandbox docker --image harness-agent', 'a real swarm on the project you are in')
+        .example('harness run --agent cmd --agent-cmd ./my-agent.sh --max-sessions 10', 'any command as the agent') as never;
+    },
+    run: async (args, io) => {
+      const flags: RawSettings = {};
+      for (const [k] of FLAGS) {
+        const v = args[k];
+        if (v !== undefined) (flags as Record<string, unknown>)[k] = Array.isArray(v) ? v[v.length - 1] : v; // a repeated flag: the last wins
+      }
+      return startRun(flags, io, deps);
+    },
+  });
+}

@@ -1,0 +1,69 @@
+// The swarm's event log, `.swarm/events.jsonl`: one JSON object per line, appended, never
+// rewritten, so a crash loses at most the line being written and a reader can tail it.
+// Each append is one write(2) on an O_APPEND descriptor: lines never interleave.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+
+export interface Usage {
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+  numTurns: number | null;
+  isError: boolean | null;
+  /** the agent's own word on how it ended (claude: success, error_max_turns, ...) */
+  subtype: string | null;
+}
+
+export type SwarmEvent =
+  | { type: 'run_start'; run: string; agents: number; agent: string; sandbox: string; upstream: string; takeover: boolean }
+  | { type: 'run_end'; run: string; reason: string; sessions: number }
+  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null }
+  | {
+      type: 'session_end';
+      run: string;
+      agent: string;
+      session: string;
+      exit: number | null;
+      signal: string | null;
+      durationMs: number;
+      timedOut: boolean;
+      stopped: boolean;
+      usage: Usage | null;
+    }
+  | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
+  | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
+  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[] }
+  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' }
+  | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }
+  | { type: 'wip_error'; run: string; agent: string; error: string };
+
+export type LoggedEvent = SwarmEvent & { ts: string };
+
+export class EventLog {
+  constructor(
+    readonly file: string,
+    private readonly now: () => Date,
+  ) {}
+
+  append(e: SwarmEvent): LoggedEvent {
+    const logged = { ts: this.now().toISOString(), ...e } as LoggedEvent;
+    appendFileSync(this.file, JSON.stringify(logged) + '\n');
+    return logged;
+  }
+}
+
+/** Every well-formed line of an event log; a torn last line (a crash mid-write) is skipped. */
+export function readEvents(file: string): LoggedEvent[] {
+  if (!existsSync(file)) return [];
+  const out: LoggedEvent[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as LoggedEvent);
+    } catch {
+      /* torn line */
+    }
+  }
+  return out;
+}

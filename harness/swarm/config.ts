@@ -1,0 +1,215 @@
+// The run's configuration, resolved from three layers: built-in defaults, the project's
+// harness.config.json, then command-line flags (flags win). Pure: the caller reads the file
+// and passes its parsed JSON in. Every bad value is one UsageError naming the field and
+// where it came from, raised before anything is written.
+import path from 'node:path';
+import { parseDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
+import type { SandboxKind } from '../sandbox/types.js';
+
+export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
+export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
+
+/** What a user can set, as typed on a command line or in harness.config.json. */
+export interface RawSettings {
+  agents?: unknown;
+  agent?: unknown;
+  agentCmd?: unknown;
+  sandbox?: unknown;
+  image?: unknown;
+  prompt?: unknown;
+  model?: unknown;
+  dir?: unknown;
+  upstream?: unknown;
+  from?: unknown;
+  sessionTimeout?: unknown;
+  lockTtl?: unknown;
+  maxSessions?: unknown;
+  until?: unknown;
+  grace?: unknown;
+  backoffBase?: unknown;
+  backoffCap?: unknown;
+  fastFailure?: unknown;
+  passEnv?: unknown;
+  simCrash?: unknown;
+  simRegress?: unknown;
+  simThink?: unknown;
+}
+
+export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
+  'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
+  'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure',
+  'passEnv', 'simCrash', 'simRegress', 'simThink',
+];
+
+export type Until = { kind: 'forever' } | { kind: 'done' } | { kind: 'time'; at: number };
+
+export interface RunConfig {
+  agents: number;
+  agent: AgentKind;
+  agentCmd: string | null;
+  sandbox: SandboxKind;
+  image: string | null;
+  /** absolute path of a prompt file, or null: AGENT_PROMPT.md in the workspace */
+  prompt: string | null;
+  model: string | null;
+  /** the swarm folder, absolute */
+  dir: string;
+  /** a remote upstream URL, or null: DIR/upstream.git */
+  upstream: string | null;
+  /** the project that seeds a new upstream (path or URL), or null */
+  from: string | null;
+  sessionTimeoutMs: number;
+  lockTtlMs: number;
+  maxSessions: number | null;
+  until: Until;
+  graceMs: number;
+  backoff: { baseMs: number; capMs: number; fastMs: number };
+  /** extra environment variable names passed to sessions as secrets */
+  passEnv: string[];
+  demo: boolean;
+  sim: { crash: number; regress: number; thinkMs: number };
+}
+
+export interface ResolveInput {
+  flags: RawSettings;
+  file: RawSettings | null;
+  /** where the config file was, for messages */
+  fileName?: string;
+  cwd: string;
+  now: number;
+  /** true when there is a project to work on (a --from, an --upstream, an existing upstream) */
+  hasProject: boolean;
+}
+
+const DEFAULTS = {
+  agents: 1,
+  sessionTimeout: '2h',
+  lockTtl: '2h',
+  grace: '30s',
+  backoffBase: '10s',
+  backoffCap: '10m',
+  fastFailure: '2m',
+};
+
+/** Checks the config file's shape: an object with known keys only. */
+export function checkConfigFile(json: unknown, fileName: string): RawSettings {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new UsageError('BAD_CONFIG', `${fileName}: must be a JSON object like {"agents": 4, "agent": "claude"}`);
+  }
+  for (const k of Object.keys(json)) {
+    if (!(SETTING_KEYS as readonly string[]).includes(k)) {
+      throw new UsageError('BAD_CONFIG', `${fileName}: unknown setting "${k}"; known: ${SETTING_KEYS.join(', ')}`);
+    }
+  }
+  return json as RawSettings;
+}
+
+export function resolveConfig(input: ResolveInput): RunConfig {
+  const { flags, file } = input;
+  const pick = <K extends keyof RawSettings>(k: K): { v: unknown; from: string } => {
+    if (flags[k] !== undefined) return { v: flags[k], from: `--${kebab(k)}` };
+    if (file && file[k] !== undefined) return { v: file[k], from: `${input.fileName ?? 'harness.config.json'} "${k}"` };
+    return { v: undefined, from: `--${kebab(k)}` };
+  };
+  const str = (k: keyof RawSettings): string | null => {
+    const { v, from } = pick(k);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || v.trim() === '') throw bad(from, v, 'a non-empty string');
+    return v;
+  };
+  const int = (k: keyof RawSettings, min: number, max: number): number | null => {
+    const { v, from } = pick(k);
+    if (v === undefined || v === null) return null;
+    const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw bad(from, v, `a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const prob = (k: keyof RawSettings): number | null => {
+    const { v, from } = pick(k);
+    if (v === undefined || v === null) return null;
+    const n = typeof v === 'string' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) throw bad(from, v, 'a probability from 0 to 1');
+    return n;
+  };
+  const dur = (k: keyof RawSettings, dflt: string | null): number | null => {
+    const { v, from } = pick(k);
+    const s = v === undefined || v === null ? dflt : v;
+    if (s === null) return null;
+    if (typeof s === 'number' && Number.isFinite(s) && s >= 0) return s; // plain milliseconds
+    if (typeof s !== 'string') throw bad(from, v, 'a duration like 90s, 30m or 2h');
+    return parseDuration(s, from);
+  };
+  const oneOf = <T extends string>(k: keyof RawSettings, allowed: readonly T[]): T | null => {
+    const s = str(k);
+    if (s === null) return null;
+    if (!allowed.includes(s as T)) throw bad(pick(k).from, s, `one of ${allowed.join(', ')}`);
+    return s as T;
+  };
+
+  const agentSet = oneOf('agent', AGENT_KINDS);
+  const from = str('from');
+  const upstream = str('upstream');
+  const demo = (agentSet === null || agentSet === 'sim') && !input.hasProject && from === null && upstream === null;
+  const agent: AgentKind = agentSet ?? (demo ? 'sim' : 'claude');
+  const agentCmd = str('agentCmd');
+  if (agent === 'cmd' && agentCmd === null) throw new UsageError('NEEDS_AGENT_CMD', '--agent cmd needs --agent-cmd "the command to run in each session"');
+  if (agent !== 'cmd' && agentCmd !== null) throw new UsageError('AGENT_CMD_UNUSED', `--agent-cmd is only for --agent cmd (the agent is ${agent})`);
+  const passEnv = pick('passEnv');
+  if (passEnv.v !== undefined && (!Array.isArray(passEnv.v) || !passEnv.v.every((n) => typeof n === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)))) {
+    throw bad(passEnv.from, passEnv.v, 'a list of environment variable names');
+  }
+  const prompt = str('prompt');
+  const backoff = { baseMs: dur('backoffBase', DEFAULTS.backoffBase)!, capMs: dur('backoffCap', DEFAULTS.backoffCap)!, fastMs: dur('fastFailure', DEFAULTS.fastFailure)! };
+  if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
+  return {
+    agents: int('agents', 1, 1024) ?? DEFAULTS.agents,
+    agent,
+    agentCmd,
+    sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? 'process',
+    image: str('image'),
+    prompt: prompt === null ? null : path.resolve(input.cwd, prompt),
+    model: str('model'),
+    dir: path.resolve(input.cwd, str('dir') ?? (demo ? '.swarm-demo' : '.swarm')),
+    upstream,
+    from: from !== null && !isUrl(from) ? path.resolve(input.cwd, from) : from,
+    sessionTimeoutMs: dur('sessionTimeout', DEFAULTS.sessionTimeout)!,
+    lockTtlMs: dur('lockTtl', DEFAULTS.lockTtl)!,
+    maxSessions: int('maxSessions', 1, 1e9),
+    until: parseUntil(pick('until'), input.now, demo),
+    graceMs: dur('grace', DEFAULTS.grace)!,
+    backoff,
+    passEnv: (passEnv.v as string[] | undefined) ?? [],
+    demo,
+    sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: dur('simThink', '200ms')! },
+  };
+}
+
+function parseUntil(p: { v: unknown; from: string }, now: number, demo: boolean): Until {
+  if (p.v === undefined || p.v === null) return demo ? { kind: 'done' } : { kind: 'forever' };
+  if (typeof p.v !== 'string') throw bad(p.from, p.v, 'done, forever, a duration (8h) or a time (2026-01-05T09:00)');
+  const s = p.v.trim();
+  if (s === 'done' || s === 'forever') return { kind: s };
+  if (/^\d/.test(s) && /^[\d.]+(ms|s|m|h|d)/.test(s)) return { kind: 'time', at: now + parseDuration(s, p.from) };
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw bad(p.from, s, 'done, forever, a duration (8h) or a time (2026-01-05T09:00)');
+  return { kind: 'time', at: t };
+}
+
+function bad(from: string, v: unknown, want: string): UsageError {
+  return new UsageError('BAD_CONFIG', `${from}: ${JSON.stringify(v)} is not ${want}`);
+}
+
+function kebab(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function isUrl(s: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/]+@[^/]+:/.test(s);
+}
+
+/** run.json: the resolved configuration, with the names (never the values) of the secrets passed. */
+export function runJson(c: RunConfig, extra: { secretNames: string[]; startedAt: string; pid: number; host: string; upstream: string }): string {
+  return JSON.stringify({ ...c, upstream: extra.upstream, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
+}

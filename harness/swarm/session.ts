@@ -1,0 +1,131 @@
+// One session of one agent slot: a fresh sandbox over the slot's workspace, its output in a
+// log file of its own, a time limit, and afterwards its exit, duration and usage.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { AgentAdapter } from '../agents/types.js';
+import type { Usage } from '../events/log.js';
+import type { Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
+import { logName, nextSessionNumber } from './numbering.js';
+
+export interface SessionPlan {
+  agent: string;
+  workspace: string;
+  logDir: string;
+  head: string;
+  sandbox: Sandbox;
+  adapter: AgentAdapter;
+  /** the prompt file given with --prompt, else null: AGENT_PROMPT.md in the workspace, else `fallbackPrompt` */
+  promptFile: string | null;
+  fallbackPrompt: string;
+  model: string | null;
+  image: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  mounts: Mount[];
+  timeoutMs: number;
+  graceMs: number;
+  now: () => number;
+  /** told the host pid once the session runs (the supervisor records it for a later takeover) */
+  onStart?: (pid: number) => void;
+}
+
+export interface SessionResult {
+  exit: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  /** stopped by the supervisor (Ctrl-C, end of run), not by its own doing */
+  stopped: boolean;
+  usage: Usage | null;
+}
+
+/** Picks the session number and opens its log exclusively: an existing log is never reused. */
+export function openSessionLog(logDir: string, head: string | null, atLeast = 1): { n: number; file: string; fd: number } {
+  mkdirSync(logDir, { recursive: true });
+  let n = nextSessionNumber(readdirSync(logDir), atLeast);
+  for (;;) {
+    const file = path.join(logDir, logName(n, head));
+    try {
+      return { n, file, fd: openSync(file, 'wx') };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      n++;
+    }
+  }
+}
+
+export function promptFor(plan: Pick<SessionPlan, 'promptFile' | 'workspace' | 'fallbackPrompt'>): { text: string; file: string } {
+  const file = plan.promptFile ?? path.join(plan.workspace, 'AGENT_PROMPT.md');
+  if (existsSync(file)) return { text: readFileSync(file, 'utf8'), file };
+  return { text: readFileSync(plan.fallbackPrompt, 'utf8'), file: plan.fallbackPrompt };
+}
+
+export class Session {
+  private running: RunningSession | null = null;
+  private stopRequested: Promise<SessionExit> | null = null;
+  timedOut = false;
+  stopped = false;
+
+  constructor(
+    readonly plan: SessionPlan,
+    readonly id: string,
+    readonly log: { file: string; fd: number },
+  ) {}
+
+  /** Runs to the end. Throws only when the sandbox could not start it at all. */
+  async run(): Promise<SessionResult> {
+    const p = this.plan;
+    const prompt = promptFor(p);
+    const inv = p.adapter.invocation({ prompt: prompt.text, promptFile: prompt.file, model: p.model });
+    const started = p.now();
+    writeSync(this.log.fd, `# harness: ${p.agent} session ${this.id} on ${p.head.slice(0, 12)} at ${new Date(started).toISOString()} (${p.adapter.kind}, ${p.sandbox.kind} sandbox)\n`);
+    const mounts = [...p.mounts];
+    if (!prompt.file.startsWith(p.workspace + path.sep)) mounts.push({ path: prompt.file, mode: 'ro' });
+    try {
+      this.running = await p.sandbox.start({
+        name: `${p.agent}-s${this.id}`,
+        cwd: p.workspace,
+        mounts,
+        argv: inv.argv,
+        env: { ...p.env, ...inv.env, HARNESS_SESSION: this.id },
+        secrets: p.secrets,
+        stdin: inv.stdin,
+        outputFd: this.log.fd,
+        network: true,
+        limits: {},
+        ...(p.image ? { image: p.image } : {}),
+      });
+    } catch (e) {
+      writeSync(this.log.fd, `# harness: could not start the session: ${(e as Error).message}\n`);
+      closeSync(this.log.fd);
+      throw e;
+    }
+    p.onStart?.(this.running.pid);
+    if (this.stopped) void this.stop(p.graceMs); // a stop that arrived while it was starting
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      void this.running?.stop(p.graceMs);
+    }, p.timeoutMs);
+    let exit: SessionExit;
+    try {
+      exit = await this.running.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+    const durationMs = p.now() - started;
+    const how = this.timedOut ? `timed out after ${p.timeoutMs} ms` : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
+    writeSync(this.log.fd, `\n# harness: session ${this.id} ended: ${how}, ${Math.round(durationMs / 1000)}s\n`);
+    closeSync(this.log.fd);
+    const usage = await p.adapter.usage(this.log.file).catch(() => null);
+    return { exit: exit.code, signal: exit.signal, durationMs, timedOut: this.timedOut, stopped: this.stopped, usage };
+  }
+
+  /** Ends the session: SIGTERM now, SIGKILL after the grace period. */
+  stop(graceMs: number): Promise<SessionExit> | void {
+    this.stopped = true;
+    if (!this.running) return;
+    if (graceMs === 0) return this.running.stop(0); // the second Ctrl-C overrides a gentler stop in progress
+    this.stopRequested ??= this.running.stop(graceMs);
+    return this.stopRequested;
+  }
+}

@@ -1,0 +1,144 @@
+// `harness run`'s shell: read the project's config, resolve the run, take the swarm folder's
+// lock, make or reuse the upstream, then hand everything to the Supervisor and print the
+// summary when it stops. Everything that touches the outside world is here or in a
+// dependency passed in.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentFor, pickSecrets } from '../agents/index.js';
+import type { AgentAdapter } from '../agents/types.js';
+import type { Io } from '../cli-kit.js';
+import { seedFiles } from '../commands/init.js';
+import { UsageError } from '../errors.js';
+import { EventLog, readEvents } from '../events/log.js';
+import { Git } from '../git/git.js';
+import { initUpstream } from '../git/upstream.js';
+import { packageFile } from '../paths.js';
+import { selectSandbox } from '../sandbox/select.js';
+import type { Mount, Sandbox } from '../sandbox/types.js';
+import { toolMounts, writeBinDir } from './bin.js';
+import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
+import { demoDone, prepareDemoProject, simAdapter, type DemoProject } from './demo-mode.js';
+import { acquireSwarmLock } from './lock.js';
+import { plainPrinter } from './printer.js';
+import { summarize, summaryLines } from './summary.js';
+import { Supervisor } from './supervisor.js';
+
+export const CONFIG_FILE = 'harness.config.json';
+
+export interface RunDeps {
+  /** registers a handler for SIGINT/SIGTERM; returns the function that unregisters it */
+  onSignal: (h: (sig: string) => void) => () => void;
+  /** tests swap the sandbox; default by --sandbox */
+  sandbox?: Sandbox;
+}
+
+export const processSignals: RunDeps['onSignal'] = (h) => {
+  const f = (sig: NodeJS.Signals) => h(sig);
+  process.on('SIGINT', f);
+  process.on('SIGTERM', f);
+  return () => {
+    process.off('SIGINT', f);
+    process.off('SIGTERM', f);
+  };
+};
+
+export function loadConfig(flags: RawSettings, io: Io): RunConfig {
+  const file = path.join(io.cwd, CONFIG_FILE);
+  let json: RawSettings | null = null;
+  if (existsSync(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new UsageError('BAD_CONFIG', `${CONFIG_FILE}: not valid JSON (${(e as Error).message}); fix it or move it away`);
+    }
+    json = checkConfigFile(parsed, CONFIG_FILE);
+  }
+  const dirGuess = path.resolve(io.cwd, String(flags.dir ?? json?.dir ?? '.swarm'));
+  const hasProject = json !== null || existsSync(path.join(dirGuess, 'upstream.git'));
+  const config = resolveConfig({ flags, file: json, fileName: CONFIG_FILE, cwd: io.cwd, now: io.now().getTime(), hasProject });
+  return config;
+}
+
+/** Without --from, a real agent works on the git project it was started in. */
+async function projectSource(c: RunConfig, io: Io): Promise<string | null> {
+  if (c.from || c.upstream || c.demo || existsSync(path.join(c.dir, 'upstream.git'))) return c.from;
+  const r = await new Git(io.cwd, io.env).run(['rev-parse', '--show-toplevel']);
+  if (r.code !== 0) throw new UsageError('NO_PROJECT', `no project to work on: run this inside the project's git repo, or pass --from PATH_OR_URL or --upstream URL`);
+  return r.stdout.trim();
+}
+
+export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promise<number> {
+  const c = loadConfig(flags, io);
+  const from = await projectSource(c, io);
+  const sandbox = deps.sandbox ?? (await selectSandbox(c.sandbox, { image: c.image ?? undefined }));
+  await sandbox.check();
+  mkdirSync(c.dir, { recursive: true });
+  const startedAt = io.now();
+  const lock = await acquireSwarmLock(path.join(c.dir, 'harness.lock'), { pid: process.pid, host: io.hostname(), since: startedAt.toISOString() }, (e) => {
+    io.err(`harness: lost the swarm lock (${e.message}); stopping`);
+    supervisor?.stop('graceful', 'error');
+  });
+  let supervisor: Supervisor | undefined;
+  let unhook = () => {};
+  try {
+    const out = (l: string) => io.out(l);
+    let demo: DemoProject | null = null;
+    if (c.demo) {
+      out(`running the demo: ${c.agents} simulated agent${c.agents === 1 ? '' : 's'} on a small project in ${path.relative(io.cwd, c.dir) || c.dir} (pass --agent claude and a project for real work)`);
+      demo = await prepareDemoProject(path.join(c.dir, 'demo'));
+    }
+    const upstream = c.upstream ?? path.join(c.dir, 'upstream.git');
+    if (!c.upstream) {
+      const init = await initUpstream({ dir: c.dir, from: demo?.project ?? from ?? undefined, cwd: io.cwd, env: io.env, seed: seedFiles(), author: 'harness' });
+      if (init.kind === 'created') out(`initialised ${init.upstream}${from ? ` from ${from}` : ''}`);
+    }
+    const adapter: AgentAdapter = c.agent === 'sim' ? await simAdapter(c.sim, demo?.bank ?? path.join(c.dir, 'demo', 'bank')) : agentFor(c);
+    const binDir = writeBinDir(path.join(c.dir, 'bin'));
+    const fallbackPrompt = path.join(c.dir, 'AGENT_PROMPT.default.md');
+    copyFileSync(packageFile('templates/AGENT_PROMPT.md'), fallbackPrompt);
+    const secrets = pickSecrets(io.env, c.passEnv);
+    const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
+    writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream }));
+    const mounts: Mount[] = [...toolMounts(binDir), { path: fallbackPrompt, mode: 'ro' }, ...(c.upstream ? [] : [{ path: upstream, mode: 'rw' as const }])];
+    const eventsFile = path.join(c.dir, 'events.jsonl');
+    const events = new EventLog(eventsFile, io.now);
+    const printer = plainPrinter(out, io.now);
+    if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
+    supervisor = new Supervisor({
+      config: c, runId, upstream, sandbox, adapter, events, printer, env: io.env, hostname: io.hostname(), now: io.now,
+      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt,
+      isDone: demo ? async () => demoDone(new Git(path.join(c.dir, 'supervisor', 'clone'), io.env), demo!.tasks) : undefined,
+    });
+    let signals = 0;
+    unhook = deps.onSignal(() => {
+      signals++;
+      if (signals === 1) printer.line(`stopping: no new sessions; running ones get ${Math.round(c.graceMs / 1000)}s, then are killed; leftover work is saved (Ctrl-C again to stop at once)`);
+      else printer.line('stopping now; the next harness run on this folder saves what is left');
+      supervisor!.stop(signals === 1 ? 'graceful' : 'now');
+    });
+    const reason = await supervisor.run(lock.tookOver !== null);
+    if (signals >= 2) return 1;
+    const s = summarize(readEvents(eventsFile), runId, io.now().getTime() - startedAt.getTime());
+    summaryLines(s, [`stopped: ${describe(reason)}`, `events: ${eventsFile}`]).forEach(out);
+    return 0;
+  } finally {
+    unhook();
+    await lock.release();
+  }
+}
+
+function describe(reason: string): string {
+  return ({ signal: 'interrupted', 'max-sessions': 'reached --max-sessions', 'until-time': 'reached --until', done: 'all work done', error: 'lost the swarm lock' } as Record<string, string>)[reason] ?? reason;
+}
+
+/** The ordinary environment of every session (HARNESS_AGENT/SESSION are added per session). */
+function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string): Record<string, string> {
+  const keep = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
+  const out: Record<string, string> = {};
+  for (const k of keep) if (env[k]) out[k] = env[k]!;
+  out.PATH = `${binDir}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
+  out.HARNESS_UPSTREAM = upstream;
+  out.HARNESS_RUN = runId;
+  return out;
+}

@@ -1,0 +1,61 @@
+// For the supervisor's tests: a project repo to seed the swarm, `harness run` in-process or
+// as a real process, and the swarm folder's event log.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { readEvents, type LoggedEvent } from '../../harness/events/log.js';
+import { git, gitEnv, HARNESS_BIN } from './repos.js';
+
+/** A small git project in `root/proj`; returns its path. */
+export function makeProject(root: string): string {
+  const proj = path.join(root, 'proj');
+  mkdirSync(proj, { recursive: true });
+  execFileSync('git', ['init', '-q', '-b', 'main', proj], { env: gitEnv() });
+  writeFileSync(path.join(proj, 'README.md'), '# a project\n');
+  git(proj, 'add', '.');
+  git(proj, 'commit', '-qm', 'start');
+  return proj;
+}
+
+/** A shell script agent in `root`, run as `sh FILE`. */
+export function agentScript(root: string, name: string, body: string): string {
+  const file = path.join(root, `${name}.sh`);
+  writeFileSync(file, body);
+  return `sh ${file}`;
+}
+
+/** Fast settings so tests never wait on production backoffs. */
+export const FAST = ['--backoff-base', '20ms', '--backoff-cap', '80ms', '--grace', '2s'];
+
+export function events(root: string, dir = '.swarm'): LoggedEvent[] {
+  return readEvents(path.join(root, dir, 'events.jsonl'));
+}
+
+export function spawnHarness(cwd: string, args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false }> {
+  return execa('node', [HARNESS_BIN, ...args], { cwd, env: gitEnv(env), extendEnv: false, reject: false });
+}
+
+export async function waitFor<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Running, not a zombie (a killed orphan stays one when PID 1 does not reap). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

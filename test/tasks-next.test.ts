@@ -1,0 +1,120 @@
+// Failing tests become work (`harness task next`), and the upstream gate installed by
+// `harness init --gate` refuses a push that breaks a passing test: real suites, real git.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main as oracleMain } from '../test-oracle/cli.js';
+import { git, gitEnv, harness, makeSwarm, tempDir, upstreamLocks, type Swarm } from './helpers/repos.js';
+
+let swarm: Swarm | undefined;
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  swarm?.cleanup();
+  swarm = undefined;
+  cleanups.forEach((c) => c());
+  cleanups = [];
+});
+
+/** A project whose test tN passes once the file fixed/N exists. */
+function makeProject(n: number): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const dir = path.join(t.dir, 'proj');
+  mkdirSync(path.join(dir, 'tests'), { recursive: true });
+  mkdirSync(path.join(dir, 'fixed'));
+  writeFileSync(path.join(dir, 'fixed/.keep'), '');
+  writeFileSync(path.join(dir, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', command: 'sh {test}', judge: 'exit', timeout: 10 }));
+  for (let i = 1; i <= n; i++) writeFileSync(path.join(dir, `tests/t${i}.sh`), `test -e fixed/${i}\n`);
+  writeFileSync(path.join(dir, 'fixed/1'), ''); // t1 passes from the start
+  git(t.dir, 'init', '-q', '-b', 'main', dir);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'project');
+  return dir;
+}
+
+async function oracle(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const code = await oracleMain(args, { env: gitEnv(env), cwd, now: () => new Date(), hostname: () => 'h', out: (l) => out.push(l), err: (l) => out.push(l) });
+  return { code, out };
+}
+
+describe('harness task next', () => {
+  it('proposes unclaimed failing tests from recorded results, spreads agents, and claims with --claim', async () => {
+    swarm = await makeSwarm({ from: makeProject(5) });
+    const a = swarm.clone('a');
+    const none = await harness(a, ['task', 'next'], { HARNESS_AGENT: 'a1' });
+    expect(none.code).toBe(1);
+    expect(none.out[0]).toMatch(/no recorded test results/);
+
+    expect((await oracle(a, ['run', '-j', '2'])).code).toBe(1); // t2..t5 fail
+    expect((await oracle(a, ['notes-sync'])).code).toBe(0);
+
+    const b = swarm.clone('b');
+    const picks = new Set<string>();
+    for (const agent of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6']) {
+      const r = await harness(b, ['task', 'next', '--json'], { HARNESS_AGENT: agent });
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out[0]!);
+      expect(j.kind).toBe('proposed');
+      expect(['t2.sh', 't3.sh', 't4.sh', 't5.sh'].map((t) => `tests/${t}`)).toContain(j.proposal.testId);
+      picks.add(j.proposal.task);
+    }
+    expect(picks.size).toBeGreaterThan(1); // different agents, different failures
+
+    const claimed: string[] = [];
+    for (const agent of ['a1', 'a2', 'a3', 'a4']) {
+      const r = await harness(b, ['task', 'next', '--claim'], { HARNESS_AGENT: agent });
+      expect(r.code, r.err.join()).toBe(0);
+      expect(r.out[0]).toMatch(/^claimed: test-tests-t\d\.sh/);
+      claimed.push(r.out[0]!.split(' ')[1]!);
+    }
+    expect(new Set(claimed).size).toBe(4);
+    expect(upstreamLocks(swarm.upstream)).toEqual(['test-tests-t2.sh', 'test-tests-t3.sh', 'test-tests-t4.sh', 'test-tests-t5.sh']);
+    expect(git(swarm.upstream, 'show', 'main:current_tasks/test-tests-t2.sh.txt')).toMatch(/Failing test tests\/t2\.sh \(fail\)/);
+
+    const full = await harness(b, ['task', 'next'], { HARNESS_AGENT: 'a5' });
+    expect(full.code).toBe(1);
+    expect(full.out[0]).toMatch(/all 4 failing tests are claimed/);
+  });
+});
+
+describe('harness init --gate', () => {
+  it('installs a pre-receive gate that refuses a regression with one ERROR line and lets fixes through', async () => {
+    const project = makeProject(3);
+    swarm = await makeSwarm({ from: project });
+    const r = await harness(swarm.root, ['init', '--gate', 'test-oracle gate', '--gate-timeout', '60s']);
+    expect(r.code, r.err.join()).toBe(0);
+    expect(r.out.join('\n')).toMatch(/gate: pushes to main run .*bin\/test-oracle\.js'? gate/);
+
+    const a = swarm.clone('a');
+    // a fix lands, with results recorded for the baseline
+    writeFileSync(path.join(a, 'fixed/2'), '');
+    git(a, 'add', '-A');
+    git(a, 'commit', '-qm', 'fix t2');
+    expect((await oracle(a, ['run', '-j', '2'])).code).toBe(1); // t3 still fails
+    await oracle(a, ['notes-sync']);
+    const ok = await execa('git', ['push', 'origin', 'HEAD:main'], { cwd: a, env: gitEnv(), extendEnv: false, reject: false });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+
+    // a regression: t1 passed at the baseline and fails now
+    git(a, 'rm', '-q', 'fixed/1');
+    git(a, 'commit', '-qm', 'break t1');
+    const bad = await execa('git', ['push', 'origin', 'HEAD:main'], { cwd: a, env: gitEnv(), extendEnv: false, reject: false });
+    expect(bad.exitCode).not.toBe(0);
+    const errors = bad.stderr.split('\n').filter((l) => /^remote: ERROR/.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('tests/t1.sh');
+    expect(git(swarm.upstream, 'log', '-1', '--format=%s', 'main')).toBe('fix t2');
+
+    // claims skip the gate: they change only current_tasks/
+    expect((await harness(a, ['task', 'claim', 'anything'], { HARNESS_AGENT: 'x' })).code).toBe(0);
+  });
+
+  it('refuses an empty gate command with exit 2', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const r = await harness(t.dir, ['init', '--gate', ' ']);
+    expect(r.code).toBe(2);
+  });
+});
