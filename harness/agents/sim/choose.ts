@@ -1,0 +1,36 @@
+// The sim's decisions, as pure functions of what it saw: which task to try first, and
+// which finished task a regression breaks. Randomness comes in as a function so tests
+// can fix it.
+import { sampleHash32 } from '../../../test-oracle/core/hash.js';
+
+/**
+ * Open, unclaimed tasks in the order this agent tries them: by hash(agent, task), so
+ * agents that look at the same moment mostly start on different tasks, and an agent's
+ * order is the same from one session to the next.
+ */
+export function rankTasks(open: readonly string[], claimed: ReadonlySet<string>, agent: string): string[] {
+  return open
+    .filter((t) => !claimed.has(t))
+    .map((t) => ({ t, h: sampleHash32(agent, t) }))
+    .sort((a, b) => a.h - b.h || (a.t < b.t ? -1 : 1))
+    .map((x) => x.t);
+}
+
+/** A finished task (not `mine`) that has a known way to break, or null. */
+export function pickRegressionTarget(done: readonly string[], breakable: ReadonlySet<string>, mine: string, random: () => number): string | null {
+  const pool = done.filter((t) => t !== mine && breakable.has(t)).sort();
+  if (pool.length === 0) return null;
+  return pool[Math.floor(random() * pool.length)]!;
+}
+
+/** mulberry32: a small seeded generator, so a seeded session repeats its choices. */
+export function seededRandom(seed: string): () => number {
+  let a = sampleHash32('sim', seed);
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,54 @@
+// Looking around at the start of a session, as an agent would: which tasks the project
+// has (tasks.json), which pass right now (the project's tools/status.mjs, every test in
+// one process), and which are claimed (current_tasks/ as of the last fetch).
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CheckFailedError, UsageError } from '../../errors.js';
+import { readJson } from './workspace.js';
+
+const run = promisify(execFile);
+
+export interface ProjectStatus {
+  tests: Record<string, { pass: boolean; reason?: string }>;
+  tasks: Record<string, boolean>;
+  passed: number;
+  total: number;
+}
+
+export interface View {
+  status: ProjectStatus;
+  open: string[];
+  done: string[];
+  claimed: Set<string>;
+}
+
+export async function projectStatus(cwd: string, env: NodeJS.ProcessEnv): Promise<ProjectStatus> {
+  if (!existsSync(path.join(cwd, 'tools/status.mjs')) || !existsSync(path.join(cwd, 'tasks.json'))) {
+    throw new UsageError('NOT_THE_DEMO', `${cwd} is not a clone of the demo project (no tools/status.mjs or tasks.json); the sim only works on the demo`);
+  }
+  try {
+    const { stdout } = await run(process.execPath, ['tools/status.mjs', '--json'], { cwd, env, timeout: 60_000, maxBuffer: 16 << 20 });
+    return JSON.parse(stdout) as ProjectStatus;
+  } catch (e) {
+    throw new CheckFailedError('STATUS_FAILED', `node tools/status.mjs failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function claimsOnDisk(cwd: string): Set<string> {
+  const dir = path.join(cwd, 'current_tasks');
+  if (!existsSync(dir)) return new Set();
+  return new Set(readdirSync(dir).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)));
+}
+
+export async function look(cwd: string, env: NodeJS.ProcessEnv): Promise<View> {
+  const names = readJson<{ tasks: { name: string }[] }>(path.join(cwd, 'tasks.json')).tasks.map((t) => t.name);
+  const status = await projectStatus(cwd, env);
+  return {
+    status,
+    open: names.filter((t) => status.tasks[t] !== true),
+    done: names.filter((t) => status.tasks[t] === true),
+    claimed: claimsOnDisk(cwd),
+  };
+}
