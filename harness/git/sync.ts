@@ -113,6 +113,6 @@ export async function landOnUpstream<T>(
  * needs, so losers spread out rather than retry in step.
  */
 export function backoffMs(attempt: number, random: () => number): number {
-  const cap = Math.min(2560, 20 * 2 ** Math.min(attempt, 10));
+  const cap = Math.min(10_240, 20 * 2 ** Math.min(attempt, 10));
   return Math.floor(random() * cap);
 }

@@ -174,7 +174,12 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     throw bad(passEnv.from, passEnv.v, 'a list of environment variable names');
   }
   const prompt = str('prompt');
-  const backoff = { baseMs: dur('backoffBase', DEFAULTS.backoffBase)!, capMs: dur('backoffCap', DEFAULTS.backoffCap)!, fastMs: dur('fastFailure', DEFAULTS.fastFailure)! };
+  // A simulated crash is part of the demo, not a broken command: back off briefly there.
+  const backoff = {
+    baseMs: dur('backoffBase', demo ? '1s' : DEFAULTS.backoffBase)!,
+    capMs: dur('backoffCap', demo ? '5s' : DEFAULTS.backoffCap)!,
+    fastMs: dur('fastFailure', DEFAULTS.fastFailure)!,
+  };
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
     agents: int('agents', 1, 1024) ?? DEFAULTS.agents,

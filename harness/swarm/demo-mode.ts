@@ -1,19 +1,15 @@
-// The embedded demo: simulated agents (`sim`) on a small generated project, so that
-// `harness --agents 16` shows a real swarm on a machine with nothing configured.
-//
-// The simulator and the demo project are written on branch `demo`:
-//   harness/agents/sim/index.ts  simAgentArgv({ crash, regress, thinkMs, bank }): string[]
-//   demo/index.ts                prepareDemo(dir): Promise<{ project, bank, tasks }>
-// Until that branch is merged they are loaded by path at run time, and a clear error says
-// they are missing. After the merge the lead can replace `load` with static imports.
-import { existsSync } from 'node:fs';
+// The embedded demo: simulated agents (`sim`) on a small compiler-flavoured project
+// (demo/), so that `harness --agents 16` shows a real swarm on a machine with nothing
+// configured. Everything the simulator does goes through the real protocol; only the
+// "thinking" is simulated, and every session log says so.
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { demoStatus, prepareDemo, type DemoStatus } from '../../demo/index.js';
+import { simAgentArgv } from '../agents/sim/index.js';
 import { claudeUsage } from '../agents/claude.js';
 import type { AgentAdapter } from '../agents/types.js';
-import { EnvError } from '../errors.js';
-import type { Git } from '../git/git.js';
-import { PACKAGE_ROOT } from '../paths.js';
-import { readClaims } from '../tasks/read.js';
+import type { LoggedEvent } from '../events/log.js';
+import { Git } from '../git/git.js';
 import type { RunConfig } from './config.js';
 
 export interface DemoProject {
@@ -22,36 +18,71 @@ export interface DemoProject {
   tasks: string[];
 }
 
-async function load<T>(rel: string): Promise<T> {
-  const file = ['.ts', '.js'].map((x) => path.join(PACKAGE_ROOT, rel + x)).find((f) => existsSync(f));
-  if (!file) throw new EnvError('DEMO_MISSING', `the demo's ${rel} is not in this build; pass --agent claude|codex|cmd and a project (--from PATH), or update the harness`);
-  return (await import(file)) as T;
-}
-
 /** Writes the demo project (to seed the upstream) and the simulator's solution bank under `dir`. */
 export async function prepareDemoProject(dir: string): Promise<DemoProject> {
-  const mod = await load<{ prepareDemo: (d: string) => Promise<DemoProject> }>('demo/index');
-  return mod.prepareDemo(dir);
+  return prepareDemo(dir);
+}
+
+/**
+ * A demo folder whose swarm already finished is moved aside (never deleted), so running
+ * the demo again shows a new swarm instead of stopping at once; an unfinished one resumes.
+ */
+export async function setAsideFinishedDemo(dir: string, env: NodeJS.ProcessEnv, stamp: string): Promise<string | null> {
+  const upstream = path.join(dir, 'upstream.git');
+  if (!existsSync(upstream)) return null;
+  const st = await demoStatus(upstream, { env }).catch(() => null);
+  if (!st || !st.allDone || st.claims.length > 0) return null;
+  const aside = `${dir}-${stamp}`;
+  renameSync(dir, aside);
+  return aside;
 }
 
 /** `--agent sim`: one simulated session per sandbox; it reads HARNESS_* from its environment. */
-export async function simAdapter(sim: RunConfig['sim'], bank: string): Promise<AgentAdapter> {
-  const mod = await load<{ simAgentArgv: (o: { crash: number; regress: number; thinkMs: number; bank: string }) => string[] }>('harness/agents/sim/index');
-  const argv = mod.simAgentArgv({ crash: sim.crash, regress: sim.regress, thinkMs: sim.thinkMs, bank });
-  // The simulator may print claude-style `result` events; when it does, they count.
+export function simAdapter(sim: RunConfig['sim'], bank: string): AgentAdapter {
+  const argv = simAgentArgv({ crash: sim.crash, regress: sim.regress, thinkMs: sim.thinkMs, bank });
   return { kind: 'sim', invocation: () => ({ argv }), usage: claudeUsage };
 }
 
-/** `--until done` in the demo: no lock files on main, and every demo task finished (a `Task-Status: done` commit). */
-export async function demoDone(git: Git, tasks: string[]): Promise<boolean> {
-  const f = await git.run(['fetch', '--no-tags', '--verbose', 'origin', '+refs/heads/main:refs/remotes/origin/main']);
-  if (f.code !== 0) return false;
-  if ((await readClaims(git, 'refs/remotes/origin/main')).length > 0) return false;
-  const log = await git.must(['log', '--format=%(trailers:key=Task,valueonly)%x00%(trailers:key=Task-Status,valueonly)%x01', 'refs/remotes/origin/main']);
-  const finished = new Set<string>();
-  for (const rec of log.split('\x01')) {
-    const [t, st] = rec.split('\x00');
-    if (st?.trim().split('\n').includes('done')) t?.trim().split('\n').forEach((x) => finished.add(x.trim()));
+/** `--until done` in the demo: no lock files on main, every task's tests and the core tests pass. */
+export async function demoDone(upstream: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const st = await demoStatus(upstream, { env });
+  return st.allDone && st.claims.length === 0;
+}
+
+export interface DemoStart {
+  status: DemoStatus;
+}
+
+export async function demoStart(upstream: string, env: NodeJS.ProcessEnv): Promise<DemoStart> {
+  return { status: await demoStatus(upstream, { env }) };
+}
+
+/** The demo's part of the summary: what the swarm achieved, from git and the session logs. */
+export async function demoSummary(upstream: string, env: NodeJS.ProcessEnv, start: DemoStart, events: LoggedEvent[], runId: string, swarmDir: string): Promise<string[]> {
+  const end = await demoStatus(upstream, { env });
+  const git = new Git(upstream, env);
+  const range = `${start.status.commit}..${end.commit}`;
+  const commits = Number(await git.must(['rev-list', '--count', range]));
+  const trailers = await git.must(['log', '--format=%(trailers:key=Task-Status,valueonly)', range]);
+  const doneCommits = trailers.split('\n').filter((l) => l.trim() === 'done').length;
+  const logs = events.flatMap((e) => (e.type === 'session_start' && e.run === runId ? [e.log] : []));
+  const conflicts = logs.reduce((n, rel) => n + conflictsResolved(path.join(swarmDir, rel)), 0);
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return [
+    `demo: tasks done ${end.tasksDone}/${end.tasksTotal} (${doneCommits} done commits this run), ${commits} commits landed, ${conflicts} merge conflicts resolved`,
+    `demo: pass rate ${pct(start.status.passRate)} at start -> ${pct(end.passRate)} at end (${end.testsPassed}/${end.testsTotal} tests)${end.allDone ? '; every task done, suite fully passing' : `; open: ${end.openTasks.slice(0, 8).join(', ')}${end.openTasks.length > 8 ? ', ...' : ''}`}`,
+  ];
+}
+
+/** The simulator reports each finished task as `FINISHED <task> in <s> s: <n> conflicts resolved`. */
+export function conflictsResolved(logFile: string): number {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return 0;
   }
-  return tasks.every((t) => finished.has(t));
+  let n = 0;
+  for (const m of text.matchAll(/FINISHED \S+ in [\d.]+ s: (\d+) conflicts? resolved/g)) n += Number(m[1]);
+  return n;
 }

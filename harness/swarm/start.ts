@@ -16,7 +16,7 @@ import { packageFile } from '../paths.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
 import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
-import { demoDone, prepareDemoProject, simAdapter, type DemoProject } from './demo-mode.js';
+import { demoDone, demoStart, demoSummary, prepareDemoProject, setAsideFinishedDemo, simAdapter, type DemoProject, type DemoStart } from './demo-mode.js';
 import { untilDone } from './done.js';
 import { unappliedLimitsNote } from './limits.js';
 import { acquireSwarmLock } from './lock.js';
@@ -76,6 +76,10 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
   await sandbox.check();
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
+  if (c.demo) {
+    const aside = await setAsideFinishedDemo(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
+    if (aside) io.out(`the demo in ${path.relative(io.cwd, c.dir) || c.dir} had finished; it is kept in ${path.relative(io.cwd, aside) || aside} and a new one starts`);
+  }
   mkdirSync(c.dir, { recursive: true });
   const startedAt = io.now();
   const lock = await acquireSwarmLock(path.join(c.dir, 'harness.lock'), { pid: process.pid, host: io.hostname(), since: startedAt.toISOString() }, (e) => {
@@ -96,14 +100,23 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       const init = await initUpstream({ dir: c.dir, from: demo?.project ?? from ?? undefined, cwd: io.cwd, env: io.env, seed: seedFiles(), author: 'harness' });
       if (init.kind === 'created') out(`initialised ${init.upstream}${from ? ` from ${from}` : ''}`);
     }
-    const adapter: AgentAdapter = c.agent === 'sim' ? await simAdapter(c.sim, demo?.bank ?? path.join(c.dir, 'demo', 'bank')) : agentFor(c);
+    const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
+    const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c);
+    const start: DemoStart | null = demo ? await demoStart(upstream, io.env) : null;
     const binDir = writeBinDir(path.join(c.dir, 'bin'));
     const fallbackPrompt = path.join(c.dir, 'AGENT_PROMPT.default.md');
     copyFileSync(packageFile('templates/AGENT_PROMPT.md'), fallbackPrompt);
     const secrets = pickSecrets(io.env, c.passEnv);
     const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
     writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream }));
-    const mounts: Mount[] = [...toolMounts(binDir), { path: fallbackPrompt, mode: 'ro' }, ...(c.upstream ? [] : [{ path: upstream, mode: 'rw' as const }]), ...c.mounts];
+    const mounts: Mount[] = [
+      ...toolMounts(binDir),
+      { path: fallbackPrompt, mode: 'ro' },
+      ...(c.upstream ? [] : [{ path: upstream, mode: 'rw' as const }]),
+      // the simulator's known solutions live outside the project, read-only
+      ...(c.agent === 'sim' && existsSync(bank) ? [{ path: bank, mode: 'ro' as const }] : []),
+      ...c.mounts,
+    ];
     const eventsFile = path.join(c.dir, 'events.jsonl');
     const events = new EventLog(eventsFile, io.now);
     const printer = plainPrinter(out, io.now);
@@ -114,7 +127,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     supervisor = new Supervisor({
       config: c, runId, upstream, sandbox, adapter, events, printer, env: io.env, hostname: io.hostname(), now: io.now,
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt,
-      isDone: demo ? async () => demoDone(supervisorGit, demo!.tasks) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
+      isDone: demo ? async () => demoDone(upstream, io.env) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
     });
     let signals = 0;
@@ -126,8 +139,10 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     });
     const reason = await supervisor.run(lock.tookOver !== null);
     if (signals >= 2) return 1;
-    const s = summarize(readEvents(eventsFile), runId, io.now().getTime() - startedAt.getTime());
-    summaryLines(s, [`stopped: ${describe(reason)}`, `events: ${eventsFile}`]).forEach(out);
+    const logged = readEvents(eventsFile);
+    const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());
+    const extra = start ? await demoSummary(upstream, io.env, start, logged, runId, c.dir) : [];
+    summaryLines(s, [...extra, `stopped: ${describe(reason)}`, `events: ${eventsFile}`]).forEach(out);
     return 0;
   } finally {
     unhook();
