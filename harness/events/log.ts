@@ -15,22 +15,22 @@ export interface Usage {
   subtype: string | null;
 }
 
+/** How a session ended, as the supervisor saw it. */
+export interface SessionResult {
+  exit: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  /** stopped by the supervisor (Ctrl-C, end of run), not by its own doing */
+  stopped: boolean;
+  usage: Usage | null;
+}
+
 export type SwarmEvent =
   | { type: 'run_start'; run: string; agents: number; agent: string; sandbox: string; upstream: string; takeover: boolean }
   | { type: 'run_end'; run: string; reason: string; sessions: number }
   | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null }
-  | {
-      type: 'session_end';
-      run: string;
-      agent: string;
-      session: string;
-      exit: number | null;
-      signal: string | null;
-      durationMs: number;
-      timedOut: boolean;
-      stopped: boolean;
-      usage: Usage | null;
-    }
+  | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
   | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[] }

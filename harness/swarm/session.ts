@@ -3,7 +3,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
-import type { Usage } from '../events/log.js';
+import type { SessionResult } from '../events/log.js';
 import type { Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
 import type { Limits } from './limits.js';
 import { logName, nextSessionNumber } from './numbering.js';
@@ -33,15 +33,7 @@ export interface SessionPlan {
   onStart?: (pid: number, name: string) => void;
 }
 
-export interface SessionResult {
-  exit: number | null;
-  signal: string | null;
-  durationMs: number;
-  timedOut: boolean;
-  /** stopped by the supervisor (Ctrl-C, end of run), not by its own doing */
-  stopped: boolean;
-  usage: Usage | null;
-}
+export type { SessionResult };
 
 /** Picks the session number and opens its log exclusively: an existing log is never reused. */
 export function openSessionLog(logDir: string, head: string | null, atLeast = 1): { n: number; file: string; fd: number } {

@@ -1,19 +1,11 @@
 // Synthetic oracles (no compiler): a probe fails when it holds every unit of some culprit
 // set. Used by the benchmark and the search-core tests.
+import { mulberry32 } from '../core/hash.js';
 import { bitsOf, isSubset, type Bits } from './bits.js';
 import type { Outcome } from './search.js';
 
-/** mulberry32: small seeded PRNG, so instances are reproducible from their seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Instances are reproducible from their seed. */
+export const rng = (seed: number): (() => number) => mulberry32(seed);
 
 /** k distinct units out of n. */
 export function pick(n: number, k: number, rand: () => number): number[] {

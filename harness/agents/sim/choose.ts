@@ -1,7 +1,7 @@
 // The sim's decisions, as pure functions of what it saw: which task to try first, and
 // which finished task a regression breaks. Randomness comes in as a function so tests
 // can fix it.
-import { sampleHash32 } from '../../../test-oracle/core/hash.js';
+import { mulberry32, sampleHash32 } from '../../../test-oracle/core/hash.js';
 
 /**
  * Open, unclaimed tasks in the order this agent tries them: by hash(agent, task), so
@@ -23,14 +23,7 @@ export function pickRegressionTarget(done: readonly string[], breakable: Readonl
   return pool[Math.floor(random() * pool.length)]!;
 }
 
-/** mulberry32: a small seeded generator, so a seeded session repeats its choices. */
+/** A seeded generator, so a seeded session repeats its choices. */
 export function seededRandom(seed: string): () => number {
-  let a = sampleHash32('sim', seed);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(sampleHash32('sim', seed));
 }
