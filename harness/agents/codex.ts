@@ -3,7 +3,8 @@
 // own sandbox is off; `-` reads the prompt from stdin. Its JSONL stream reports token usage
 // per turn (`turn.completed` with input_tokens, cached_input_tokens, output_tokens) and no
 // cost; `turn.failed` and `error` mark a failed session.
-import type { Usage } from '../events/log.js';
+import type { RateLimit, Usage } from '../events/log.js';
+import { codexRateLimit } from './ratelimit.js';
 import { eachJsonLine, emptyUsage, num, type AgentAdapter } from './types.js';
 
 export function codexAgent(binary = 'codex'): AgentAdapter {
@@ -14,6 +15,15 @@ export function codexAgent(binary = 'codex'): AgentAdapter {
       stdin: prompt,
     }),
     usage: codexUsage,
+    rateLimit: async (logFile, now) => {
+      let found: RateLimit | null = null;
+      await eachJsonLine(logFile, (o) => {
+        const r = codexRateLimit(o, now);
+        if (r) found = r;
+        else if (o.type === 'turn.completed') found = null; // a later turn went through
+      });
+      return found;
+    },
   };
 }
 
@@ -36,5 +46,6 @@ export async function codexUsage(logFile: string): Promise<Usage | null> {
     }
   });
   if (!seen) return null;
-  return { ...u, numTurns: turns, isError: failed, subtype: failed ? 'error' : 'success' };
+  // OpenAI counts cached tokens inside input_tokens; the price table needs to know.
+  return { ...u, numTurns: turns, isError: failed, subtype: failed ? 'error' : 'success', inputIncludesCache: true };
 }

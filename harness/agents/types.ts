@@ -3,7 +3,7 @@
 // the supervisor does all the running.
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
-import type { Usage } from '../events/log.js';
+import type { RateLimit, Usage } from '../events/log.js';
 
 export interface AgentSessionInput {
   /** the prompt text */
@@ -25,6 +25,8 @@ export interface AgentAdapter {
   invocation(input: AgentSessionInput): AgentInvocation;
   /** usage and cost from the session log, or null when the agent reports none */
   usage(logFile: string): Promise<Usage | null>;
+  /** whether the session hit a usage or rate limit, and its reset time; absent: never knows */
+  rateLimit?(logFile: string, now: number): Promise<RateLimit | null>;
 }
 
 export function emptyUsage(): Usage {

@@ -13,6 +13,18 @@ export interface Usage {
   isError: boolean | null;
   /** the agent's own word on how it ended (claude: success, error_max_turns, ...) */
   subtype: string | null;
+  /** the model the agent said it used (claude's init event, an assistant message), if any */
+  model?: string | null;
+  /** where costUsd came from: the agent's own report, or tokens priced from the price table */
+  costSource?: 'agent' | 'table' | null;
+  /** true when inputTokens already counts the cached ones (OpenAI); false/absent: Claude's split */
+  inputIncludesCache?: boolean;
+}
+
+/** An agent's word that it hit a usage or rate limit; `until` is its reset time (ms), null when it gave none. */
+export interface RateLimit {
+  until: number | null;
+  message: string;
 }
 
 /** How a session ended, as the supervisor saw it. */
@@ -24,6 +36,8 @@ export interface SessionResult {
   /** stopped by the supervisor (Ctrl-C, end of run), not by its own doing */
   stopped: boolean;
   usage: Usage | null;
+  /** set when the agent reported a usage or rate limit */
+  rateLimit?: RateLimit | null;
 }
 
 export type SwarmEvent =
@@ -33,6 +47,12 @@ export type SwarmEvent =
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
+  /** the agent hit a usage/rate limit; no session starts before `until` (ISO time) */
+  | { type: 'rate_limited'; run: string; agent: string; until: string; reported: boolean; message: string }
+  /** a --max-* cap was reached, for the whole swarm (agent null) or one slot */
+  | { type: 'budget_reached'; run: string; agent: string | null; cap: string; limit: number; used: number }
+  /** no task done and no rise in pass rate for --stall-after */
+  | { type: 'stalled'; run: string; sinceMs: number; action: 'stop' | 'warn' }
   | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[] }
   | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' }
   | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }

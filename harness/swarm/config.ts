@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
+import { parsePrices, type PriceTable } from '../events/prices.js';
 
 export type { Until };
 
@@ -44,12 +45,22 @@ export interface RawSettings {
   pidsLimit?: unknown;
   dockerHost?: unknown;
   mount?: unknown;
+  maxCost?: unknown;
+  maxTokens?: unknown;
+  maxCostPerAgent?: unknown;
+  maxTokensPerAgent?: unknown;
+  maxSessionsPerAgent?: unknown;
+  hard?: unknown;
+  stallAfter?: unknown;
+  stallAction?: unknown;
+  prices?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure',
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
+  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices',
 ];
 
 export interface RunConfig {
@@ -83,6 +94,19 @@ export interface RunConfig {
   dockerHost: string | null;
   /** extra host folders every session sees at the same path (read-only unless `:rw`) */
   mounts: Mount[];
+  /** budget caps; `maxCostUsd` and `maxTokens` keep these names in run.json (harness status reads them) */
+  maxCostUsd: number | null;
+  maxTokens: number | null;
+  maxCostPerAgentUsd: number | null;
+  maxTokensPerAgent: number | null;
+  maxSessionsPerAgent: number | null;
+  /** on reaching a cap, stop running sessions too (grace, then kill) instead of letting them finish */
+  hard: boolean;
+  /** --stall-after: no task done and no rise in pass rate for this long; null: off */
+  stallAfterMs: number | null;
+  stallAction: 'stop' | 'warn';
+  /** USD per million tokens per model, for agents that report tokens but no cost */
+  prices: PriceTable;
 }
 
 export interface ResolveInput {
@@ -154,6 +178,19 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     if (typeof s !== 'string') throw bad(from, v, 'a duration like 90s, 30m or 2h');
     return parseDuration(s, from);
   };
+  const money = (k: keyof RawSettings): number | null => {
+    const { v, from } = pick(k);
+    if (v === undefined || v === null) return null;
+    const n = typeof v === 'string' && /^\s*\$?\d+(\.\d+)?\s*$/.test(v) ? Number(v.trim().replace(/^\$/, '')) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw bad(from, v, 'an amount of US dollars above 0, like 25 or 2.50');
+    return n;
+  };
+  const bool = (k: keyof RawSettings): boolean => {
+    const { v, from } = pick(k);
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') throw bad(from, v, 'true or false');
+    return v;
+  };
   const oneOf = <T extends string>(k: keyof RawSettings, allowed: readonly T[]): T | null => {
     const s = str(k);
     if (s === null) return null;
@@ -204,6 +241,15 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     limits: limits(pick),
     dockerHost: str('dockerHost'),
     mounts: mountList(pick('mount'), input.cwd),
+    maxCostUsd: money('maxCost'),
+    maxTokens: int('maxTokens', 1, Number.MAX_SAFE_INTEGER),
+    maxCostPerAgentUsd: money('maxCostPerAgent'),
+    maxTokensPerAgent: int('maxTokensPerAgent', 1, Number.MAX_SAFE_INTEGER),
+    maxSessionsPerAgent: int('maxSessionsPerAgent', 1, 1e9),
+    hard: bool('hard'),
+    stallAfterMs: dur('stallAfter', null),
+    stallAction: oneOf('stallAction', ['stop', 'warn'] as const) ?? 'stop',
+    prices: parsePrices(pick('prices').v, pick('prices').from),
   };
 }
 

@@ -122,7 +122,8 @@ export class Session {
     writeSync(this.log.fd, `\n# harness: session ${this.id} ended: ${how}, ${Math.round(durationMs / 1000)}s\n`);
     closeSync(this.log.fd);
     const usage = await p.adapter.usage(this.log.file).catch(() => null);
-    return { exit: exit.code, signal: exit.signal, durationMs, timedOut: this.timedOut, stopped: this.stopped, usage };
+    const rateLimit = p.adapter.rateLimit ? await p.adapter.rateLimit(this.log.file, p.now()).catch(() => null) : null;
+    return { exit: exit.code, signal: exit.signal, durationMs, timedOut: this.timedOut, stopped: this.stopped, usage, rateLimit };
   }
 
   /** Ends the session: SIGTERM now, SIGKILL after the grace period. */

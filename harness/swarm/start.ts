@@ -22,6 +22,7 @@ import { unappliedLimitsNote } from './limits.js';
 import { acquireSwarmLock } from './lock.js';
 import { plainPrinter } from './printer.js';
 import { dockerHostOf, runSandbox } from './sandbox.js';
+import { describeCap, isSpendCap, type CapHit } from './budget.js';
 import { summarize, summaryLines } from './summary.js';
 import { Supervisor } from './supervisor.js';
 
@@ -142,8 +143,10 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const logged = readEvents(eventsFile);
     const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());
     const extra = start ? await demoSummary(upstream, io.env, start, logged, runId, c.dir) : [];
-    summaryLines(s, [...extra, `stopped: ${describe(reason)}`, `events: ${eventsFile}`]).forEach(out);
-    return 0;
+    const code = exitCodeFor(reason, supervisor.capHit);
+    const why = reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
+    summaryLines(s, [...extra, `stopped: ${why} (exit ${code})`, `events: ${eventsFile}`]).forEach(out);
+    return code;
   } finally {
     unhook();
     await lock.release();
@@ -151,7 +154,18 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
 }
 
 function describe(reason: string): string {
-  return ({ signal: 'interrupted', 'max-sessions': 'reached --max-sessions', 'until-time': 'reached --until', done: 'all work done', error: 'lost the swarm lock' } as Record<string, string>)[reason] ?? reason;
+  return ({ signal: 'interrupted', 'max-sessions': 'reached --max-sessions', 'until-time': 'reached --until', done: 'all work done', error: 'lost the swarm lock', stalled: 'stalled (--stall-after: no task done, pass rate not rising)' } as Record<string, string>)[reason] ?? reason;
+}
+
+/**
+ * 0: stopped as asked (done, --until, --max-sessions and its per-agent form, one Ctrl-C).
+ * 1: cut short by a guard: a money or token cap (--max-cost, --max-tokens, per agent too)
+ * or the stall guard. (A second Ctrl-C is 1 as well, returned before this.)
+ */
+export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 {
+  if (reason === 'stalled') return 1;
+  if (reason === 'budget' && cap && isSpendCap(cap.cap)) return 1;
+  return 0;
 }
 
 /** The ordinary environment of every session (HARNESS_AGENT/SESSION are added per session). */

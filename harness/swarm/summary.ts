@@ -1,6 +1,7 @@
 // The end-of-run summary: arithmetic over this run's events (pure), then lines to print.
 import { formatAge } from '../duration.js';
 import type { LoggedEvent } from '../events/log.js';
+import { totalTokens } from '../events/prices.js';
 
 export interface RunSummary {
   sessions: number;
@@ -17,12 +18,18 @@ export interface RunSummary {
   costed: number;
   inputTokens: number;
   outputTokens: number;
+  /** every token in and out, cached ones included: what --max-tokens counts */
+  totalTokens: number;
+  /** sessions whose cost was priced from the price table (the agent reported tokens only) */
+  priced: number;
+  rateLimited: number;
   wallMs: number;
 }
 
 export function summarize(events: LoggedEvent[], run: string, wallMs: number): RunSummary {
   const mine = events.filter((e) => e.run === run);
-  const s: RunSummary = { sessions: 0, ok: 0, crashed: 0, recovered: 0, timedOut: 0, claimsReleased: 0, claimsReaped: 0, wipSaved: 0, costUsd: 0, costed: 0, inputTokens: 0, outputTokens: 0, wallMs };
+  const s: RunSummary = { sessions: 0, ok: 0, crashed: 0, recovered: 0, timedOut: 0, claimsReleased: 0, claimsReaped: 0, wipSaved: 0, costUsd: 0, costed: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0, priced: 0, rateLimited: 0, wallMs };
+  let micro = 0; // summed in whole micro-dollars: floats drift over thousands of sessions
   const crashedAt = new Map<string, number>(); // agent -> crashes not yet followed by a new session
   for (const e of mine) {
     switch (e.type) {
@@ -40,9 +47,11 @@ export function summarize(events: LoggedEvent[], run: string, wallMs: number): R
         } else if (e.exit === 0) s.ok++;
         if (e.timedOut) s.timedOut++;
         if (e.usage?.costUsd != null) {
-          s.costUsd += e.usage.costUsd;
+          micro += Math.round(e.usage.costUsd * 1e6);
           s.costed++;
+          if (e.usage.costSource === 'table') s.priced++;
         }
+        s.totalTokens += totalTokens(e.usage);
         s.inputTokens += e.usage?.inputTokens ?? 0;
         s.outputTokens += e.usage?.outputTokens ?? 0;
         break;
@@ -53,11 +62,15 @@ export function summarize(events: LoggedEvent[], run: string, wallMs: number): R
       case 'claims_reaped':
         s.claimsReaped += e.tasks.length;
         break;
+      case 'rate_limited':
+        s.rateLimited++;
+        break;
       case 'wip_saved':
         s.wipSaved++;
         break;
     }
   }
+  s.costUsd = micro / 1e6;
   return s;
 }
 
@@ -71,7 +84,9 @@ export function summaryLines(s: RunSummary, extra: string[] = []): string[] {
     `  claims released ${s.claimsReleased}, reaped ${s.claimsReaped}; wip branches saved ${s.wipSaved}`,
   ];
   if (s.costed > 0 || s.inputTokens > 0) {
-    lines.push(`  cost ${s.costed > 0 ? formatCost(s.costUsd) : 'unknown'}; tokens in ${s.inputTokens}, out ${s.outputTokens}`);
+    const priced = s.priced ? ` (${s.priced} session${s.priced === 1 ? '' : 's'} priced from the price table)` : '';
+    lines.push(`  cost ${s.costed > 0 ? formatCost(s.costUsd) : 'unknown'}${priced}; tokens ${s.totalTokens} (in ${s.inputTokens}, out ${s.outputTokens})`);
   }
+  if (s.rateLimited) lines.push(`  rate limited ${s.rateLimited} time${s.rateLimited === 1 ? '' : 's'}`);
   return [...lines, ...extra.map((l) => `  ${l}`)];
 }

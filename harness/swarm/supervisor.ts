@@ -13,7 +13,10 @@ import { liveMatcher, type Claim } from '../tasks/claims.js';
 import { reapTasks, reapWhere, releaseTask, type TaskCtx } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
+import { withCost } from '../events/prices.js';
+import type { RateLimit } from '../events/log.js';
 import { backoffDelay, nextStreak } from './backoff.js';
+import { addStart, addUsage, agentCapHit, newTally, swarmCapHit, type CapHit, type Tally } from './budget.js';
 import type { RunConfig } from './config.js';
 import { agentId } from './numbering.js';
 import { killOrphan, recordContainer, removeOrphanContainer } from './orphans.js';
@@ -51,9 +54,11 @@ interface Slot {
   streak: number;
   session: Session | null;
   wake: (() => void) | null;
+  /** the per-agent cap this slot reached; it starts no more sessions */
+  capped: CapHit | null;
 }
 
-export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error';
+export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error' | 'budget' | 'stalled';
 
 export class Supervisor {
   private stopping = false;
@@ -65,6 +70,11 @@ export class Supervisor {
   private reaping: Promise<void> | null = null;
   private supervisorGit: Git | null = null;
   private stopNow: () => void = () => {};
+  private readonly tally: Tally = newTally();
+  /** the cap that ended the run (swarm-wide, or the last slot's own) */
+  capHit: CapHit | null = null;
+  /** a usage limit is per account, and every slot shares the credentials: nobody starts before this */
+  private pausedUntil = 0;
 
   /** tells this swarm's containers from other swarms' on a shared daemon */
   private readonly swarmTag: string;
@@ -92,9 +102,14 @@ export class Supervisor {
     const timer = setInterval(() => void this.reapStale(), reapIntervalMs(c.lockTtlMs));
     const untilTimer = this.armUntil();
     try {
-      this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null }));
+      this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null, capped: null }));
       const all = Promise.all(this.slots.map((s) => this.slotLoop(s)));
       await Promise.race([all, new Promise<void>((r) => (this.stopNow = r))]);
+      // every slot reached its own cap: the run ends on a budget
+      if (!this.reason && this.slots.every((s) => s.capped)) {
+        this.reason = 'budget';
+        this.capHit ??= this.slots.map((s) => s.capped!).find((h) => !h.cap.startsWith('max-sessions')) ?? this.slots[0]!.capped;
+      }
     } finally {
       clearInterval(timer);
       untilTimer.cancel();
@@ -123,11 +138,15 @@ export class Supervisor {
     return { cancel: () => clearTimeout(t) };
   }
 
-  /** First call: no new sessions, running ones get the grace period. Second: kill everything now. */
-  stop(mode: 'graceful' | 'now', reason: StopReason = 'signal'): void {
+  /**
+   * `drain`: no new sessions, running ones finish on their own (a budget cap without --hard).
+   * `graceful` (first Ctrl-C): no new sessions, running ones get the grace period. `now`: kill everything.
+   */
+  stop(mode: 'drain' | 'graceful' | 'now', reason: StopReason = 'signal'): void {
     this.reason ??= reason;
     this.stopping = true;
     for (const s of this.slots) s.wake?.();
+    if (mode === 'drain') return;
     if (mode === 'now') {
       this.immediate = true;
       for (const s of this.slots) void s.session?.stop(0);
@@ -147,20 +166,40 @@ export class Supervisor {
     return d.start;
   }
 
+  /** Whether this slot may start another: the swarm may, and the slot is under its own caps. */
+  private slotMayStart(slot: Slot): boolean {
+    if (!this.shouldStart()) return false;
+    const hit = agentCapHit(this.tally, this.d.config, slot.agent);
+    if (hit) {
+      slot.capped = hit;
+      this.emit({ type: 'budget_reached', run: this.d.runId, agent: slot.agent, cap: hit.cap, limit: hit.limit, used: hit.used });
+      this.d.printer.line(`${slot.agent}: reached --${hit.cap} (${hit.used} of ${hit.limit}); this slot starts no more sessions`);
+      return false;
+    }
+    return true;
+  }
+
+  private sleep(slot: Slot, ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      slot.wake = () => (clearTimeout(t), r());
+    }).finally(() => (slot.wake = null));
+  }
+
   private async slotLoop(slot: Slot): Promise<void> {
-    while (!this.immediate && this.shouldStart()) {
+    while (!this.immediate && this.slotMayStart(slot)) {
       const delay = backoffDelay(slot.streak, this.d.config.backoff);
       if (delay > 0) {
         this.emit({ type: 'backoff', run: this.d.runId, agent: slot.agent, streak: slot.streak, delayMs: delay });
         this.d.printer.backoff(slot.agent, delay, slot.streak);
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, delay);
-          slot.wake = () => (clearTimeout(t), r());
-        });
-        slot.wake = null;
-        if (!this.shouldStart()) break;
+        await this.sleep(slot, delay);
+        if (!this.slotMayStart(slot)) break;
       }
+      // a usage limit reported by any slot holds every slot until its reset
+      while (!this.stopping && this.pausedUntil > this.d.now().getTime()) await this.sleep(slot, this.pausedUntil - this.d.now().getTime());
+      if (!this.slotMayStart(slot)) break;
       this.started++;
+      addStart(this.tally, slot.agent);
       const r = await this.oneSession(slot).catch((e: Error) => {
         this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: slot.session?.id ?? null, error: e.message });
         this.d.printer.line(`${slot.agent}: ${e.message}`);
@@ -168,6 +207,8 @@ export class Supervisor {
       });
       slot.session = null;
       slot.streak = nextStreak(slot.streak, r ?? { code: null, durationMs: 0 }, this.d.config.backoff);
+      if (r?.rateLimit) this.rateLimited(slot, r.rateLimit);
+      this.checkSwarmCaps();
       if (this.d.config.until.kind === 'done' && !this.done && !this.stopping && this.d.isDone) {
         this.done = await this.d.isDone().catch(() => false);
         if (this.done) this.stop('graceful', 'done');
@@ -176,7 +217,29 @@ export class Supervisor {
     if (!this.immediate) await this.afterSession(slot, null).catch(() => {}); // Ctrl-C or the end: leave nothing unsaved
   }
 
-  private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number }> {
+  /** Waits out the reset the agent reported, or, when it gave none, the backoff of its streak. */
+  private rateLimited(slot: Slot, rl: RateLimit): void {
+    const now = this.d.now().getTime();
+    const reported = rl.until !== null && rl.until > now;
+    const until = reported ? rl.until! : now + backoffDelay(Math.max(1, slot.streak), this.d.config.backoff);
+    if (reported) slot.streak = 0; // the wait replaces the backoff; after the reset, start afresh
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+    this.emit({ type: 'rate_limited', run: this.d.runId, agent: slot.agent, until: new Date(until).toISOString(), reported, message: rl.message });
+    this.d.printer.line(`${slot.agent}: hit a usage/rate limit; no session starts before ${new Date(until).toISOString()}${reported ? ' (its reported reset)' : ' (backing off; it gave no reset time)'}`);
+  }
+
+  /** After each session: a swarm-wide cost or token cap ends the run (sessions are decideNext's). */
+  private checkSwarmCaps(): void {
+    const c = this.d.config;
+    const hit = swarmCapHit(this.tally, { ...c, maxSessions: null });
+    if (!hit || this.capHit || this.stopping) return;
+    this.capHit = hit;
+    this.emit({ type: 'budget_reached', run: this.d.runId, agent: null, cap: hit.cap, limit: hit.limit, used: hit.used });
+    this.d.printer.line(`reached --${hit.cap}: no new sessions; ${c.hard ? `running ones get ${Math.round(c.graceMs / 1000)}s, then are stopped (--hard)` : 'running ones finish'}`);
+    this.stop(c.hard ? 'graceful' : 'drain', 'budget');
+  }
+
+  private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null }> {
     await ensureWorkspace(slot.ws);
     const head = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
     const logDir = path.join(this.d.config.dir, 'agent_logs', slot.agent);
@@ -208,16 +271,18 @@ export class Supervisor {
     try {
       r = await session.run();
     } catch (e) {
-      r = { exit: null, signal: null, durationMs: 0, timedOut: false, stopped: session.stopped, usage: null };
+      r = { exit: null, signal: null, durationMs: 0, timedOut: false, stopped: session.stopped, usage: null, rateLimit: null };
       this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: id, error: (e as Error).message });
       this.d.printer.line(`${slot.agent} session ${id} could not start: ${(e as Error).message}`);
     }
     rmSync(pidFile(slot), { force: true });
     rmSync(containerFile(slot), { force: true });
-    this.emit({ type: 'session_end', run: this.d.runId, agent: slot.agent, session: id, exit: r.exit, signal: r.signal, durationMs: r.durationMs, timedOut: r.timedOut, stopped: r.stopped, usage: r.usage });
+    r.usage = withCost(r.usage, c.model, c.prices);
+    addUsage(this.tally, slot.agent, r.usage);
+    this.emit({ type: 'session_end', run: this.d.runId, agent: slot.agent, session: id, exit: r.exit, signal: r.signal, durationMs: r.durationMs, timedOut: r.timedOut, stopped: r.stopped, usage: r.usage, ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}) });
     this.d.printer.sessionEnded(slot.agent, id, r);
     if (!this.immediate) await this.afterSession(slot, id);
-    return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs };
+    return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null };
   }
 
   /** Saves leftover work, resets to main, releases the ended session's claims. */
@@ -282,7 +347,7 @@ export class Supervisor {
     const dir = path.join(this.d.config.dir, 'agents');
     mkdirSync(dir, { recursive: true });
     for (const agent of readdirSync(dir)) {
-      const slot: Slot = { agent, ws: this.wsCtx(agent), streak: 0, session: null, wake: null };
+      const slot: Slot = { agent, ws: this.wsCtx(agent), streak: 0, session: null, wake: null, capped: null };
       if (!existsSync(path.join(slot.ws.paths.stateDir, 'git-config'))) continue;
       await this.afterSession(slot, null).catch(() => {}); // reported; the slot retries before its next session
     }

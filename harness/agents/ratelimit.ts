@@ -1,0 +1,81 @@
+// Recognising "you hit a usage or rate limit" in an agent's JSON stream, and when it said the
+// limit resets. Pure: one event in, a verdict out; the adapters feed their logs through it.
+// A slot that hit a limit waits for the reset instead of starting sessions that would fail
+// at once (and, on a paid key, cost money each time).
+import type { RateLimit } from '../events/log.js';
+
+/** Unix seconds or milliseconds -> ms; anything else null. */
+function epochMs(v: unknown): number | null {
+  const n = typeof v === 'string' && /^\d{9,13}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return null;
+  return n < 1e12 ? n * 1000 : n;
+}
+
+const LIMIT_TEXT = /usage limit|rate limit|rate_limit|hit your limit|out of (extra )?usage|429|too many requests|quota/i;
+
+/**
+ * A reset time written in a message, if the message gives one we can read without guessing
+ * a time zone: `...limit reached|1762952400` (Claude Code's usage-limit result), `try again
+ * in 20s` / `in 1.5 seconds` / `in 3m` (OpenAI), `resets_at: N`, or `try again at <a date
+ * Date.parse reads>`. "resets 1pm (America/Los_Angeles)" is not read: the slot backs off.
+ */
+export function resetFromText(text: string, now: number): number | null {
+  const pipe = /limit reached\|(\d{9,13})/i.exec(text);
+  if (pipe) return epochMs(pipe[1]);
+  const field = /"?resets_at"?\s*[:=]\s*(\d{9,13})/.exec(text);
+  if (field) return epochMs(field[1]);
+  const inSecs = /"?resets_in_seconds"?\s*[:=]\s*(\d+)/.exec(text);
+  if (inSecs) return now + Number(inSecs[1]) * 1000;
+  const rel = /try again in\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b/i.exec(text);
+  if (rel) {
+    const unit = rel[2]!.toLowerCase();
+    const ms = unit === 'ms' ? 1 : unit.startsWith('h') ? 3_600_000 : unit.startsWith('m') ? 60_000 : 1000;
+    return now + Math.ceil(Number(rel[1]) * ms);
+  }
+  const at = /try again at\s+(.+?)\.?\s*$/im.exec(text);
+  if (at) {
+    const t = Date.parse(at[1]!.replace(/(\d+)(st|nd|rd|th)\b/g, '$1').replace(/\.$/, '').trim());
+    if (!Number.isNaN(t)) return t;
+  }
+  return null;
+}
+
+function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') return JSON.stringify(v);
+  return '';
+}
+
+/** Claude Code stream-json: a rejected `rate_limit_event`, or a result/assistant text saying a limit was hit. */
+export function claudeRateLimit(o: Record<string, unknown>, now: number): RateLimit | null {
+  if (o.type === 'rate_limit_event') {
+    const info = (o.rate_limit_info ?? {}) as Record<string, unknown>;
+    if (info.status !== 'rejected') return null; // "allowed" and "allowed_warning" are reports, not stops
+    return { until: epochMs(info.resetsAt), message: `rate limit rejected (${String(info.rateLimitType ?? 'unknown window')})` };
+  }
+  let text = '';
+  if (o.type === 'result' && o.is_error === true) text = textOf(o.result) || textOf(o.error);
+  else if (o.type === 'assistant') {
+    const content = ((o.message as Record<string, unknown> | undefined)?.content ?? []) as unknown[];
+    text = Array.isArray(content) ? content.map((c) => textOf((c as Record<string, unknown>)?.text)).join('\n') : '';
+    // an ordinary answer can mention rate limits; Claude Code's own notice is short and starts with it
+    if (!/^(Claude AI usage limit reached|API Error: 429|You['’]ve hit your limit|Claude usage limit reached)/.test(text.trim())) return null;
+  } else return null;
+  if (!LIMIT_TEXT.test(text)) return null;
+  return { until: resetFromText(text, now), message: text.slice(0, 200) };
+}
+
+/** Codex `exec --json`: an `error` or `turn.failed` event whose message is a usage or rate limit. */
+export function codexRateLimit(o: Record<string, unknown>, now: number): RateLimit | null {
+  let text = '';
+  if (o.type === 'error') text = textOf(o.message) || textOf(o.error);
+  else if (o.type === 'turn.failed') text = textOf((o.error as Record<string, unknown> | undefined)?.message) || textOf(o.error);
+  else return null;
+  if (!LIMIT_TEXT.test(text)) return null;
+  return { until: resetFromText(text, now), message: text.slice(0, 200) };
+}
+
+/** The last limit in a stream wins: an earlier one may have been retried past. */
+export function lastRateLimit(found: RateLimit | null, next: RateLimit | null): RateLimit | null {
+  return next ?? found;
+}
