@@ -23,6 +23,7 @@ import { acquireSwarmLock } from './lock.js';
 import { plainPrinter } from './printer.js';
 import { dockerHostOf, runSandbox } from './sandbox.js';
 import { describeCap, isSpendCap, type CapHit } from './budget.js';
+import { readProgress } from './stall.js';
 import { summarize, summaryLines } from './summary.js';
 import { Supervisor } from './supervisor.js';
 
@@ -130,6 +131,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt,
       isDone: demo ? async () => demoDone(upstream, io.env) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
+      progress: () => readProgress(supervisorGit, io.env),
     });
     let signals = 0;
     unhook = deps.onSignal(() => {

@@ -16,6 +16,7 @@ import type { Mount, Sandbox } from '../sandbox/types.js';
 import { withCost } from '../events/prices.js';
 import type { RateLimit } from '../events/log.js';
 import { backoffDelay, nextStreak } from './backoff.js';
+import { armStallGuard, type Progress } from './stall.js';
 import { addStart, addUsage, agentCapHit, newTally, swarmCapHit, type CapHit, type Tally } from './budget.js';
 import type { RunConfig } from './config.js';
 import { agentId } from './numbering.js';
@@ -46,6 +47,8 @@ export interface SupervisorDeps {
   isDone?: () => Promise<boolean>;
   /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
   dockerHost?: string;
+  /** for --stall-after: tasks done and pass rate on upstream main */
+  progress?: () => Promise<Progress>;
 }
 
 interface Slot {
@@ -101,6 +104,7 @@ export class Supervisor {
     await this.reapDeadRun();
     const timer = setInterval(() => void this.reapStale(), reapIntervalMs(c.lockTtlMs));
     const untilTimer = this.armUntil();
+    const stallTimer = this.armStall();
     try {
       this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null, capped: null }));
       const all = Promise.all(this.slots.map((s) => this.slotLoop(s)));
@@ -113,6 +117,7 @@ export class Supervisor {
     } finally {
       clearInterval(timer);
       untilTimer.cancel();
+      stallTimer.cancel();
     }
     if (!this.immediate) await this.reaping;
     const reason = this.reason ?? 'stopping';
@@ -136,6 +141,31 @@ export class Supervisor {
     };
     arm();
     return { cancel: () => clearTimeout(t) };
+  }
+
+  /** --stall-after: stop (or warn) when no task is done and the pass rate has not risen for that long. */
+  private armStall(): { cancel: () => void } {
+    const c = this.d.config;
+    const read = this.d.progress;
+    if (c.stallAfterMs === null || !read) return { cancel: () => {} };
+    return armStallGuard({
+      afterMs: c.stallAfterMs,
+      now: () => this.d.now().getTime(),
+      read,
+      onError: (e) => this.d.printer.line(`stall guard: could not read progress: ${e.message}`),
+      onStall: (sinceMs) => {
+        if (this.stopping) return 'stop';
+        this.emit({ type: 'stalled', run: this.d.runId, sinceMs, action: c.stallAction });
+        const what = `no task done and the pass rate not rising for ${Math.round(sinceMs / 1000)}s (--stall-after)`;
+        if (c.stallAction === 'warn') {
+          this.d.printer.line(`warning: ${what}`);
+          return 'warn';
+        }
+        this.d.printer.line(`stalled: ${what}; no new sessions`);
+        this.stop(c.hard ? 'graceful' : 'drain', 'stalled');
+        return 'stop';
+      },
+    });
   }
 
   /**
