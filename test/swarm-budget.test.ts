@@ -71,6 +71,24 @@ describe('budgets (mocked claude binary)', () => {
     }
   });
 
+  it('--hard: a running session is stopped once the cap is reached, not left to finish', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      // agent-1 spends the budget at once; agent-2's session would run for a minute
+      const env = mockClaude(t.dir, `if [ "$HARNESS_AGENT" = agent-2 ]; then sleep 60; fi\necho '${result(1)}'`);
+      const t0 = Date.now();
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--agents', '2', '--from', 'proj', '--max-cost', '0.5', '--hard', ...FAST], env);
+      expect(r.code, r.err.join('\n')).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(50_000);
+      const ends = events(t.dir).filter((e) => e.type === 'session_end');
+      expect(ends.find((e) => e.agent === 'agent-2')).toMatchObject({ stopped: true });
+      expect(r.out.join('\n')).toMatch(/stopped: reached --max-cost \$0\.50 \(\$1\.00 used\) \(exit 1\)/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('bad caps: exit 2, one line', async () => {
     const t = tempDir();
     try {
