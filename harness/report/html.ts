@@ -36,8 +36,8 @@ export function renderReport(d: ReportData): string {
   const s = d.status;
   const t = s.totals;
   const rateOf = (p: { pass: number; total: number } | null) => (p ? `${((100 * p.pass) / p.total).toFixed(1)}%` : 'n/a');
-  const t0 = Math.min(s.startedAt ?? d.now, ...d.sessions.map((x) => x.start));
-  const t1 = Math.max(d.now, ...d.sessions.map((x) => x.end ?? d.now));
+  const t0 = Math.min(s.startedAt ?? d.end, ...d.sessions.map((x) => x.start));
+  const t1 = Math.max(d.end, ...d.sessions.map((x) => x.end ?? d.end));
   const timeAxis = { min: t0, max: t1, fmt: t1 - t0 > 2 * 86_400_000 ? clock : hm };
 
   const lanes = new Map<string, Lane>();
@@ -46,7 +46,7 @@ export function renderReport(d: ReportData): string {
     const lane = lanes.get(x.agent) ?? { label: x.agent, items: [] };
     lanes.set(x.agent, lane);
     const kind = x.end === null ? 'running' : x.crashed ? 'crash' : x.exit === 'exit 0' ? 'ok' : 'stopped';
-    const to = x.end ?? d.now;
+    const to = x.end ?? d.end;
     lane.items.push({ from: x.start, to, kind, title: `${x.agent} session ${x.session}: ${x.exit} after ${formatAge(to - x.start)}${x.costUsd ? `, ${usd(x.costUsd)}` : ''}` });
   }
   const crashes = d.sessions.filter((x) => x.crashed).length;
@@ -57,7 +57,7 @@ export function renderReport(d: ReportData): string {
   const passT0 = Math.min(...d.passByTime.map((p) => p.t), t0);
   const sections = [
     `<h1>${esc(d.title)}</h1>`,
-    `<p class="note">Report written ${esc(new Date(d.now).toISOString().replace('T', ' ').slice(0, 19))} UTC; swarm ${s.live ? 'still running' : 'not running'}${s.startedAt ? `, started ${esc(formatAge(d.now - s.startedAt))} earlier` : ''}.</p>`,
+    `<p class="note">Report written ${esc(new Date(d.now).toISOString().replace('T', ' ').slice(0, 19))} UTC; swarm ${s.live ? 'still running' : 'not running'}${s.startedAt ? `; it ran from ${esc(clock(s.startedAt))} to ${s.live ? 'now' : esc(clock(d.end))} (${esc(formatAge(d.end - s.startedAt))})` : ''}.</p>`,
     `<div class="kpis">${[
       kpi(`${rateOf(s.passStart)} → ${rateOf(s.passNow)}`, 'pass rate, start → now'),
       kpi(String(t.sessions), `sessions (${t.crashed} crashed)`),

@@ -40,6 +40,8 @@ export interface Stall {
 export interface ReportData {
   title: string;
   now: number;
+  /** the end of the charts' time axes: now while the swarm runs, else its last event or commit */
+  end: number;
   status: SwarmStatus;
   passByCommit: { index: number; rate: number }[];
   passByTime: { t: number; rate: number }[];
@@ -140,9 +142,12 @@ export function buildReport(inp: ReportInput): ReportData {
   }));
   const cost = status.spend.costUsd;
   const rate = (p: { pass: number; total: number }) => p.pass / p.total;
+  const lastEvent = events.length ? Date.parse(events.at(-1)!.ts) : 0;
+  const end = status.live ? now : Math.max(lastEvent, facts.commits.at(-1)?.t ?? 0, ...facts.pass.map((p) => p.t)) || now;
   return {
     title: inp.title,
     now,
+    end,
     status,
     passByCommit: facts.pass.filter((p) => p.index >= 0).map((p) => ({ index: p.index, rate: rate(p) })),
     passByTime: facts.pass.map((p) => ({ t: p.t, rate: rate(p) })).sort((a, b) => a.t - b.t),
@@ -154,13 +159,13 @@ export function buildReport(inp: ReportInput): ReportData {
     costPerCommit: landed ? cost / landed : null,
     slowest: slow.slice(0, 10),
     churn,
-    stalls: stalls(facts.pass.map((p) => ({ t: p.t, rate: rate(p) })), now),
+    stalls: stalls(facts.pass.map((p) => ({ t: p.t, rate: rate(p) })), end),
   };
 }
 
 /**
  * Stretches where the recorded pass rate did not move: consecutive records with the same
- * rate, from the first of them until the record that changed it (or now). The longest
+ * rate, from the first of them until the record that changed it (or the end). The longest
  * five, longest first; a single record is a stall only if it is the last one.
  */
 export function stalls(points: { t: number; rate: number }[], now: number, keep = 5): Stall[] {
