@@ -18,7 +18,7 @@ table{border-collapse:collapse;margin:6px 0}td,th{padding:2px 10px;border-bottom
 .chart{display:block;margin:4px 0}.grid{stroke:#e6e9ee}.tick{font-size:11px;fill:#5a6470}
 .series{fill:none;stroke:#2563eb;stroke-width:2}.dot{fill:#2563eb}
 .bar.s0{fill:#2563eb}.bar.s1{fill:#16a34a}.bar.s2{fill:#f59e0b}
-.session.ok{fill:#16a34a}.session.crash{fill:#dc2626}.session.running{fill:#2563eb}.session.stopped{fill:#9ca3af}
+.session{stroke:#fff;stroke-width:1}.session.ok{fill:#16a34a}.session.crash{fill:#dc2626}.session.running{fill:#2563eb}.session.stopped{fill:#9ca3af}
 .reap{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:3 2}.note,.empty{color:#5a6470}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}`;
 
@@ -78,7 +78,7 @@ export function renderReport(d: ReportData): string {
     `<p class="note legend">One row per agent, one bar per session:<span style="background:#16a34a"></span>exit 0<span style="background:#dc2626"></span>crashed or timed out (${crashes})<span style="background:#9ca3af"></span>stopped<span style="background:#2563eb"></span>running; dashed red lines: claims reaped (${d.reaps.length}).</p>`,
     timeline('sessions', [...lanes.values()], d.reaps.map((r) => ({ t: r.t, title: `reaped ${r.tasks.join(', ')}` })), timeAxis),
     `<h2>Cost</h2>`,
-    `<p>Spent ${usd(s.spend.costUsd)} (${s.spend.tokens} tokens), ${budget}; ${usd(d.costPerTask)} per task done, ${usd(d.costPerCommit)} per landed commit; ${usd(s.spend.costPerHour)}/h over the last hour${s.spend.exhaustedInMs !== null ? `, budget exhausted in ${formatAge(s.spend.exhaustedInMs)} at that rate` : ''}.</p>`,
+    `<p>Spent ${usd(s.spend.costUsd)} (${s.spend.tokens} tokens), ${budget}; ${usd(d.costPerTask)} per task done, ${usd(d.costPerCommit)} per landed commit${s.live ? `; ${usd(s.spend.costPerHour)}/h over the last hour${s.spend.exhaustedInMs !== null ? `, budget exhausted in ${formatAge(s.spend.exhaustedInMs)} at that rate` : ''}` : ''}.</p>`,
     hbarChart('cost-per-agent', d.agents.map((a) => ({ label: a.agent, value: a.costUsd, text: `${usd(a.costUsd)} · ${a.sessions} sessions · ${a.commits} commits` }))),
     `<h2>Slowest tasks</h2>`,
     `<p class="note">From the claim commit to the done commit on main.</p>`,

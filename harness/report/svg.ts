@@ -64,7 +64,7 @@ export function barChart(name: string, buckets: { label: string; values: number[
     if (i % every === 0) bars.push(`<text class="tick" x="${r1(PAD.l + i * bw + bw / 2)}" y="${h - 8}" text-anchor="middle">${esc(b.label)}</text>`);
   });
   const legend = series.map((s, i) => `<rect class="bar s${i}" x="${W - PAD.r - 150}" y="${PAD.t + i * 16}" width="10" height="10"/><text class="tick" x="${W - PAD.r - 135}" y="${PAD.t + 9 + i * 16}">${esc(s)}</text>`).join('');
-  return frame(name, h, { min: 0, max: 0, fmt: () => '' }, y, bars.join('') + legend, 0);
+  return frame(name, h, { min: 0, max: 0, fmt: () => '' }, y, bars.join('') + legend, 0).replace(`data-chart="${name}"`, `data-chart="${name}" data-buckets="${buckets.length}"`);
 }
 
 export interface Lane {
@@ -101,7 +101,7 @@ export function hbarChart(name: string, rows: { label: string; value: number; te
   const row = 20;
   const h = PAD.t * 2 + rows.length * row;
   const max = Math.max(...rows.map((r) => r.value), 1e-9);
-  const iw = W - PAD.l - 140 - PAD.r;
+  const iw = W - PAD.l - 320 - PAD.r; // room for the value text after the longest bar
   const body = rows.map((r, i) => {
     const y = PAD.t + i * row;
     const w = r1((r.value / max) * iw);
