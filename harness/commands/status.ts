@@ -29,7 +29,7 @@ function processWatch(): WatchDeps {
 }
 
 export async function statusText(dir: string, io: Io, json: boolean): Promise<string[]> {
-  const d = await loadSwarm(dir, io.env, io.hostname());
+  const d = await loadSwarm(dir, io.env, io.hostname(), { pass: 'ends' });
   if (d.runJson?.demo === true) await fillDemoPass(d.facts, d.upstream, io.env, 2);
   const s = statusOf(d, io.now().getTime());
   return json ? [statusJson(s, dir)] : statusLines(s, dir);

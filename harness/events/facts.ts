@@ -4,7 +4,7 @@
 // only; the models that interpret these facts are pure (status.ts, report/model.ts).
 import { Git } from '../git/git.js';
 import { readClaims } from '../tasks/read.js';
-import { latestPerTest, recordsAlongHistory, type RunRecord } from '../../test-oracle/index.js';
+import { latestPerTest, NOTES_REF, readRecords, recordsAlongHistory, type RunRecord } from '../../test-oracle/index.js';
 
 export type TaskStatus = 'claimed' | 'done' | 'abandoned' | 'reaped';
 
@@ -80,7 +80,17 @@ export function passOf(records: RunRecord[]): { pass: number; total: number; t: 
   return { pass, total: tests.size, t };
 }
 
-export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opts: { branch?: string } = {}): Promise<GitFacts> {
+export interface FactsOptions {
+  branch?: string;
+  /**
+   * 'all': every recorded commit (the report's charts). 'ends': only the record nearest
+   * `since` and the newest one (status: two notes read instead of thousands parsed).
+   */
+  pass?: 'all' | 'ends';
+  since?: number | null;
+}
+
+export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opts: FactsOptions = {}): Promise<GitFacts> {
   const git = new Git(upstream, env);
   const branch = opts.branch ?? 'main';
   const head = await git.revParse(branch);
@@ -89,16 +99,25 @@ export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opt
     git.must(['log', '--first-parent', `--format=${LOG_FORMAT}`, head, '--']),
     git.run(['for-each-ref', '--format=%(refname)', 'refs/heads/wip/']),
     readClaims(git, head),
-    recordsAlongHistory(upstream, env, head, 10_000_000),
+    opts.pass === 'ends' ? git.run(['notes', `--ref=${NOTES_REF}`, 'list']) : recordsAlongHistory(upstream, env, head, 10_000_000),
   ]);
   const commits = parseLog(log);
   const indexOf = new Map(commits.map((c, i) => [c.sha, i]));
   const pass: PassPoint[] = [];
-  for (const n of noted) {
-    const p = passOf(n.records);
-    if (p.total > 0) pass.push({ sha: n.commit, index: indexOf.get(n.commit) ?? -1, ...p });
+  const add = (sha: string, records: RunRecord[]) => {
+    const p = passOf(records);
+    if (p.total > 0) pass.push({ sha, index: indexOf.get(sha) ?? -1, ...p });
+  };
+  if (Array.isArray(noted)) {
+    for (const n of [...noted].reverse()) add(n.commit, n.records);
+  } else {
+    // `git notes list`: "<note blob> <commit>" per annotated commit.
+    const annotated = new Set(noted.stdout.split('\n').map((l) => l.split(' ')[1]).filter(Boolean));
+    const on = commits.filter((c) => annotated.has(c.sha));
+    const since = opts.since ?? null;
+    const first = (since === null ? undefined : on.filter((c) => c.t <= since).at(-1)) ?? on[0];
+    for (const c of new Set([first, on.at(-1)])) if (c) add(c.sha, await readRecords(upstream, env, c.sha));
   }
-  pass.reverse();
   return {
     commits,
     claims: claims.map((c) => ({ task: c.task, agent: c.agent, session: c.session, since: (c.claimedAt ?? c.committedAt)?.getTime() ?? null })),

@@ -28,7 +28,7 @@ export function resolveSwarmDir(cwd: string, dir: string | undefined): string {
   return existsSync(real) ? real : path.resolve(cwd, '.swarm-demo');
 }
 
-export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: string, opts: { logs?: boolean } = {}): Promise<SwarmData> {
+export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: string, opts: { logs?: boolean; pass?: 'all' | 'ends' } = {}): Promise<SwarmData> {
   if (!existsSync(path.join(dir, 'events.jsonl')) && !existsSync(path.join(dir, 'run.json'))) {
     throw new UsageError('NO_SWARM', `${dir} is not a swarm folder (no events.jsonl, no run.json); pass --dir, or start one with harness run`);
   }
@@ -45,7 +45,8 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
     throw new UsageError('NO_UPSTREAM', `status reads git facts from a local upstream, and ${named ?? local} is not one on this machine; run it where the upstream lives`);
   }
   const events = readEvents(path.join(dir, 'events.jsonl'));
-  const facts = await readGitFacts(upstream, env);
+  const firstStart = events.find((e) => e.type === 'run_start');
+  const facts = await readGitFacts(upstream, env, { pass: opts.pass ?? 'all', since: firstStart ? Date.parse(firstStart.ts) : null });
   const counts = opts.logs === false ? { conflicts: 0, lostRaces: 0 } : countFromLogs(dir, events);
   return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts };
 }
