@@ -12,6 +12,8 @@ export interface Printer {
   released(agent: string, tasks: string[]): void;
   reaped(tasks: string[], why: string): void;
   wipSaved(agent: string, ref: string, files: number, commits: number): void;
+  /** the live view's last frame; plain lines need nothing */
+  close?(): void;
 }
 
 export function plainPrinter(out: (l: string) => void, now: () => Date): Printer {
