@@ -8,6 +8,7 @@ const pctFmt = (v: number) => `${Math.round(v * 100)}%`;
 const usd = (x: number | null) => (x === null ? '-' : x < 0.1 && x > 0 ? `$${x.toFixed(3)}` : `$${x.toFixed(2)}`);
 const clock = (t: number) => new Date(t).toISOString().slice(5, 16).replace('T', ' ');
 const hm = (t: number) => new Date(t).toISOString().slice(11, 16);
+const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1000px;padding:16px 24px;color:#1d232a;background:#fff}
@@ -38,7 +39,8 @@ export function renderReport(d: ReportData): string {
   const rateOf = (p: { pass: number; total: number } | null) => (p ? `${((100 * p.pass) / p.total).toFixed(1)}%` : 'n/a');
   const t0 = Math.min(s.startedAt ?? d.end, ...d.sessions.map((x) => x.start));
   const t1 = Math.max(d.end, ...d.sessions.map((x) => x.end ?? d.end));
-  const timeAxis = { min: t0, max: t1, fmt: t1 - t0 > 2 * 86_400_000 ? clock : hm };
+  // Tick labels as fine as the span needs: seconds for a short run, dates for a long one.
+  const timeAxis = { min: t0, max: t1, fmt: t1 - t0 > 2 * 86_400_000 ? clock : t1 - t0 < 3_600_000 ? hms : hm };
 
   const lanes = new Map<string, Lane>();
   for (const a of s.agents) lanes.set(a.agent, { label: a.agent, items: [] });

@@ -69,7 +69,8 @@ export function livePrinter(write: (s: string) => void, now: () => Date, columns
       x.last = r.timedOut ? 'timed out' : r.signal ? r.signal : `exit ${r.exit}`;
       x.cost += r.usage?.costUsd ?? 0;
       totals.cost += r.usage?.costUsd ?? 0;
-      if (r.exit !== 0 || r.timedOut) {
+      // The same rule as the summary: a session the supervisor stopped did not crash.
+      if (!r.stopped && (r.exit !== 0 || r.timedOut)) {
         totals.crashed++;
         plain.sessionEnded(a, s, r);
       } else redraw();

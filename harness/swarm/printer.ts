@@ -7,7 +7,7 @@ import { formatCost } from './summary.js';
 export interface Printer {
   line(text: string): void;
   sessionStarted(agent: string, session: string, log: string): void;
-  sessionEnded(agent: string, session: string, r: { exit: number | null; signal: string | null; durationMs: number; timedOut: boolean; usage: Usage | null }): void;
+  sessionEnded(agent: string, session: string, r: { exit: number | null; signal: string | null; durationMs: number; timedOut: boolean; stopped?: boolean; usage: Usage | null }): void;
   backoff(agent: string, delayMs: number, streak: number): void;
   released(agent: string, tasks: string[]): void;
   reaped(tasks: string[], why: string): void;
