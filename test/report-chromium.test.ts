@@ -55,6 +55,12 @@ describe('status and report on a recorded swarm', () => {
     expect(j.agents.map((a: { state: string }) => a.state)).toEqual(['stopped', 'stopped', 'stopped']);
   });
 
+  it('says what is wrong when the folder is no swarm', async () => {
+    const r = await harness(t.dir, ['status', '--dir', 'nowhere']);
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toMatch(/is not a swarm folder .*\[NO_SWARM\]/);
+  });
+
   it('the report is one file that fetches nothing', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=|<script|url\(|@import/i);
     expect(html).toContain('data-chart="pass-by-commit"');

@@ -18,12 +18,15 @@ export interface WatchDeps {
   write: (s: string) => void;
   /** resolves when the user wants to stop (Ctrl-C) */
   stopped: Promise<void>;
+  /** terminal width: a wrapped line would push the frame down and leave old lines behind */
+  columns?: () => number;
 }
 
 function processWatch(): WatchDeps {
   return {
     isTTY: !!process.stdout.isTTY,
     write: (s) => process.stdout.write(s),
+    columns: () => process.stdout.columns || 200,
     stopped: new Promise((res) => process.once('SIGINT', () => res())),
   };
 }
@@ -49,7 +52,10 @@ export async function watch(dir: string, io: Io, intervalMs: number, deps: Watch
     while (!stop) {
       const lines = await statusText(dir, io, false);
       const text = lines.join('\n');
-      if (deps.isTTY) deps.write('\x1b[H' + lines.map((l) => l + '\x1b[K').join('\n') + '\n\x1b[J');
+      if (deps.isTTY) {
+        const w = Math.max(20, (deps.columns?.() ?? 200) - 1);
+        deps.write('\x1b[H' + lines.map((l) => l.slice(0, w) + '\x1b[K').join('\n') + '\n\x1b[J');
+      }
       else if (text !== last) deps.write(`--- ${io.now().toISOString()}\n${text}\n`);
       last = text;
       await Promise.race([new Promise((r) => setTimeout(r, intervalMs)), deps.stopped]);
