@@ -14,6 +14,8 @@ export interface Io {
   hostname: () => string;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** stdout is a terminal that `out` writes to: live views may redraw in place */
+  isTTY?: boolean;
 }
 
 export function processIo(): Io {
@@ -33,6 +35,7 @@ export function processIo(): Io {
     hostname: () => os.hostname(),
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
+    isTTY: !!process.stdout.isTTY && process.env.TERM !== 'dumb',
   };
 }
 

@@ -2,7 +2,9 @@
 // commands/; this file only wires them to yargs and the shared exit point.
 import { runCli, type Io } from './cli-kit.js';
 import { initCommand } from './commands/init.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { taskCommand } from './commands/task.js';
 
 export function main(argv: string[], io?: Io): Promise<number> {
@@ -17,7 +19,9 @@ export function main(argv: string[], io?: Io): Promise<number> {
       ].join('\n'),
       build: (y, io, setResult) =>
         // `run` is also the default: `harness --agents 16` == `harness run --agents 16`.
-        y.command(runCommand(io, setResult)).command(initCommand(io, setResult)).command(taskCommand(io, setResult)),
+        y.command(runCommand(io, setResult)).command(initCommand(io, setResult)).command(taskCommand(io, setResult))
+          .command(statusCommand(io, setResult))
+          .command(reportCommand(io, setResult)),
     },
     argv,
     io,

@@ -7,11 +7,13 @@ import { formatCost } from './summary.js';
 export interface Printer {
   line(text: string): void;
   sessionStarted(agent: string, session: string, log: string): void;
-  sessionEnded(agent: string, session: string, r: { exit: number | null; signal: string | null; durationMs: number; timedOut: boolean; usage: Usage | null }): void;
+  sessionEnded(agent: string, session: string, r: { exit: number | null; signal: string | null; durationMs: number; timedOut: boolean; stopped?: boolean; usage: Usage | null }): void;
   backoff(agent: string, delayMs: number, streak: number): void;
   released(agent: string, tasks: string[]): void;
   reaped(tasks: string[], why: string): void;
   wipSaved(agent: string, ref: string, files: number, commits: number): void;
+  /** the live view's last frame; plain lines need nothing */
+  close?(): void;
 }
 
 export function plainPrinter(out: (l: string) => void, now: () => Date): Printer {

@@ -20,6 +20,7 @@ import { demoDone, demoStart, demoSummary, prepareDemoProject, setAsideFinishedD
 import { untilDone } from './done.js';
 import { unappliedLimitsNote } from './limits.js';
 import { acquireSwarmLock } from './lock.js';
+import { livePrinter } from './live.js';
 import { plainPrinter } from './printer.js';
 import { dockerHostOf, runSandbox } from './sandbox.js';
 import { describeCap, isSpendCap, type CapHit } from './budget.js';
@@ -121,7 +122,8 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     ];
     const eventsFile = path.join(c.dir, 'events.jsonl');
     const events = new EventLog(eventsFile, io.now);
-    const printer = plainPrinter(out, io.now);
+    // A terminal gets the live view (HARNESS_PLAIN=1 keeps the plain lines); a pipe, plain lines.
+    const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100) : plainPrinter(out, io.now);
     const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
     if (limitsNote) printer.line(limitsNote);
     if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
@@ -141,6 +143,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       supervisor!.stop(signals === 1 ? 'graceful' : 'now');
     });
     const reason = await supervisor.run(lock.tookOver !== null);
+    printer.close?.();
     if (signals >= 2) return 1;
     const logged = readEvents(eventsFile);
     const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());

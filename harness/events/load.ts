@@ -1,0 +1,90 @@
+// Reading one swarm folder for `harness status` and `harness report`: run.json, the event
+// log, the upstream's git facts and the session logs' conflict counts. The only I/O of
+// the status model; everything it returns is plain data for status.ts / report/model.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { readEvents, type LoggedEvent } from './log.js';
+import { readGitFacts, type GitFacts } from './facts.js';
+import { budgetOf, buildStatus, type Budget, type SwarmStatus } from './status.js';
+
+export interface SwarmData {
+  dir: string;
+  upstream: string;
+  runJson: Record<string, unknown> | null;
+  events: LoggedEvent[];
+  facts: GitFacts;
+  budget: Budget;
+  supervisorAlive: boolean | null;
+  /** merge conflicts resolved and claims lost, from the session logs */
+  conflicts: number;
+  lostRaces: number;
+}
+
+/** `--dir`, else `.swarm` when it exists, else the demo's `.swarm-demo`. */
+export function resolveSwarmDir(cwd: string, dir: string | undefined): string {
+  if (dir) return path.resolve(cwd, dir);
+  const real = path.resolve(cwd, '.swarm');
+  return existsSync(real) ? real : path.resolve(cwd, '.swarm-demo');
+}
+
+export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: string, opts: { logs?: boolean; pass?: 'all' | 'ends' } = {}): Promise<SwarmData> {
+  if (!existsSync(path.join(dir, 'events.jsonl')) && !existsSync(path.join(dir, 'run.json'))) {
+    throw new UsageError('NO_SWARM', `${dir} is not a swarm folder (no events.jsonl, no run.json); pass --dir, or start one with harness run`);
+  }
+  let runJson: Record<string, unknown> | null = null;
+  try {
+    runJson = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* a swarm that never got as far as writing it */
+  }
+  const local = path.join(dir, 'upstream.git');
+  const named = typeof runJson?.upstream === 'string' ? runJson.upstream : null;
+  const upstream = named && existsSync(named) ? named : local;
+  if (!existsSync(upstream)) {
+    throw new UsageError('NO_UPSTREAM', `status reads git facts from a local upstream, and ${named ?? local} is not one on this machine; run it where the upstream lives`);
+  }
+  const events = readEvents(path.join(dir, 'events.jsonl'));
+  const firstStart = events.find((e) => e.type === 'run_start');
+  const facts = await readGitFacts(upstream, env, { pass: opts.pass ?? 'all', since: firstStart ? Date.parse(firstStart.ts) : null });
+  const counts = opts.logs === false ? { conflicts: 0, lostRaces: 0 } : countFromLogs(dir, events);
+  return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts };
+}
+
+/** Whether run.json's supervisor still runs: known only on its own host. */
+export function supervisorAlive(runJson: Record<string, unknown> | null, host: string): boolean | null {
+  const pid = runJson?.pid;
+  if (typeof pid !== 'number' || runJson?.host !== host) return null;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Conflicts are only visible where they happened: in the session logs. The simulator
+ * writes `FINISHED <task> ...: <n> conflicts resolved`; a lost claim is harness task's
+ * `is held by` refusal (exit 3). Agents that say neither count zero.
+ */
+export function countFromLogs(dir: string, events: LoggedEvent[]): { conflicts: number; lostRaces: number } {
+  let conflicts = 0;
+  let lostRaces = 0;
+  for (const e of events) {
+    if (e.type !== 'session_start') continue;
+    let text: string;
+    try {
+      text = readFileSync(path.join(dir, e.log), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/FINISHED \S+ in [\d.]+ s: (\d+) conflicts? resolved/g)) conflicts += Number(m[1]);
+    lostRaces += text.match(/is held by|LOST_CLAIM|no longer mine/g)?.length ?? 0;
+  }
+  return { conflicts, lostRaces };
+}
+
+export function statusOf(d: SwarmData, now: number): SwarmStatus {
+  return buildStatus({ events: d.events, facts: d.facts, budget: d.budget, now, supervisorAlive: d.supervisorAlive, conflicts: d.conflicts + d.lostRaces });
+}

@@ -1,0 +1,61 @@
+// `harness status` as text: a table of agents and a few lines of totals. The same lines
+// serve a terminal (redrawn in place by --watch) and a pipe (printed once per tick).
+import { formatAge } from '../duration.js';
+import type { SwarmStatus } from './status.js';
+
+const pct = (p: { pass: number; total: number } | null) => (p && p.total ? `${((100 * p.pass) / p.total).toFixed(1)}% (${p.pass}/${p.total})` : 'no recorded results');
+const usd = (x: number) => `$${x.toFixed(2)}`;
+const kTokens = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+
+export function statusLines(s: SwarmStatus, dir: string): string[] {
+  const head = ['agent', 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
+  const rows = s.agents.map((a) => [
+    a.agent,
+    a.state === 'backing off' && a.until ? `backing off ${formatAge(a.until - s.now)}` : a.state,
+    String(a.sessions),
+    a.claim ?? '-',
+    a.lastCommit ? `${a.lastCommit.sha.slice(0, 7)} ${formatAge(s.now - a.lastCommit.t)} ago` : '-',
+    a.lastExit ?? '-',
+    kTokens(a.inputTokens + a.outputTokens),
+    usd(a.costUsd),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const t = s.totals;
+  const since = s.startedAt ? `started ${formatAge(s.now - s.startedAt)} ago` : 'never started';
+  const b = s.spend.budget;
+  const budget =
+    b.maxCostUsd === null && b.maxTokens === null
+      ? 'no budget'
+      : [b.maxCostUsd !== null ? `${usd(s.spend.costUsd)} of ${usd(b.maxCostUsd)}` : null, b.maxTokens !== null ? `${kTokens(s.spend.tokens)} of ${kTokens(b.maxTokens)} tokens` : null].filter(Boolean).join(', ');
+  const exhausted = s.spend.exhaustedInMs === null ? '' : `; budget exhausted in ${formatAge(s.spend.exhaustedInMs)} at ${usd(s.spend.costPerHour)}/h`;
+  return [
+    `swarm ${dir}: ${s.live ? 'running' : 'not running'}, ${since}`,
+    fmt(head),
+    ...rows.map(fmt),
+    `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
+    `conflicts ${t.conflicts}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
+    `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
+    `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
+  ];
+}
+
+/** --json: the model as is, with times as ISO strings for readers in other languages. */
+export function statusJson(s: SwarmStatus, dir: string): string {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return JSON.stringify(
+    {
+      dir,
+      now: iso(s.now),
+      live: s.live,
+      startedAt: iso(s.startedAt),
+      agents: s.agents.map((a) => ({ ...a, until: iso(a.until), lastCommit: a.lastCommit && { sha: a.lastCommit.sha, at: iso(a.lastCommit.t) } })),
+      totals: s.totals,
+      passStart: s.passStart,
+      passNow: s.passNow,
+      spend: s.spend,
+    },
+    null,
+    2,
+  );
+}

@@ -1,0 +1,235 @@
+// The status model: what a swarm is doing and has done, from its event log and the git
+// facts (facts.ts). Pure: the same inputs give the same answer, so `harness status`, the
+// live view and the report agree, and the tests need no swarm.
+import type { LoggedEvent } from './log.js';
+import type { GitFacts, PassPoint } from './facts.js';
+
+export type AgentState = 'running' | 'backing off' | 'stopped';
+
+export interface AgentStatus {
+  agent: string;
+  state: AgentState;
+  /** when backing off: when the next session may start, ms */
+  until: number | null;
+  sessions: number;
+  /** the running session, else the last one */
+  session: string | null;
+  claim: string | null;
+  lastCommit: { sha: string; t: number } | null;
+  /** 'exit 0', 'exit 1', 'timed out', 'killed by SIGTERM', 'stopped'; null before any end */
+  lastExit: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface Budget {
+  maxCostUsd: number | null;
+  maxTokens: number | null;
+}
+
+export interface Spend {
+  costUsd: number;
+  tokens: number;
+  /** spend per hour over the last hour of sessions (or the run so far, if shorter) */
+  costPerHour: number;
+  tokensPerHour: number;
+  /** ms until the first budget runs out at that rate; null with no budget or no spending */
+  exhaustedInMs: number | null;
+  budget: Budget;
+}
+
+export interface PassRate {
+  pass: number;
+  total: number;
+  sha: string;
+}
+
+export interface SwarmStatus {
+  now: number;
+  /** a run is going on: started, not ended, supervisor alive (when known) */
+  live: boolean;
+  startedAt: number | null;
+  agents: AgentStatus[];
+  totals: {
+    sessions: number;
+    crashed: number;
+    commits: number;
+    tasksDone: number;
+    claimedNow: number;
+    reaped: number;
+    released: number;
+    conflicts: number;
+    wipSaved: number;
+    wipBranches: number;
+  };
+  passStart: PassRate | null;
+  passNow: PassRate | null;
+  spend: Spend;
+}
+
+export interface StatusInput {
+  events: LoggedEvent[];
+  facts: GitFacts;
+  budget: Budget;
+  now: number;
+  /** false when the run's supervisor is known to be gone without writing run_end */
+  supervisorAlive?: boolean | null;
+  /** merge conflicts and lost races, as counted from session logs (optional) */
+  conflicts?: number;
+}
+
+const HOUR = 3_600_000;
+
+export function exitText(e: { exit: number | null; signal: string | null; timedOut: boolean; stopped: boolean }): string {
+  if (e.timedOut) return 'timed out';
+  if (e.stopped) return 'stopped';
+  if (e.signal) return `killed by ${e.signal}`;
+  return `exit ${e.exit}`;
+}
+
+/** Whether a session ended badly (the same rule as the run summary: a stop is no crash). */
+export function crashed(e: { exit: number | null; timedOut: boolean; stopped: boolean }): boolean {
+  return !e.stopped && (e.exit !== 0 || e.timedOut);
+}
+
+/** A commit belongs to an agent by its Task-Agent trailer, or an author named `agent` or `agent (...)`. */
+export function commitAgent(c: { author: string; agent: string | null }): string {
+  return c.agent ?? c.author.replace(/ \(.*\)$/, '');
+}
+
+export function buildStatus(inp: StatusInput): SwarmStatus {
+  const { events, facts, now } = inp;
+  const agents = new Map<string, AgentStatus>();
+  const slot = (a: string) => {
+    let s = agents.get(a);
+    if (!s) agents.set(a, (s = { agent: a, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, costUsd: 0 }));
+    return s;
+  };
+  let startedAt: number | null = null;
+  let runOpen = false;
+  const t = { sessions: 0, crashed: 0, commits: 0, tasksDone: 0, claimedNow: facts.claims.length, reaped: 0, released: 0, conflicts: inp.conflicts ?? 0, wipSaved: 0, wipBranches: facts.wipBranches };
+  const ends: { t: number; cost: number; tokens: number }[] = [];
+  for (const e of events) {
+    const ts = Date.parse(e.ts);
+    switch (e.type) {
+      case 'run_start':
+        startedAt ??= ts;
+        runOpen = true;
+        // A new run takes over: slots of the old one are no longer running.
+        for (const s of agents.values()) s.state = 'stopped';
+        for (let i = 1; i <= e.agents; i++) slot(`agent-${i}`);
+        break;
+      case 'run_end':
+        runOpen = false;
+        for (const s of agents.values()) s.state = 'stopped';
+        break;
+      case 'session_start': {
+        const s = slot(e.agent);
+        s.sessions++;
+        s.session = e.session;
+        s.state = 'running';
+        s.until = null;
+        t.sessions++;
+        break;
+      }
+      case 'session_end': {
+        const s = slot(e.agent);
+        s.lastExit = exitText(e);
+        // Between sessions a live slot is still working (preparing the next one).
+        s.state = runOpen ? 'running' : 'stopped';
+        if (crashed(e)) t.crashed++;
+        const cost = e.usage?.costUsd ?? 0;
+        const tokens = (e.usage?.inputTokens ?? 0) + (e.usage?.outputTokens ?? 0);
+        s.costUsd += cost;
+        s.inputTokens += e.usage?.inputTokens ?? 0;
+        s.outputTokens += e.usage?.outputTokens ?? 0;
+        ends.push({ t: ts, cost, tokens });
+        break;
+      }
+      case 'backoff': {
+        const s = slot(e.agent);
+        s.state = 'backing off';
+        s.until = ts + e.delayMs;
+        break;
+      }
+      case 'claims_released':
+        t.released += e.tasks.length;
+        break;
+      case 'claims_reaped':
+        t.reaped += e.tasks.length;
+        break;
+      case 'wip_saved':
+        t.wipSaved++;
+        break;
+    }
+  }
+  const live = runOpen && inp.supervisorAlive !== false;
+  if (!live) for (const s of agents.values()) s.state = 'stopped';
+  for (const s of agents.values()) if (s.state === 'backing off' && s.until !== null && s.until <= now) s.state = 'running';
+
+  const done = new Set<string>();
+  for (const c of facts.commits) {
+    if (startedAt !== null && c.t >= startedAt - 1000) t.commits++;
+    if (c.status === 'done' && c.task) done.add(c.task);
+    const a = agents.get(commitAgent(c));
+    if (a) a.lastCommit = { sha: c.sha, t: c.t };
+  }
+  t.tasksDone = done.size;
+  for (const c of facts.claims) {
+    const a = c.agent ? agents.get(c.agent) : undefined;
+    if (a) a.claim = a.claim ? `${a.claim}, ${c.task}` : c.task;
+  }
+
+  const { passStart, passNow } = passEnds(facts.pass, startedAt);
+  return {
+    now,
+    live,
+    startedAt,
+    agents: [...agents.values()].sort((a, b) => a.agent.localeCompare(b.agent, 'en', { numeric: true })),
+    totals: t,
+    passStart,
+    passNow,
+    spend: spend(ends, inp.budget, now, startedAt),
+  };
+}
+
+/** The pass rate when the swarm started (the last record at or before it, else the first) and now. */
+export function passEnds(points: PassPoint[], startedAt: number | null): { passStart: PassRate | null; passNow: PassRate | null } {
+  if (points.length === 0) return { passStart: null, passNow: null };
+  let start = points[0]!;
+  if (startedAt !== null) for (const p of points) if (p.t <= startedAt) start = p;
+  const last = points.at(-1)!;
+  const pr = (p: PassPoint): PassRate => ({ pass: p.pass, total: p.total, sha: p.sha });
+  return { passStart: pr(start), passNow: pr(last) };
+}
+
+export function spend(ends: { t: number; cost: number; tokens: number }[], budget: Budget, now: number, startedAt: number | null): Spend {
+  let costUsd = 0;
+  let tokens = 0;
+  let recentCost = 0;
+  let recentTokens = 0;
+  for (const e of ends) {
+    costUsd += e.cost;
+    tokens += e.tokens;
+    if (e.t > now - HOUR) {
+      recentCost += e.cost;
+      recentTokens += e.tokens;
+    }
+  }
+  // The window is the last hour, or the run so far when it is younger than that.
+  const window = Math.max(60_000, Math.min(HOUR, startedAt === null ? HOUR : now - startedAt));
+  const costPerHour = (recentCost * HOUR) / window;
+  const tokensPerHour = (recentTokens * HOUR) / window;
+  const left: number[] = [];
+  if (budget.maxCostUsd !== null && costPerHour > 0) left.push((Math.max(0, budget.maxCostUsd - costUsd) / costPerHour) * HOUR);
+  if (budget.maxTokens !== null && tokensPerHour > 0) left.push((Math.max(0, budget.maxTokens - tokens) / tokensPerHour) * HOUR);
+  return { costUsd, tokens, costPerHour, tokensPerHour, exhaustedInMs: left.length ? Math.min(...left) : null, budget };
+}
+
+/** Budgets from run.json (`maxCostUsd`, `maxTokens`), when the run set them. */
+export function budgetOf(runJson: unknown): Budget {
+  const r = (runJson ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+  return { maxCostUsd: num(r.maxCostUsd), maxTokens: num(r.maxTokens) };
+}

@@ -1,0 +1,117 @@
+// The status model and the report model: plain data in, numbers out.
+import { describe, expect, it } from 'vitest';
+import type { GitFacts } from '../harness/events/facts.js';
+import { parseLog, LOG_FORMAT } from '../harness/events/facts.js';
+import type { LoggedEvent } from '../harness/events/log.js';
+import { budgetOf, buildStatus, spend } from '../harness/events/status.js';
+import { statusLines } from '../harness/events/status-lines.js';
+import { buildReport, stalls } from '../harness/report/model.js';
+
+const T0 = Date.UTC(2026, 0, 1, 20, 0, 0);
+const at = (min: number) => new Date(T0 + min * 60_000).toISOString();
+const usage = (costUsd: number) => ({ costUsd, inputTokens: 1000, outputTokens: 100, cacheReadTokens: null, cacheCreationTokens: null, numTurns: 1, isError: false, subtype: null });
+const end = (min: number, agent: string, session: string, exit: number, cost: number) =>
+  ({ ts: at(min), type: 'session_end', run: 'r', agent, session, exit, signal: null, durationMs: 60_000, timedOut: false, stopped: false, usage: usage(cost) }) as LoggedEvent;
+
+const events: LoggedEvent[] = [
+  { ts: at(0), type: 'run_start', run: 'r', agents: 2, agent: 'sim', sandbox: 'process', upstream: 'u', takeover: false },
+  { ts: at(1), type: 'session_start', run: 'r', agent: 'agent-1', session: '1', log: 'l', head: null },
+  { ts: at(1), type: 'session_start', run: 'r', agent: 'agent-2', session: '1', log: 'l', head: null },
+  end(10, 'agent-2', '1', 1, 2),
+  { ts: at(10), type: 'claims_released', run: 'r', agent: 'agent-2', session: '1', tasks: ['b'] },
+  { ts: at(10), type: 'backoff', run: 'r', agent: 'agent-2', streak: 1, delayMs: 1_200_000 },
+  end(20, 'agent-1', '1', 0, 1),
+  { ts: at(21), type: 'session_start', run: 'r', agent: 'agent-1', session: '2', log: 'l', head: null },
+  { ts: at(22), type: 'claims_reaped', run: 'r', tasks: ['old'], why: 'ttl' },
+];
+
+const facts: GitFacts = {
+  commits: [
+    { sha: 'seed', t: T0 - 3_600_000, author: 'me', task: null, status: null, agent: null },
+    { sha: 'c1', t: T0 + 2 * 60_000, author: 'agent-1 (sim)', task: 'a', status: 'claimed', agent: 'agent-1' },
+    { sha: 'c2', t: T0 + 15 * 60_000, author: 'agent-1 (sim)', task: 'a', status: 'done', agent: 'agent-1' },
+    { sha: 'c3', t: T0 + 21 * 60_000, author: 'agent-1 (sim)', task: 'c', status: 'claimed', agent: 'agent-1' },
+  ],
+  claims: [{ task: 'c', agent: 'agent-1', session: '2', since: T0 + 21 * 60_000 }],
+  wipBranches: 1,
+  pass: [
+    { sha: 'seed', index: 0, t: T0 - 3_600_000, pass: 1, total: 4 },
+    { sha: 'c2', index: 2, t: T0 + 15 * 60_000, pass: 3, total: 4 },
+  ],
+};
+
+describe('status model', () => {
+  const s = buildStatus({ events, facts, budget: { maxCostUsd: 13, maxTokens: null }, now: T0 + 25 * 60_000 });
+
+  it('gives each agent its state, sessions, claim, last commit and exit', () => {
+    const [a1, a2] = s.agents;
+    expect(a1).toMatchObject({ agent: 'agent-1', state: 'running', sessions: 2, session: '2', claim: 'c', lastCommit: { sha: 'c3' }, lastExit: 'exit 0', costUsd: 1 });
+    expect(a2).toMatchObject({ agent: 'agent-2', state: 'backing off', sessions: 1, claim: null, lastCommit: null, lastExit: 'exit 1', costUsd: 2 });
+    expect(a2!.until).toBe(T0 + 30 * 60_000);
+  });
+
+  it('totals sessions, commits since the start, tasks, churn and pass rate at start and now', () => {
+    expect(s.live).toBe(true);
+    expect(s.totals).toMatchObject({ sessions: 3, crashed: 1, commits: 3, tasksDone: 1, claimedNow: 1, reaped: 1, released: 1, wipBranches: 1 });
+    expect(s.passStart).toMatchObject({ pass: 1, total: 4 });
+    expect(s.passNow).toMatchObject({ pass: 3, total: 4 });
+  });
+
+  it('projects when the budget runs out at the current rate', () => {
+    // $3 in the 25 minutes the run is old: $7.20/h; $10 left: 83 minutes.
+    expect(s.spend.costUsd).toBe(3);
+    expect(s.spend.costPerHour).toBeCloseTo(7.2);
+    expect(s.spend.exhaustedInMs! / 60_000).toBeCloseTo(83.33, 1);
+    expect(spend([], { maxCostUsd: null, maxTokens: null }, T0, T0).exhaustedInMs).toBeNull();
+  });
+
+  it('stops every slot when the run ended or its supervisor is gone', () => {
+    const gone = buildStatus({ events, facts, budget: budgetOf({}), now: T0 + 25 * 60_000, supervisorAlive: false });
+    expect(gone.live).toBe(false);
+    expect(gone.agents.map((a) => a.state)).toEqual(['stopped', 'stopped']);
+  });
+
+  it('prints one line per agent and says "no budget" when there is none', () => {
+    const lines = statusLines(buildStatus({ events, facts, budget: budgetOf({ maxTokens: 'x' }), now: T0 + 25 * 60_000 }), '.swarm');
+    expect(lines.filter((l) => /^agent-\d/.test(l))).toHaveLength(2);
+    expect(lines.join('\n')).toMatch(/pass rate 75\.0% \(3\/4\) now, 25\.0% \(1\/4\) at start/);
+    expect(lines.at(-1)).toMatch(/no budget$/);
+  });
+});
+
+describe('report model', () => {
+  const r = buildReport({ title: 't', events, facts, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+
+  it('builds the session timeline, the hourly buckets, the slowest tasks and the churn', () => {
+    expect(r.sessions.map((x) => [x.agent, x.session, x.exit, x.crashed])).toEqual([
+      ['agent-1', '1', 'exit 0', false],
+      ['agent-2', '1', 'exit 1', true],
+      ['agent-1', '2', 'running', false],
+    ]);
+    expect(r.perHour).toEqual([{ t: T0, commits: 3, tasksDone: 1 }]);
+    expect(r.slowest).toEqual([{ task: 'a', ms: 13 * 60_000, agent: 'agent-1' }]);
+    expect(r.churn).toEqual({ claims: 2, done: 1, abandoned: 0, reaped: 0, released: 1, lostRaces: 0 });
+    expect(r.costPerTask).toBe(3);
+    expect(r.costPerCommit).toBe(1);
+    expect(r.passByCommit).toEqual([{ index: 0, rate: 0.25 }, { index: 2, rate: 0.75 }]);
+  });
+
+  it('finds the stretches where the pass rate did not move', () => {
+    const pts = [0, 10, 20, 30, 40].map((m, i) => ({ t: m, rate: [0.1, 0.1, 0.1, 0.5, 0.5][i]! }));
+    expect(stalls(pts, 100)).toEqual([
+      { from: 30, to: 100, points: 2, rate: 0.5 },
+      { from: 0, to: 30, points: 3, rate: 0.1 },
+    ]);
+  });
+});
+
+describe('git log parsing', () => {
+  it('reads trailers, oldest first', () => {
+    const out = `\x1ebbb\x1f20\x1fagent-1 (sim)\x1ft1\x1fdone\x1fagent-1\n\x1eaaa\x1f10\x1fme\x1f\x1f\x1f\n`;
+    expect(LOG_FORMAT).toContain('Task-Status');
+    expect(parseLog(out)).toEqual([
+      { sha: 'aaa', t: 10_000, author: 'me', task: null, status: null, agent: null },
+      { sha: 'bbb', t: 20_000, author: 'agent-1 (sim)', task: 't1', status: 'done', agent: 'agent-1' },
+    ]);
+  });
+});
