@@ -50,6 +50,15 @@ describe('status model', () => {
     expect(a2!.until).toBe(T0 + 30 * 60_000);
   });
 
+  it('shows a slot waiting for a reported rate-limit reset, until that time', () => {
+    const reset = new Date(T0 + 40 * 60_000).toISOString();
+    const limited = [...events, { ts: at(11), type: 'rate_limited' as const, run: 'r', agent: 'agent-2', until: reset, reported: true, message: 'usage limit' }];
+    const during = buildStatus({ events: limited, facts, budget: { maxCostUsd: null, maxTokens: null }, now: T0 + 25 * 60_000 });
+    expect(during.agents[1]).toMatchObject({ state: 'rate-limited', until: T0 + 40 * 60_000 });
+    const after = buildStatus({ events: limited, facts, budget: { maxCostUsd: null, maxTokens: null }, now: T0 + 41 * 60_000 });
+    expect(after.agents[1]!.state).toBe('running');
+  });
+
   it('totals sessions, commits since the start, tasks, churn and pass rate at start and now', () => {
     expect(s.live).toBe(true);
     expect(s.totals).toMatchObject({ sessions: 3, crashed: 1, commits: 3, tasksDone: 1, claimedNow: 1, reaped: 1, released: 1, wipBranches: 1 });

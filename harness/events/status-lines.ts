@@ -11,7 +11,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
   const head = ['agent', 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
   const rows = s.agents.map((a) => [
     a.agent,
-    a.state === 'backing off' && a.until ? `backing off ${formatAge(a.until - s.now)}` : a.state,
+    (a.state === 'backing off' || a.state === 'rate-limited') && a.until ? `${a.state} ${formatAge(a.until - s.now)}` : a.state,
     String(a.sessions),
     a.claim ?? '-',
     a.lastCommit ? `${a.lastCommit.sha.slice(0, 7)} ${formatAge(s.now - a.lastCommit.t)} ago` : '-',

@@ -4,7 +4,7 @@
 import type { LoggedEvent } from './log.js';
 import type { GitFacts, PassPoint } from './facts.js';
 
-export type AgentState = 'running' | 'backing off' | 'stopped';
+export type AgentState = 'running' | 'backing off' | 'rate-limited' | 'stopped';
 
 export interface AgentStatus {
   agent: string;
@@ -153,6 +153,13 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         s.until = ts + e.delayMs;
         break;
       }
+      case 'rate_limited': {
+        // the agent reported a usage or rate limit: its slot waits for the reset it gave
+        const s = slot(e.agent);
+        s.state = 'rate-limited';
+        s.until = Date.parse(e.until);
+        break;
+      }
       case 'claims_released':
         t.released += e.tasks.length;
         break;
@@ -166,7 +173,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   }
   const live = runOpen && inp.supervisorAlive !== false;
   if (!live) for (const s of agents.values()) s.state = 'stopped';
-  for (const s of agents.values()) if (s.state === 'backing off' && s.until !== null && s.until <= now) s.state = 'running';
+  for (const s of agents.values()) if ((s.state === 'backing off' || s.state === 'rate-limited') && s.until !== null && s.until <= now) s.state = 'running';
 
   const done = new Set<string>();
   for (const c of facts.commits) {
