@@ -86,5 +86,5 @@ export function countFromLogs(dir: string, events: LoggedEvent[]): { conflicts: 
 }
 
 export function statusOf(d: SwarmData, now: number): SwarmStatus {
-  return buildStatus({ events: d.events, facts: d.facts, budget: d.budget, now, supervisorAlive: d.supervisorAlive, conflicts: d.conflicts + d.lostRaces });
+  return buildStatus({ events: d.events, facts: d.facts, budget: d.budget, now, supervisorAlive: d.supervisorAlive, conflicts: d.conflicts, lostRaces: d.lostRaces });
 }

@@ -34,7 +34,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     fmt(head),
     ...rows.map(fmt),
     `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
-    `conflicts ${t.conflicts}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
+    `merge conflicts resolved ${t.conflicts}, claims lost to another agent ${t.lostRaces}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
     `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
   ];

@@ -59,7 +59,10 @@ export interface SwarmStatus {
     claimedNow: number;
     reaped: number;
     released: number;
+    /** merge conflicts resolved, from the session logs */
     conflicts: number;
+    /** claims lost to another agent, from the session logs */
+    lostRaces: number;
     wipSaved: number;
     wipBranches: number;
   };
@@ -75,8 +78,9 @@ export interface StatusInput {
   now: number;
   /** false when the run's supervisor is known to be gone without writing run_end */
   supervisorAlive?: boolean | null;
-  /** merge conflicts and lost races, as counted from session logs (optional) */
+  /** merge conflicts resolved and claims lost, as counted from session logs (optional) */
   conflicts?: number;
+  lostRaces?: number;
 }
 
 const HOUR = 3_600_000;
@@ -108,7 +112,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   };
   let startedAt: number | null = null;
   let runOpen = false;
-  const t = { sessions: 0, crashed: 0, commits: 0, tasksDone: 0, claimedNow: facts.claims.length, reaped: 0, released: 0, conflicts: inp.conflicts ?? 0, wipSaved: 0, wipBranches: facts.wipBranches };
+  const t = { sessions: 0, crashed: 0, commits: 0, tasksDone: 0, claimedNow: facts.claims.length, reaped: 0, released: 0, conflicts: inp.conflicts ?? 0, lostRaces: inp.lostRaces ?? 0, wipSaved: 0, wipBranches: facts.wipBranches };
   const ends: { t: number; cost: number; tokens: number }[] = [];
   for (const e of events) {
     const ts = Date.parse(e.ts);

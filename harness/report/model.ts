@@ -72,7 +72,7 @@ const HOUR = 3_600_000;
 export function buildReport(inp: ReportInput): ReportData {
   const { events, facts, now } = inp;
   const lostRaces = inp.lostRaces ?? 0;
-  const status = buildStatus({ events, facts, budget: inp.budget, now, supervisorAlive: inp.supervisorAlive, conflicts: (inp.conflicts ?? 0) + lostRaces });
+  const status = buildStatus({ events, facts, budget: inp.budget, now, supervisorAlive: inp.supervisorAlive, conflicts: inp.conflicts ?? 0, lostRaces });
   const since = status.startedAt ?? facts.commits[0]?.t ?? now;
 
   const sessions: SessionBar[] = [];

@@ -2,12 +2,13 @@
 // (demo/), so that `harness --agents 16` shows a real swarm on a machine with nothing
 // configured. Everything the simulator does goes through the real protocol; only the
 // "thinking" is simulated, and every session log says so.
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { demoStatus, prepareDemo, type DemoStatus } from '../../demo/index.js';
 import { simAgentArgv } from '../agents/sim/index.js';
 import { claudeUsage } from '../agents/claude.js';
 import type { AgentAdapter } from '../agents/types.js';
+import { countFromLogs } from '../events/load.js';
 import type { LoggedEvent } from '../events/log.js';
 import { Git } from '../git/git.js';
 import type { RunConfig } from './config.js';
@@ -65,24 +66,10 @@ export async function demoSummary(upstream: string, env: NodeJS.ProcessEnv, star
   const commits = Number(await git.must(['rev-list', '--count', range]));
   const trailers = await git.must(['log', '--format=%(trailers:key=Task-Status,valueonly)', range]);
   const doneCommits = trailers.split('\n').filter((l) => l.trim() === 'done').length;
-  const logs = events.flatMap((e) => (e.type === 'session_start' && e.run === runId ? [e.log] : []));
-  const conflicts = logs.reduce((n, rel) => n + conflictsResolved(path.join(swarmDir, rel)), 0);
+  const { conflicts } = countFromLogs(swarmDir, events.filter((e) => e.type === 'session_start' && e.run === runId));
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return [
     `demo: tasks done ${end.tasksDone}/${end.tasksTotal} (${doneCommits} done commits this run), ${commits} commits landed, ${conflicts} merge conflicts resolved`,
     `demo: pass rate ${pct(start.status.passRate)} at start -> ${pct(end.passRate)} at end (${end.testsPassed}/${end.testsTotal} tests)${end.allDone ? '; every task done, suite fully passing' : `; open: ${end.openTasks.slice(0, 8).join(', ')}${end.openTasks.length > 8 ? ', ...' : ''}`}`,
   ];
-}
-
-/** The simulator reports each finished task as `FINISHED <task> in <s> s: <n> conflicts resolved`. */
-export function conflictsResolved(logFile: string): number {
-  let text: string;
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return 0;
-  }
-  let n = 0;
-  for (const m of text.matchAll(/FINISHED \S+ in [\d.]+ s: (\d+) conflicts? resolved/g)) n += Number(m[1]);
-  return n;
 }
