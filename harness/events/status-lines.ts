@@ -33,7 +33,8 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     `swarm ${dir}: ${s.live ? 'running' : 'not running'}, ${since}`,
     fmt(head),
     ...rows.map(fmt),
-    `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
+    // Open work is what the oracle last saw failing: outside the demo there is no other backlog.
+    `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, open (failing tests) ${s.passNow ? s.passNow.total - s.passNow.pass : '?'}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
     `merge conflicts resolved ${t.conflicts}, claims lost to another agent ${t.lostRaces}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
     `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
