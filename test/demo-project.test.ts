@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoStatus, prepareDemo, type PreparedDemo } from '../demo/index.js';
 import { applyEditsTo, applySolution, readBankEntry } from '../demo/solution.js';
-import type { Io } from '../harness/cli-kit.js';
+import { captureIo } from './helpers/io.js';
 import { main as oracle } from '../test-oracle/cli.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
@@ -37,8 +37,7 @@ function solvedCopy(name: string, tasks: string[]): string {
 }
 
 async function runOracle(dir: string, args: string[]) {
-  const out: string[] = [];
-  const io: Io = { env: gitEnv(), cwd: dir, now: () => new Date(), hostname: () => 'test', out: (l) => out.push(l), err: (l) => out.push(l) };
+  const { io, out } = captureIo(gitEnv(), dir, { merged: true });
   const code = await oracle(args, io);
   return { code, out };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { main } from '../test-oracle/cli.js';
+import { captureIo } from './helpers/io.js';
 
 const made: string[] = [];
 
@@ -39,16 +40,8 @@ export interface CliResult {
 }
 
 export async function oracle(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HARNESS_AGENT: 'agent-test', ...env },
-    cwd,
-    now: () => new Date(),
-    hostname: () => 'testhost',
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-  });
+  const { io, out, err } = captureIo({ PATH: process.env.PATH, HOME: process.env.HOME, HARNESS_AGENT: 'agent-test', ...env }, cwd);
+  const code = await main(args, io);
   return { code, out, err };
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main as oracleMain } from '../test-oracle/cli.js';
+import { captureIo } from './helpers/io.js';
 import { git, gitEnv, harness, makeSwarm, tempDir, upstreamLocks, type Swarm } from './helpers/repos.js';
 
 let swarm: Swarm | undefined;
@@ -34,8 +35,8 @@ function makeProject(n: number): string {
 }
 
 async function oracle(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const code = await oracleMain(args, { env: gitEnv(env), cwd, now: () => new Date(), hostname: () => 'h', out: (l) => out.push(l), err: (l) => out.push(l) });
+  const { io, out } = captureIo(gitEnv(env), cwd, { merged: true });
+  const code = await oracleMain(args, io);
   return { code, out };
 }
 

@@ -83,7 +83,7 @@ export interface StatusInput {
   lostRaces?: number;
 }
 
-const HOUR = 3_600_000;
+export const HOUR = 3_600_000;
 
 export function exitText(e: { exit: number | null; signal: string | null; timedOut: boolean; stopped: boolean }): string {
   if (e.timedOut) return 'timed out';

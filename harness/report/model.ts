@@ -1,8 +1,6 @@
 // The morning report's numbers: pure arithmetic over the event log and the git facts, so
 // the HTML (html.ts) only lays them out, and the tests check numbers, not markup.
-import type { LoggedEvent } from '../events/log.js';
-import type { GitFacts } from '../events/facts.js';
-import { buildStatus, commitAgent, crashed, exitText, type Budget, type SwarmStatus } from '../events/status.js';
+import { buildStatus, commitAgent, crashed, exitText, HOUR, type SwarmStatus, type StatusInput } from '../events/status.js';
 
 export interface SessionBar {
   agent: string;
@@ -56,18 +54,9 @@ export interface ReportData {
   stalls: Stall[];
 }
 
-export interface ReportInput {
+export interface ReportInput extends StatusInput {
   title: string;
-  events: LoggedEvent[];
-  facts: GitFacts;
-  budget: Budget;
-  now: number;
-  supervisorAlive?: boolean | null;
-  conflicts?: number;
-  lostRaces?: number;
 }
-
-const HOUR = 3_600_000;
 
 export function buildReport(inp: ReportInput): ReportData {
   const { events, facts, now } = inp;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { main } from '../../harness/cli.js';
-import type { Io } from '../../harness/cli-kit.js';
+import { captureIo } from './io.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const HARNESS_BIN = path.join(ROOT, 'bin/harness.js');
@@ -42,9 +42,7 @@ export interface Captured {
 
 /** Runs `harness` in-process with a captured Io: fast, for everything but races and exits. */
 export async function harness(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { env: gitEnv(env), cwd, now: () => new Date(), hostname: () => 'testhost', out: (l) => out.push(l), err: (l) => err.push(l) };
+  const { io, out, err } = captureIo(gitEnv(env), cwd);
   const code = await main(args, io);
   return { code, out, err };
 }
