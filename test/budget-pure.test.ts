@@ -83,6 +83,16 @@ describe('prices', () => {
 describe('reset times', () => {
   it('pipe, resets_at, try again in, try again at; a bare local clock time is not guessed', () => {
     expect(resetFromText('Claude AI usage limit reached|1762952400', NOW)).toBe(1762952400_000);
+    // Claude Code's subscriber limit: a wall-clock time in a named zone, its next occurrence
+    const at = (iso: string) => Date.parse(iso);
+    expect(resetFromText("You've hit your 5-hour limit · resets 1:51am (UTC)", at('2026-11-29T01:50:00Z'))).toBe(at('2026-11-29T01:51:00Z'));
+    expect(resetFromText("You've hit your 5-hour limit · resets 1:51am (UTC)", at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-30T01:51:00Z'));
+    expect(resetFromText('resets 12pm (UTC)', at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-29T12:00:00Z'));
+    expect(resetFromText('resets 12am (UTC)', at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-30T00:00:00Z'));
+    expect(resetFromText('resets 1pm (America/Los_Angeles)', at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-29T21:00:00Z')); // PST, UTC-8
+    expect(resetFromText('resets 1pm (America/Los_Angeles)', at('2026-07-01T02:00:00Z'))).toBe(at('2026-07-01T20:00:00Z')); // PDT, UTC-7
+    expect(resetFromText('resets 1pm (Mars/Olympus)', NOW)).toBeNull(); // a zone nobody knows: back off instead
+    expect(resetFromText('resets 13pm (UTC)', NOW)).toBeNull();
     expect(resetFromText('{"resets_at":1777936568,"resets_in_seconds":13872}', NOW)).toBe(1777936568_000);
     expect(resetFromText('Rate limit reached for gpt-5. Please try again in 1.5s.', NOW)).toBe(NOW + 1500);
     expect(resetFromText('try again in 2 minutes', NOW)).toBe(NOW + 120_000);
