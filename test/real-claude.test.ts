@@ -52,7 +52,7 @@ describe.skipIf(missing)('real Claude Code against the scripted model server', (
         server.setScript(turns(landTask('fix-readme', USAGE)));
         const before = server.requests.length;
         // In the process sandbox, as root, the user must say the machine is a sandbox; bwrap is one.
-        const extra = sandbox === 'process' && process.getuid?.() === 0 ? { IS_SANDBOX: '1' } : {};
+        const extra: Record<string, string> = sandbox === 'process' && process.getuid?.() === 0 ? { IS_SANDBOX: '1' } : {};
         const r = await runReal(t.dir, 'claude', server, ['--from', 'proj', '--max-sessions', '1', '--sandbox', sandbox], extra);
         expect(r.code, r.err.join('\n') + r.out.join('\n')).toBe(0);
         const up = path.join(t.dir, '.swarm/upstream.git');
@@ -64,7 +64,7 @@ describe.skipIf(missing)('real Claude Code against the scripted model server', (
         const mine = server.requests.slice(before).filter((q) => q.turn >= 0 && q.answer === 'stream' && q.body.includes('"tools"'));
         expect(mine.map((q) => q.turn)).toEqual([0, 1, 2, 3]);
         expect(mine.every((q) => q.agent === 'agent-1')).toBe(true);
-        const end = events(t.dir).find((e) => e.type === 'session_end') as { exit: number; usage: Record<string, unknown> };
+        const end = events(t.dir).find((e) => e.type === 'session_end') as unknown as { exit: number; usage: Record<string, unknown> };
         expect(end.exit).toBe(0);
         const want = costOf(USAGE);
         expect(end.usage).toMatchObject({ costSource: 'agent', inputTokens: 3100, outputTokens: 250, cacheReadTokens: 16500, cacheCreationTokens: 600, numTurns: 4, isError: false, model: 'claude-sonnet-4-5' });
