@@ -103,8 +103,9 @@ export function claudeRateLimitIn(events: Iterable<Record<string, unknown>>, now
   let found = null as RateLimit | null;
   for (const o of events) {
     const r = claudeRateLimit(o, now);
-    // a later notice without a reset time keeps the reset an earlier event gave
-    if (r) found = r.until === null && found?.until != null ? { ...r, until: found.until } : r;
+    // Once a reset is known, a later text notice keeps it: the rate_limit_event's epoch is
+    // exact, the text's `resets 1:51am (UTC)` only to the minute.
+    if (r) found = found?.until != null && (r.until === null || o.type !== 'rate_limit_event') ? { ...r, until: found.until } : r;
     else if (o.type === 'result' && o.is_error === false) found = null;
   }
   return found;

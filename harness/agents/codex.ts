@@ -76,7 +76,8 @@ export async function codexUsage(logFile: string): Promise<Usage | null> {
       u.inputTokens += num(t.input_tokens) ?? 0;
       u.outputTokens += num(t.output_tokens) ?? 0;
       u.cacheReadTokens += num(t.cached_input_tokens) ?? 0;
-    } else if (o.type === 'turn.failed' || o.type === 'error') {
+    } else if (o.type === 'turn.failed' || (o.type === 'error' && !/^Reconnecting\b/.test(String(o.message ?? '')))) {
+      // `Reconnecting... 2/5 (...)` is Codex retrying, not failing
       seen = true;
       failed = true;
     }

@@ -18,9 +18,10 @@ const LIMIT_TEXT = /usage limit|rate limit|rate_limit|hit your (\S+ )?limit|out 
  * a time zone: `...limit reached|1762952400` (Claude Code's usage-limit result), `try again
  * in 20s` / `in 1.5 seconds` / `in 3m` (OpenAI), `resets_at: N`, or `try again at <a date
  * Date.parse reads>`, or a wall-clock time in a named zone, `resets 1:51am (UTC)` /
- * `resets 1pm (America/Los_Angeles)` (Claude Code's subscriber limit): its next occurrence.
+ * `resets 1pm (America/Los_Angeles)` (Claude Code's subscriber limit): its next occurrence;
+ * or Codex's `try again at 2:55 AM.` in the local zone (Codex formats it in the session's).
  */
-export function resetFromText(text: string, now: number): number | null {
+export function resetFromText(text: string, now: number, localZone = Intl.DateTimeFormat().resolvedOptions().timeZone): number | null {
   const pipe = /limit reached\|(\d{9,13})/i.exec(text);
   if (pipe) return epochMs(pipe[1]);
   const field = /"?resets_at"?\s*[:=]\s*(\d{9,13})/.exec(text);
@@ -41,6 +42,11 @@ export function resetFromText(text: string, now: number): number | null {
       const t = nextWallClock(h, m, wall[4]!.trim(), now);
       if (t !== null) return t;
     }
+  }
+  // Codex: `try again at 2:55 AM.`, a time of day in the session's zone, which is ours
+  const bare = /try again at\s+(\d{1,2}):(\d{2})\s*(AM|PM)\.?\s*$/im.exec(text);
+  if (bare && Number(bare[1]) <= 12 && Number(bare[2]) < 60) {
+    return nextWallClock(Number(bare[1]) % 12 + (bare[3]!.toUpperCase() === 'PM' ? 12 : 0), Number(bare[2]), localZone, now);
   }
   const at = /try again at\s+(.+?)\.?\s*$/im.exec(text);
   if (at) {
@@ -63,7 +69,10 @@ function zoneOffsetMin(zone: string, at: number): number | null {
   return Math.round((wall - Math.floor(at / 1000) * 1000) / 60_000);
 }
 
-/** The first instant after `now` whose wall-clock time in `zone` is h:m. */
+/**
+ * The next instant whose wall-clock time in `zone` is h:m. A time within the last minute
+ * is now, not tomorrow: the texts give minutes, so a reset at 1:51:40 reads `1:51am`.
+ */
 export function nextWallClock(h: number, m: number, zone: string, now: number): number | null {
   const off = zoneOffsetMin(zone, now);
   if (off === null) return null;
@@ -72,7 +81,7 @@ export function nextWallClock(h: number, m: number, zone: string, now: number): 
     const wall = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + day, h, m);
     // the zone's offset at the candidate itself (a DST change may lie between)
     const t = wall - (zoneOffsetMin(zone, wall - off * 60_000) ?? off) * 60_000;
-    if (t > now) return t;
+    if (t > now - 60_000) return t;
   }
   return null;
 }
