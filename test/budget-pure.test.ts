@@ -91,7 +91,7 @@ describe('prices', () => {
 });
 
 describe('reset times', () => {
-  it('pipe, resets_at, try again in, try again at; a bare local clock time is not guessed', () => {
+  it('pipe, resets_at, try again in, try again at; resets H:MMam (ZONE); a bare clock time (Codex) in the local zone', () => {
     expect(resetFromText('Claude AI usage limit reached|1762952400', NOW)).toBe(1762952400_000);
     // Claude Code's subscriber limit: a wall-clock time in a named zone, its next occurrence
     const at = (iso: string) => Date.parse(iso);
@@ -107,7 +107,7 @@ describe('reset times', () => {
     // Codex 0.171: a time of day in the session's (our) zone
     const codex = 'You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again at 2:55 AM.';
     expect(resetFromText(codex, at('2026-11-29T01:55:25Z'), 'UTC')).toBe(at('2026-11-29T02:55:00Z'));
-    expect(resetFromText(codex, at('2026-11-29T01:55:25Z'), 'Europe/Berlin')).toBe(at('2026-11-30T01:55:00Z')); // 2:55 AM CET has passed: tomorrow's
+    expect(resetFromText(codex, at('2026-11-29T01:57:00Z'), 'Europe/Berlin')).toBe(at('2026-11-30T01:55:00Z')); // 2:55 AM CET has passed: tomorrow's
     expect(resetFromText('{"resets_at":1777936568,"resets_in_seconds":13872}', NOW)).toBe(1777936568_000);
     expect(resetFromText('Rate limit reached for gpt-5. Please try again in 1.5s.', NOW)).toBe(NOW + 1500);
     expect(resetFromText('try again in 2 minutes', NOW)).toBe(NOW + 120_000);

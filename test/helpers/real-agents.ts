@@ -36,12 +36,12 @@ export function runReal(cwd: string, kind: 'claude' | 'codex', server: ModelServ
   return harness(cwd, ['run', '--agent', kind, '--model', MODEL[kind], ...FAST, ...args], agentEnv(kind, server, extraEnv));
 }
 
-/** Turns that claim `task`, change a file, and land it with `harness task done`. */
+/** Turns that claim `task`, write `<task>.txt` (tasks never conflict), and land it with `harness task done`. */
 export function landTask(task: string, usage: TurnUsage[]): Turn[] {
   const u = (i: number) => usage[i % usage.length]!;
   return [
     { run: `harness task claim ${task} --note "scripted turn"`, usage: u(0) },
-    { run: `echo "${task} fixed" >> README.md && git add README.md`, usage: u(1) },
+    { run: `echo "${task} fixed" > ${task}.txt && git add ${task}.txt`, usage: u(1) },
     { run: `harness task done ${task} -m "Fix ${task}"`, usage: u(2) },
     { say: `Landed ${task}.`, usage: u(3) },
   ];
