@@ -5,6 +5,7 @@
 // first build takes minutes (HARNESS_IMAGE_CACHE keeps the root filesystem for later runs).
 import path from 'node:path';
 import { execa } from 'execa';
+import { runTool } from '../harness/sandbox/common.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerd, type Dockerd } from './helpers/dockerd.js';
 import { startModelServer, turns, type ModelServer } from './helpers/model-server.js';
@@ -38,7 +39,8 @@ afterAll(async () => {
 describe('real Claude Code in the agent image (docker, built without pulling)', () => {
   it('the image has Node 20, git, a compiler and both pinned CLIs', async (ctx) => {
     if (why) return ctx.skip();
-    const r = await d!.run(['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', 'node --version; git --version; cc --version | head -1; claude --version; codex --version']);
+    // a private dockerd on vfs copies the 1.5 GB image for every container: give it time
+    const r = await runTool(d!.docker, ['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', 'node --version; git --version; cc --version | head -1; claude --version; codex --version'], { ...process.env, DOCKER_HOST: d!.host }, 10 * 60_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^v20\./m);
     expect(r.stdout).toMatch(/2\.1\.332 \(Claude Code\)/);
