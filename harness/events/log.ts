@@ -53,8 +53,9 @@ export type SwarmEvent =
   | { type: 'budget_reached'; run: string; agent: string | null; cap: string; limit: number; used: number }
   /** no task done and no rise in pass rate for --stall-after */
   | { type: 'stalled'; run: string; sinceMs: number; action: 'stop' | 'warn' }
-  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[] }
-  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' }
+  /** latencyMs: from when the removal was owed (the session's end) to the lock gone from main */
+  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number }
+  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover'; latencyMs?: number }
   | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }
   | { type: 'wip_error'; run: string; agent: string; error: string }
   /** a container a killed supervisor left running, removed by the run that took over */

@@ -78,6 +78,41 @@ export interface Landed<T> {
   attempts: number;
 }
 
+export type Attempt<T> = { kind: 'landed'; value: T; commit: string } | { kind: 'stopped'; value: T } | { kind: 'stale' };
+
+/**
+ * One attempt: fetch, let `build` decide on the latest upstream main and make a commit on
+ * it, push. `stale` means someone moved main first; a refused push or an unreachable
+ * upstream throws. Callers that must never give up (the supervisor's pending removals) loop
+ * on this with their own policy.
+ */
+export async function landOnce<T>(git: Git, u: Upstream, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
+  const base = await fetchUpstream(git, u);
+  const built = await build(base);
+  if ('stop' in built) return { kind: 'stopped', value: built.stop };
+  const pushed = await pushTo(git, u, built.commit);
+  if (pushed.kind === 'ok') return { kind: 'landed', value: built.value, commit: built.commit };
+  if (pushed.kind === 'declined') throw new CheckFailedError('PUSH_DECLINED', `upstream refused the push: ${pushed.reason}`);
+  return { kind: 'stale' };
+}
+
+/**
+ * The same attempt made inside the bare upstream itself, for the supervisor of a local
+ * upstream: objects are written there and main moves by a compare-and-swap `update-ref`.
+ * Its window between reading main and moving it is one process, where a fetch-build-push
+ * round on a busy machine takes seconds and loses to every agent pushing meanwhile.
+ */
+export async function landInPlace<T>(bare: Git, branch: string, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
+  const ref = `refs/heads/${branch}`;
+  const base = await bare.revParse(ref);
+  const built = await build(base);
+  if ('stop' in built) return { kind: 'stopped', value: built.stop };
+  const r = await bare.run(['update-ref', '-m', 'harness: supervisor lock removal', ref, built.commit, base ?? '0'.repeat(40)]);
+  if (r.code === 0) return { kind: 'landed', value: built.value, commit: built.commit };
+  if (/cannot lock ref|but expected|is at .* but|unable to resolve/i.test(r.stderr)) return { kind: 'stale' };
+  throw new EnvError('UPSTREAM_UNWRITABLE', `cannot move ${ref} in ${bare.dir}: ${gitReason(r)}`);
+}
+
 /**
  * Fetches, lets `build` decide on the latest upstream main and make a commit on it, pushes,
  * and repeats on a rejected push. `build` runs again on every attempt, so its decision
@@ -91,14 +126,9 @@ export async function landOnUpstream<T>(
 ): Promise<Landed<T>> {
   const start = policy.now();
   for (let attempt = 1; ; attempt++) {
-    const base = await fetchUpstream(git, u);
-    const built = await build(base);
-    if ('stop' in built) return { value: built.stop, commit: null, attempts: attempt };
-    const pushed = await pushTo(git, u, built.commit);
-    if (pushed.kind === 'ok') return { value: built.value, commit: built.commit, attempts: attempt };
-    if (pushed.kind === 'declined') {
-      throw new CheckFailedError('PUSH_DECLINED', `upstream refused the push: ${pushed.reason}`);
-    }
+    const a = await landOnce(git, u, build);
+    if (a.kind === 'stopped') return { value: a.value, commit: null, attempts: attempt };
+    if (a.kind === 'landed') return { value: a.value, commit: a.commit, attempts: attempt };
     const waited = policy.now() - start;
     if (waited > policy.deadlineMs) {
       throw new HeldError('CONTENDED', `upstream ${u.branch} kept moving: gave up after ${attempt} attempts in ${Math.round(waited / 1000)}s; try again`);
