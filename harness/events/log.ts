@@ -47,6 +47,8 @@ export type SwarmEvent =
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
+  /** the slot's sessions found nothing to do (no commit landed, no claim made): it waits, waking early when main moves */
+  | { type: 'idle'; run: string; agent: string; streak: number; delayMs: number }
   /** the agent hit a usage/rate limit; no session starts before `until` (ISO time) */
   | { type: 'rate_limited'; run: string; agent: string; until: string; reported: boolean; message: string }
   /** a --max-* cap was reached, for the whole swarm (agent null) or one slot */
@@ -54,8 +56,8 @@ export type SwarmEvent =
   /** no task done and no rise in pass rate for --stall-after */
   | { type: 'stalled'; run: string; sinceMs: number; action: 'stop' | 'warn' }
   /** latencyMs: from when the removal was owed (the session's end) to the lock gone from main */
-  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number }
-  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover'; latencyMs?: number }
+  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number; attempts?: number }
+  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover'; latencyMs?: number; attempts?: number }
   | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }
   | { type: 'wip_error'; run: string; agent: string; error: string }
   /** a container a killed supervisor left running, removed by the run that took over */

@@ -2,6 +2,8 @@
 // update is the only mutex: build the commit on the latest upstream main, push it, and
 // on a rejected push fetch and build again. Backoff is jittered so racers spread out.
 import { CheckFailedError, EnvError, HeldError } from '../errors.js';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Git, gitReason, type GitResult } from './git.js';
 
 export interface Upstream {
@@ -98,12 +100,68 @@ export async function landOnce<T>(git: Git, u: Upstream, build: (base: string | 
 
 /**
  * The same attempt made inside the bare upstream itself, for the supervisor of a local
- * upstream: objects are written there and main moves by a compare-and-swap `update-ref`.
- * Its window between reading main and moving it is one process, where a fetch-build-push
- * round on a busy machine takes seconds and loses to every agent pushing meanwhile.
+ * upstream. It takes git's own lock on the branch (`refs/heads/<branch>.lock`, created
+ * exclusively, as every git that moves the ref does) before reading it, builds on it, and
+ * moves the ref by renaming the lock into place, as git does, with a reflog line. While the
+ * lock is held a push fails with "cannot lock ref" and its pusher retries, so the supervisor
+ * cannot lose: a fetch-build-push round on a busy machine takes seconds and used to lose to
+ * every agent that pushed meanwhile, for minutes. Falls back to a compare-and-swap
+ * `update-ref` when refs are not plain files (reftable).
  */
 export async function landInPlace<T>(bare: Git, branch: string, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
   const ref = `refs/heads/${branch}`;
+  const refFile = path.join(bare.dir, ref);
+  if (!existsSync(path.join(bare.dir, 'refs', 'heads')) || existsSync(path.join(bare.dir, 'reftable'))) return casInPlace(bare, ref, build);
+  let fd: number;
+  try {
+    fd = openSync(`${refFile}.lock`, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { kind: 'stale' }; // a push is moving it right now
+    throw new EnvError('UPSTREAM_UNWRITABLE', `cannot lock ${ref} in ${bare.dir}: ${(e as Error).message}`);
+  }
+  let locked = true;
+  try {
+    const base = await bare.revParse(ref);
+    const built = await build(base);
+    if ('stop' in built) return { kind: 'stopped', value: built.stop };
+    writeSync(fd, `${built.commit}\n`);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(`${refFile}.lock`, refFile);
+    locked = false;
+    appendReflog(bare.dir, ref, base, built.commit);
+    return { kind: 'landed', value: built.value, commit: built.commit };
+  } finally {
+    if (fd >= 0) closeSync(fd);
+    if (locked) rmSync(`${refFile}.lock`, { force: true });
+  }
+}
+
+/** A branch lock older than this was left by a process that died holding it (git holds one for milliseconds). */
+export function removeDeadRefLock(bareDir: string, branch: string, olderThanMs = 60_000, now = Date.now()): boolean {
+  const lock = path.join(bareDir, 'refs', 'heads', `${branch}.lock`);
+  try {
+    if (now - statSync(lock).mtimeMs < olderThanMs) return false;
+    rmSync(lock, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function appendReflog(dir: string, ref: string, from: string | null, to: string): void {
+  try {
+    const log = path.join(dir, 'logs', ref);
+    mkdirSync(path.dirname(log), { recursive: true });
+    const secs = Math.floor(Date.now() / 1000);
+    appendFileSync(log, `${from ?? '0'.repeat(40)} ${to} harness <harness@harness.invalid> ${secs} +0000\tharness: supervisor lock removal\n`);
+  } catch {
+    /* the reflog is a record, not the ref: the move stands */
+  }
+}
+
+async function casInPlace<T>(bare: Git, ref: string, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
   const base = await bare.revParse(ref);
   const built = await build(base);
   if ('stop' in built) return { kind: 'stopped', value: built.stop };

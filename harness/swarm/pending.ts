@@ -1,76 +1,16 @@
-// The journal of lock removals the supervisor owes (DIR/pending/): a session's claims when
-// it ends, a dead run's claims, stale claims. Each is written to disk before the first
-// attempt, retried with backoff for as long as the run lives, and finished by the next run
-// if this one dies: a release is never dropped. One drainer lands everything pending in one
-// push (removeOnce), so a burst of session ends costs one commit, not one race each.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+// The drainer of the pending journal (tasks/journal.ts): retried with backoff for as long
+// as the run lives, and what is left is finished by the next run, so a release is never
+// dropped. It lands everything pending in one push (removeOnce), so a burst of session
+// ends costs one commit, not one lost race each.
 import type { Attempt } from '../git/sync.js';
-import type { Removal } from '../tasks/removals.js';
-
-export interface PendingEntry extends Removal {
-  /** when it became owed (a session's end), ISO: latency is measured from here */
-  since: string;
-  /** the run that journaled it */
-  run: string;
-}
-
-export class PendingJournal {
-  private n = 0;
-  constructor(readonly dir: string) {}
-
-  /** Journals a removal; it is on disk before this returns. */
-  add(e: Omit<PendingEntry, 'id'>): PendingEntry {
-    mkdirSync(this.dir, { recursive: true });
-    const id = `${e.since.replace(/[-:.]/g, '')}-${process.pid}-${++this.n}`;
-    const entry = { ...e, id };
-    const tmp = path.join(this.dir, `.${id}.tmp`);
-    writeFileSync(tmp, JSON.stringify(entry) + '\n');
-    renameSync(tmp, path.join(this.dir, `${id}.json`)); // never a torn entry
-    return entry;
-  }
-
-  list(): PendingEntry[] {
-    return readPending(this.dir);
-  }
-
-  remove(id: string): void {
-    rmSync(path.join(this.dir, `${id}.json`), { force: true });
-  }
-}
-
-export function readPending(dir: string): PendingEntry[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-  } catch {
-    return [];
-  }
-  const out: PendingEntry[] = [];
-  for (const n of names.sort()) {
-    try {
-      const e = JSON.parse(readFileSync(path.join(dir, n), 'utf8')) as PendingEntry;
-      if (e && typeof e.id === 'string' && Array.isArray(e.targets)) out.push(e);
-    } catch {
-      /* removed while we read it */
-    }
-  }
-  return out;
-}
-
-/** For `harness status`: how many removals are owed and since when. */
-export function pendingSummary(dir: string, now: number): { count: number; oldestMs: number | null } {
-  const all = readPending(dir);
-  const oldest = Math.min(...all.map((e) => Date.parse(e.since)).filter(Number.isFinite));
-  return { count: all.length, oldestMs: all.length && Number.isFinite(oldest) ? Math.max(0, now - oldest) : null };
-}
+import type { PendingEntry, PendingJournal } from '../tasks/journal.js';
 
 export interface DrainerDeps {
   journal: PendingJournal;
   /** one attempt at landing these removals together (removeOnce) */
   attempt: (entries: PendingEntry[]) => Promise<Attempt<Map<string, string[]>>>;
   /** a removal is finished: these tasks left main (none: nothing of it was left) */
-  finished: (e: PendingEntry, tasks: string[], latencyMs: number) => void;
+  finished: (e: PendingEntry, tasks: string[], latencyMs: number, tries: number) => void;
   /** an attempt failed for a reason other than losing a race (upstream down, a timeout) */
   failed: (message: string, entries: number) => void;
   now: () => number;
@@ -137,6 +77,7 @@ export class Drainer {
     const random = this.d.random ?? Math.random;
     let lost = 0;
     let errors = 0;
+    let tries = 0;
     while (!this.closed) {
       const batch = this.d.journal.list();
       if (batch.length === 0) {
@@ -144,13 +85,15 @@ export class Drainer {
         continue;
       }
       this.attempts++;
+      tries++;
       try {
         const p = this.d.attempt(batch);
         this.current = p;
         const a = await p;
         if (a.kind === 'stale') {
           lost++;
-          await this.wait(Math.floor(random() * Math.min(1000, 25 * 2 ** Math.min(lost, 6))));
+          // The winner's push just landed, so the next window is likely free: retry at once, lightly jittered.
+          await this.wait(Math.floor(random() * Math.min(200, 10 * 2 ** Math.min(lost, 5))));
           continue;
         }
         lost = 0;
@@ -158,8 +101,9 @@ export class Drainer {
         this.lastError = null;
         for (const e of batch) {
           this.d.journal.remove(e.id);
-          this.d.finished(e, a.value.get(e.id) ?? [], this.d.now() - Date.parse(e.since));
+          this.d.finished(e, a.value.get(e.id) ?? [], this.d.now() - Date.parse(e.since), tries);
         }
+        tries = 0;
       } catch (e) {
         errors++;
         const msg = (e as Error).message;

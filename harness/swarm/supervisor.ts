@@ -12,10 +12,11 @@ import { liveMatcher, staleClaims } from '../tasks/claims.js';
 import { removeOnce } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
 import type { RemovalTarget } from '../tasks/removals.js';
-import { fetchUpstream } from '../git/sync.js';
+import { fetchUpstream, removeDeadRefLock } from '../git/sync.js';
 import { readEvents } from '../events/log.js';
 import { isUrl } from './config.js';
-import { Drainer, PendingJournal, type PendingEntry } from './pending.js';
+import { Drainer } from './pending.js';
+import { PendingJournal, type PendingEntry } from '../tasks/journal.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { withCost } from '../events/prices.js';
 import type { RateLimit } from '../events/log.js';
@@ -111,6 +112,7 @@ export class Supervisor {
     await this.killOrphans(); // before anything else: a dead run's sessions must stop writing and pushing
     this.supervisorGit = await this.supervisorClone();
     this.lockGit = this.localUpstream() ? { git: new Git(this.d.upstream, safeGitEnv(this.d.env)), inPlace: true } : { git: this.supervisorGit, inPlace: false };
+    if (this.lockGit.inPlace && removeDeadRefLock(this.d.upstream, 'main')) this.d.printer.line('removed a lock on main left by a process that died holding it');
     this.journalDeadRuns();
     this.startDrainer();
     await this.salvageAll();
@@ -374,19 +376,19 @@ export class Supervisor {
       journal: this.journal,
       now: () => this.d.now().getTime(),
       attempt: (entries) => removeOnce({ git: lg.git, upstream: { remote: 'origin', branch: 'main' }, me }, entries, lg.inPlace),
-      finished: (e, tasks, latencyMs) => this.removed(e, tasks, latencyMs),
+      finished: (e, tasks, latencyMs, tries) => this.removed(e, tasks, latencyMs, tries),
       failed: (msg, n) => this.d.printer.line(`${n} lock removal${n > 1 ? 's' : ''} not landed yet (${msg}); retrying`),
     });
     this.drainer.start();
   }
 
-  private removed(e: PendingEntry, tasks: string[], latencyMs: number): void {
+  private removed(e: PendingEntry, tasks: string[], latencyMs: number, attempts: number): void {
     if (tasks.length === 0) return;
     const t = e.targets[0]!;
     if (e.status === 'abandoned' && t.kind === 'session') {
-      this.emit({ type: 'claims_released', run: this.d.runId, agent: t.agent, session: t.session, tasks, latencyMs });
+      this.emit({ type: 'claims_released', run: this.d.runId, agent: t.agent, session: t.session, tasks, latencyMs, attempts });
       this.d.printer.released(t.agent, tasks);
-    } else this.reaped(tasks, t.kind === 'run' ? 'takeover' : 'ttl', latencyMs);
+    } else this.reaped(tasks, t.kind === 'run' ? 'takeover' : 'ttl', latencyMs, attempts);
   }
 
   private localUpstream(): boolean {
@@ -449,8 +451,8 @@ export class Supervisor {
     return this.reaping;
   }
 
-  private reaped(tasks: string[], why: 'ttl' | 'takeover', latencyMs: number): void {
-    this.emit({ type: 'claims_reaped', run: this.d.runId, tasks, why, latencyMs });
+  private reaped(tasks: string[], why: 'ttl' | 'takeover', latencyMs: number, attempts: number): void {
+    this.emit({ type: 'claims_reaped', run: this.d.runId, tasks, why, latencyMs, attempts });
     this.d.printer.reaped(tasks, why);
   }
 }
