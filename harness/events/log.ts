@@ -66,14 +66,26 @@ export type SwarmEvent =
 export type LoggedEvent = SwarmEvent & { ts: string };
 
 export class EventLog {
+  /** the first write that failed (disk full, read-only file); later failures are not reported again */
+  failure: Error | null = null;
+
   constructor(
     readonly file: string,
     private readonly now: () => Date,
+    /** told once when a line cannot be written: the supervisor stops the run; the event never crashes a slot */
+    private readonly onError: (e: Error) => void = () => {},
   ) {}
 
   append(e: SwarmEvent): LoggedEvent {
     const logged = { ts: this.now().toISOString(), ...e } as LoggedEvent;
-    appendFileSync(this.file, JSON.stringify(logged) + '\n');
+    try {
+      appendFileSync(this.file, JSON.stringify(logged) + '\n');
+    } catch (err) {
+      if (!this.failure) {
+        this.failure = err as Error;
+        this.onError(err as Error);
+      }
+    }
     return logged;
   }
 }

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
+import { HarnessError } from '../errors.js';
 import { EventLog, type SwarmEvent } from '../events/log.js';
-import { Git } from '../git/git.js';
+import { Git, GitFailure } from '../git/git.js';
 import { liveMatcher, staleClaims } from '../tasks/claims.js';
 import { removeOnce } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
@@ -66,7 +67,7 @@ interface Slot {
   capped: CapHit | null;
 }
 
-export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error' | 'budget' | 'stalled';
+export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error' | 'budget' | 'stalled' | 'failed';
 
 export class Supervisor {
   private stopping = false;
@@ -85,6 +86,8 @@ export class Supervisor {
   private readonly tally: Tally = newTally();
   /** the cap that ended the run (swarm-wide, or the last slot's own) */
   capHit: CapHit | null = null;
+  /** what broke when the run stops on its own fault (a slot threw, the event log cannot be written) */
+  failure: string | null = null;
   /** a usage limit is per account, and every slot shares the credentials: nobody starts before this */
   private pausedUntil = 0;
 
@@ -121,7 +124,7 @@ export class Supervisor {
     const stallTimer = this.armStall();
     try {
       this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null, capped: null }));
-      const all = Promise.all(this.slots.map((s) => this.slotLoop(s)));
+      const all = Promise.all(this.slots.map((s) => this.slotLoop(s).catch((e: Error) => this.fail(`${s.agent}: ${e.message}`))));
       await Promise.race([all, new Promise<void>((r) => (this.stopNow = r))]);
       // every slot reached its own cap: the run ends on a budget
       if (!this.reason && this.slots.every((s) => s.capped)) {
@@ -202,6 +205,19 @@ export class Supervisor {
     for (const s of this.slots) void s.session?.stop(this.d.config.graceMs);
   }
 
+  /**
+   * A fault of the supervisor itself (a slot threw, events.jsonl cannot be written): the
+   * whole run stops as on Ctrl-C (no new sessions, grace for running ones, work saved),
+   * and exits 4 naming the cause.
+   */
+  fail(cause: string): void {
+    if (this.failure) return;
+    this.failure = cause;
+    this.d.printer.line(`stopping: ${cause}`);
+    this.reason = 'failed';
+    this.stop('graceful', 'failed');
+  }
+
   private shouldStart(): boolean {
     const c = this.d.config;
     const d = decideNext({ stopping: this.stopping, started: this.started, maxSessions: c.maxSessions, until: c.until, now: this.d.now().getTime(), done: this.done });
@@ -247,6 +263,8 @@ export class Supervisor {
       this.started++;
       addStart(this.tally, slot.agent);
       const r = await this.oneSession(slot).catch((e: Error) => {
+        // The supervisor's own fault (its files, a bug) stops the run; a session that could not run (upstream down, a timeout) backs off.
+        if (!(e instanceof HarnessError) && !(e instanceof GitFailure)) throw e;
         this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: slot.session?.id ?? null, error: e.message });
         this.d.printer.line(`${slot.agent}: ${e.message}`);
         return null;
