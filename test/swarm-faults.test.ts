@@ -2,7 +2,7 @@
 // cause: a slot that throws (its log folder is a file), a full disk under events.jsonl
 // (a filled tmpfs). Real processes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, tempDir } from './helpers/repos.js';
@@ -13,16 +13,18 @@ describe('a failing slot stops the run', () => {
     const t = tempDir();
     try {
       makeProject(t.dir);
-      const cmd = agentScript(t.dir, 'busy', 'echo draft > draft-$HARNESS_AGENT.txt; trap "exit 143" TERM; sleep 30 & wait\n');
-      mkdirSync(path.join(t.dir, '.swarm/agent_logs'), { recursive: true });
-      writeFileSync(path.join(t.dir, '.swarm/agent_logs/agent-2'), 'not a folder\n'); // agent-2's session log cannot be opened
+      // agent-2's first session replaces its log folder with a file: its next session log cannot be opened
+      const logs = path.join(t.dir, '.swarm/agent_logs');
+      const cmd = agentScript(t.dir, 'busy', `if [ "$HARNESS_AGENT" = agent-2 ]; then sleep 3; rm -rf ${logs}/agent-2; echo no > ${logs}/agent-2; exit 0; fi
+echo draft > draft-$HARNESS_AGENT.txt; trap "exit 143" TERM; sleep 30 & wait
+`);
       const r = await spawnHarness(t.dir, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...FAST, '--backoff-base', '5s', '--backoff-cap', '5s']);
       expect(r.exitCode, r.stdout + r.stderr).toBe(4);
       expect(r.stderr).toMatch(/agent-2: .*\[RUN_FAILED\]/);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toMatch(/stopped: failed: agent-2/);
       const ev = events(t.dir);
-      expect(ev.filter((e) => e.type === 'session_start').map((e) => e.type === 'session_start' && e.agent)).toEqual(['agent-1']);
+      expect(ev.filter((e) => e.type === 'session_start').map((e) => e.type === 'session_start' && e.agent).sort()).toEqual(['agent-1', 'agent-2']);
       expect(ev.some((e) => e.type === 'session_end' && e.agent === 'agent-1' && e.stopped)).toBe(true);
       expect(git(path.join(t.dir, '.swarm/upstream.git'), 'show', 'wip/agent-1/1:draft-agent-1.txt')).toBe('draft');
       expect(ev.at(-1)?.type).toBe('run_end');
