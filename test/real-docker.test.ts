@@ -45,7 +45,7 @@ describe('real Claude Code in the agent image (docker, built without pulling)', 
     expect(r.stdout).toMatch(/^v20\./m);
     expect(r.stdout).toMatch(/2\.1\.332 \(Claude Code\)/);
     expect(r.stdout).toMatch(/codex-cli 0\.171\.0/);
-  });
+  }, 15 * 60_000);
 
   it('--sandbox docker: the image\'s claude (as root, IS_SANDBOX=1 from the adapter) claims, commits and lands; cost to the cent; no key in the swarm, the repo or a leftover container', async (ctx) => {
     if (why) return ctx.skip();
@@ -67,5 +67,5 @@ describe('real Claude Code in the agent image (docker, built without pulling)', 
     } finally {
       t.cleanup();
     }
-  });
+  }, 15 * 60_000);
 });
