@@ -92,7 +92,7 @@ function onlyOnce(y: Argv): Argv {
     for (const [k, v] of Object.entries(argv)) {
       if (!Array.isArray(v) || k === '_' || !(k in o.key) || many.has(k)) continue;
       const flag = k.length === 1 ? `-${k}` : `--${k}`;
-      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${v.map(String).join(', ')}); give it once`);
+      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${v.map((x) => (x === false ? `--no-${k}` : String(x))).join(', ')}); give it once`);
     }
     return true;
   });
