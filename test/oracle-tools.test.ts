@@ -120,6 +120,12 @@ describe('a suite under two compilers', () => {
     const r = await oracle(d, ['run', '--tool=gcc', '--filter', 'writes']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('WARNING the tests left new files in the work tree: fred.txt; set "cwd": "tmp" in the suite config to run each test in its own scratch folder');
+    // a test that changes a tracked file: the results no longer describe the commit
+    writeFiles(d, { 'tracked.txt': 'v1\n', 't/touch.c': c('  FILE *f = fopen("tracked.txt", "a"); if (!f) return 1; fputs("v2\\n", f); fclose(f);\n  puts("t");'), 't/touch.expected': 't\n' });
+    await git(d, 'add', '-A');
+    await git(d, 'commit', '-q', '-m', 'a test that writes a tracked file');
+    const touched = await oracle(d, ['run', '--tool=gcc', '--filter', 'touch']);
+    expect(touched.out.at(-1)).toBe('not recorded: the tests changed tracked files (tracked.txt); set "cwd": "tmp" in the suite config so each test runs in its own scratch folder');
     const bad = await oracle(d, ['run', '--tool=gcc', '--cmd', 'gcc -o a.out']);
     expect(bad.code).toBe(2);
     expect(bad.err).toEqual(['test-oracle: --cmd must say where the test goes, e.g. "./run-one.sh {test}" (got "gcc -o a.out") [BAD_CMD]']);

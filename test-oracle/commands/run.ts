@@ -6,7 +6,7 @@ import { shq } from '../core/shell.js';
 import { basisOf, formatReport, rerunCommand, type Trend } from '../core/summary.js';
 import { runOptions, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
 import { writeJson, writeJunit } from '../run/reports.js';
-import { executePlan, planRun, recordRun, strayFilesLine } from '../run/session.js';
+import { executePlan, planRun, recordRun, strayFilesLine, treeAfter } from '../run/session.js';
 
 export function runCommand(io: Io, setResult: Register) {
   return defineCommand<RunArgs>(io, setResult, {
@@ -30,8 +30,9 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
     return 0;
   }
   const x = await executePlan(plan, io);
-  const stray = await strayFilesLine(plan, io);
-  const footer = [...(stray ? [stray] : []), await recordRun(plan, x, io, a.record !== false)];
+  const after = await treeAfter(plan, io);
+  const stray = strayFilesLine(plan, after);
+  const footer = [...(stray ? [stray] : []), await recordRun(plan, x, io, a.record !== false, after)];
   const w = plan.compareWith;
   const trend: Trend | null = w
     ? { against: w.commit.slice(0, 7), distance: w.distance, basis: basisOf(w.runs, plan.tool), cmp: compareResults(w.tests, x.outcomes) }

@@ -164,12 +164,16 @@ export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
   return { outcomes, runDir, runDirShown: shown, wallMs, failuresFile: join(shown, 'failures.txt'), at: started.toISOString() };
 }
 
+/** The work tree after the tests ran (one `git status`), for `strayFilesLine` and `recordRun`. */
+export async function treeAfter(p: RunPlan, io: Io): Promise<WorkTreeInfo | null> {
+  return p.wt ? workTreeInfo(p.suite.root, io.env) : null;
+}
+
 /** A warning when tests left files in the work tree: they end up in the next `git add -A`. */
-export async function strayFilesLine(p: RunPlan, io: Io): Promise<string | null> {
-  if (!p.wt || p.suite.cwd === 'tmp') return null;
+export function strayFilesLine(p: RunPlan, after: WorkTreeInfo | null): string | null {
+  if (!p.wt || !after || p.suite.cwd === 'tmp') return null;
   const before = new Set(p.wt.untracked);
-  const now = await workTreeInfo(p.suite.root, io.env);
-  const added = (now?.untracked ?? []).filter((f) => !before.has(f));
+  const added = after.untracked.filter((f) => !before.has(f));
   if (!added.length) return null;
   return `WARNING the tests left new files in the work tree: ${listSome(added)}; set "cwd": "tmp" in the suite config to run each test in its own scratch folder`;
 }
@@ -179,14 +183,14 @@ function listSome(files: readonly string[], max = 5): string {
 }
 
 /** Records the run as a git note on HEAD when the results describe that commit. Returns a line saying what happened. */
-export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolean): Promise<string> {
+export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolean, after?: WorkTreeInfo | null): Promise<string> {
   if (!enabled) return 'not recorded (--no-record)';
   if (!p.wt) return 'not recorded: not in a git work tree';
   if (!p.wt.head) return 'not recorded: HEAD has no commit yet';
   if (!p.wt.clean) return 'not recorded: tracked files have uncommitted changes (commit, then run again to record)';
-  const after = await workTreeInfo(p.suite.root, io.env);
-  if (after && !after.clean) {
-    return `not recorded: the tests changed tracked files (${listSome(after.changed)}); set "cwd": "tmp" in the suite config so each test runs in its own scratch folder`;
+  const now = after === undefined ? await workTreeInfo(p.suite.root, io.env) : after;
+  if (now && !now.clean) {
+    return `not recorded: the tests changed tracked files (${listSome(now.changed)}); set "cwd": "tmp" in the suite config so each test runs in its own scratch folder`;
   }
   const r: RunRecord = {
     at: x.at,
