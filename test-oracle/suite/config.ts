@@ -99,7 +99,8 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   const chosen = flags.tool ?? envTool ?? (typeof raw.tool === 'string' ? raw.tool : undefined);
   if (chosen !== undefined) merged.tool = chosen;
   const own = chosen !== undefined ? tools[chosen] : undefined;
-  if (chosen !== undefined && Object.keys(tools).length && !own && !errs.length) {
+  const unknownTool = chosen !== undefined && Object.keys(tools).length > 0 && !own;
+  if (unknownTool && !errs.length) {
     const from = flags.tool !== undefined ? '--tool' : envTool !== undefined ? '$TEST_ORACLE_TOOL' : '"tool"';
     errs.push(`${from} names "${chosen}", which "tools" does not describe (known: ${Object.keys(tools).join(', ')})`);
   }
@@ -151,8 +152,8 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   };
 
   const tests = str('tests', '.', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"tests" must be a folder inside the suite root (got "${s}")` : null));
-  const noTool = merged.command === undefined && Object.keys(tools).length > 0 && chosen === undefined;
-  if (noTool) errs.push(`say which tool to run with --tool (or $TEST_ORACLE_TOOL): ${Object.keys(tools).join(', ')}; or give a top-level "command"`);
+  const noTool = merged.command === undefined && Object.keys(tools).length > 0 && (chosen === undefined || unknownTool);
+  if (noTool && !unknownTool) errs.push(`say which tool to run with --tool (or $TEST_ORACLE_TOOL): ${Object.keys(tools).join(', ')}; or give a top-level "command"`);
   const cmdName = source.command ?? '"command"';
   const nErrs = errs.length;
   const command = str('command', noTool ? '' : undefined, (s) => {
