@@ -1,5 +1,6 @@
-// `npm run demo:claude` (and `demo:codex`): the demo project worked by the REAL Claude Code
-// (or Codex) CLI, pinned in devDependencies, under `harness run` -- driven by a SCRIPTED
+// `npm run demo:claude`: the demo project worked by the REAL Claude Code CLI (`codex` as the
+// first argument: the Codex CLI, NOT YET WORKING: its exec_command returns after ~10 s while
+// the work step runs on, so sessions end before they land), pinned in devDependencies, under `harness run` -- driven by a SCRIPTED
 // local model server, not a model. No network and no API key are needed, and nothing here
 // is intelligent: each session's model turns are fixed. The CLI lists the claims, then runs
 // the demo's simulated work step (the `sim` agent's session: a known solution from the
