@@ -156,9 +156,22 @@ async function parseAndRun(spec: CliSpec, entry: CommandEntry, factory: CommandF
       throw new UsageError('USAGE', `${msg} (see '${spec.prog} --help')`);
     })
     .command({ ...mod, command } as CommandModule);
+  skipHelpRendering(y);
   await y.parseAsync();
   const code = result ? await result : undefined;
   return typeof code === 'number' ? code : EXIT.ok;
+}
+
+/**
+ * yargs renders a command's whole help text just before running it, in case the command
+ * asks to show it later. None of ours does (failures go through `.fail`, and `--help` is
+ * rendered when asked), and for an agent's `task claim` that rendering alone costs about
+ * as much CPU as node's start-up. The hook is yargs-internal: if it moves, this does nothing.
+ */
+function skipHelpRendering(y: Argv): void {
+  type Internal = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (y as unknown as Internal).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** The top-level help, from the command table alone (no command is loaded for it). */

@@ -57,8 +57,11 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Dependencies stay in node_modules: bundling CommonJS ones into ESM breaks their require().
-  packages: 'external',
+  // yargs (every command parses with it) is bundled in: loaded from its ~40 files it costs
+  // more than node's own start. The others are CommonJS, which bundled into ESM breaks on
+  // require(), and they load only where used (a swarm's lock, a test run's tar), so they
+  // stay in node_modules.
+  external: ['execa', 'isomorphic-git', 'proper-lockfile', 'tsx'],
   chunkNames: 'chunks/[name]-[hash]',
   banner: { js: '#!/usr/bin/env node' },
   legalComments: 'none',
