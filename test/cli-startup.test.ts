@@ -42,7 +42,8 @@ async function traced(bin: 'harness' | 'test-oracle', args: string[], cwd = clon
   const files = urls.map((u) => path.relative(ROOT, new URL(u).pathname));
   const outputs = meta().outputs;
   const sources = files.filter((f) => f.startsWith('dist/')).flatMap((f) => Object.keys(outputs[f]?.inputs ?? { [`UNKNOWN ${f}`]: 1 }));
-  const packages = [...new Set(files.filter((f) => f.includes('node_modules/')).map((f) => f.split('node_modules/').pop()!.split('/')[0]!))];
+  // Packages loaded from node_modules, and those bundled into the chunks that were loaded.
+  const packages = [...new Set([...files, ...sources].filter((f) => f.includes('node_modules/')).map((f) => f.split('node_modules/').pop()!.split('/')[0]!))];
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, sources, packages, files };
 }
 
