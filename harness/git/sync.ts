@@ -34,8 +34,7 @@ export function trackingRef(u: Upstream): string {
  * upstream has no such branch yet. Callers resolve the ref in their own next git call.
  */
 export async function fetchUpstream(git: Git, u: Upstream): Promise<string | null> {
-  // --verbose: simple-git waits 50 ms after a process that printed nothing.
-  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--verbose', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;
     throw unreachable(u, r);

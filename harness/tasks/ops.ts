@@ -139,8 +139,7 @@ function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError 
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
   const head = await ctx.git.run(['symbolic-ref', '--quiet', 'HEAD']);
   if (head.code !== 0 || head.stdout.trim() !== `refs/heads/${ctx.upstream.branch}`) return false;
-  // Not --quiet: simple-git waits 50 ms after a process that printed nothing.
-  const r = await ctx.git.run(['merge', '--ff-only', trackingRef(ctx.upstream)]);
+  const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }
 
