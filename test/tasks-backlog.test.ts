@@ -87,9 +87,9 @@ describe('backlog', () => {
     // a DAG: two chains that meet, fan-outs, and independent tasks at several priorities
     const graph: Record<string, string[]> = {
       'l1': [], 'l2': ['l1'], 'l3': ['l2'], 'p1': [], 'p2': ['p1'], 'join': ['l3', 'p2'], 'after-join': ['join'],
-      'f1': ['l1'], 'f2': ['l1'], 'f3': ['l1'], 'i1': [], 'i2': [], 'i3': [], 'i4': [], 'i5': [], 'i6': [],
+      'f1': ['l1'], 'f2': ['l1'], 'i1': [], 'i2': [], 'i3': [],
     };
-    const prio: Record<string, number> = { l1: 9, l2: 9, l3: 9, p1: 8, p2: 8, join: 7, i1: 1, i2: 1, i3: 1, i4: 1, i5: 1, i6: 1 };
+    const prio: Record<string, number> = { l1: 9, l2: 9, l3: 9, p1: 8, p2: 8, join: 7, i1: 1, i2: 1, i3: 1 };
     mkdirSync(path.join(a, 'current_tasks/backlog'), { recursive: true });
     for (const [t, deps] of Object.entries(graph)) {
       writeFileSync(path.join(a, `current_tasks/backlog/${t}.txt`), `Task: ${t}\nPriority: ${prio[t] ?? 0}\n${deps.length ? `Depends: ${deps.join(', ')}\n` : ''}\n${t}\n`);

@@ -78,6 +78,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const from = await projectSource(c, io);
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
   await sandbox.check();
+  for (const r of c.roles) if (r.prompt && !existsSync(r.prompt)) throw new UsageError('BAD_ROLE_PROMPT', `--role ${r.name}: no such prompt file ${r.prompt}; sample role prompts are in the harness's templates/roles/`);
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
   if (c.demo) {
     const aside = await setAsideFinishedDemo(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
