@@ -30,6 +30,11 @@ export const HARNESS_COMMANDS: CommandEntry[] = [
     describe: 'Write the morning report: one self-contained HTML file with charts of pass rate, commits, sessions, cost and lock churn',
     load: async () => (await import('./commands/report.js')).reportCommand,
   },
+  {
+    name: 'msg',
+    describe: 'Send and read messages between agents, roles and people (git-native, in current_tasks/messages/)',
+    load: async () => (await import('./commands/msg.js')).msgCommand,
+  },
 ];
 
 export function main(argv: string[], io?: Io): Promise<number> {
