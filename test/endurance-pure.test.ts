@@ -57,11 +57,12 @@ describe('the verdicts', () => {
       rec({ kind: 'commit', sha: 'c' }),
       rec({ kind: 'rewritten', sha: 'c', by: ['c2'] }), // c2 never reached upstream
       rec({ kind: 'commit', sha: 'd' }),
-      rec({ kind: 'rewritten', sha: 'd', by: [] }),
+      rec({ kind: 'rewritten', sha: 'd', by: [] }), // landed as a rebased commit the sim did not see
       rec({ kind: 'commit', sha: 'e' }),
     ];
-    const r = lostCommits(records, new Set(['a', 'b2']));
-    expect(r).toEqual({ logged: 6, safe: 2, rewritten: 1, emptied: 1, lost: ['c', 'e'] });
+    expect(lostCommits(records, new Set(['a', 'b2']))).toEqual({ logged: 6, safe: 2, rewritten: 1, lost: ['c', 'd', 'e'] });
+    // found afterwards: d is the same change as d2, on main
+    expect(lostCommits(records, new Set(['a', 'b2', 'd2']), new Map([['d', 'd2'], ['e', 'nowhere']]))).toEqual({ logged: 6, safe: 2, rewritten: 2, lost: ['c', 'e'] });
   });
 
   it('a claim counts from its session\'s end (or its landing, if later) to its removal, minus outages', () => {
@@ -94,7 +95,7 @@ describe('the verdicts', () => {
   it('each check can fail, and all hold on a clean run', () => {
     const clean: Verdict = {
       tasks: { done: 5, total: 5, allDone: true },
-      lost: { logged: 9, safe: 9, rewritten: 0, emptied: 0, lost: [] },
+      lost: { logged: 9, safe: 9, rewritten: 0, lost: [] },
       staleClaims: [], pending: 0,
       held: { spans: 2, held: [1000, 59_000], heldRaw: [1000, 59_000], unknownEnd: 0, worst: null },
       heldLimitMs: 60_000, gate: true, drops: [], tipsJudged: 4, orphans: [], humanTouches: [],

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { demoStatus } from '../../demo/index.js';
 import { readEvents } from '../../harness/events/log.js';
 import { checks, heldByEnded, lostCommits, passDrops, type Check, type HeldReport, type LostReport } from './checks.js';
-import { claimSpans, commitsSince, dirBytes, judgeTips, landingTimes, processesUnder, reachable, readCommitLog, reflogMain, sessionEnds, wipRefs } from './collect.js';
+import { claimSpans, commitsSince, findRewrites, dirBytes, judgeTips, landingTimes, processesUnder, reachable, readCommitLog, reflogMain, sessionEnds, wipRefs } from './collect.js';
 import { benchEnv, type DriveResult } from './drive.js';
 
 export const HELD_LIMIT_MS = 60_000;
@@ -64,7 +64,11 @@ export async function analyse(d: DriveResult, opts: { gate: boolean; say: (l: st
   const { spans, unowned } = claimSpans(d.upstream, landed);
   const events = readEvents(path.join(d.swarm, 'events.jsonl'));
   const held = heldByEnded(spans, sessionEnds(events, d.deaths), d.outages, d.endedAt);
-  const lost = lostCommits(readCommitLog(d.commitLog), reachable(d.upstream));
+  const records = readCommitLog(d.commitLog);
+  const safe = reachable(d.upstream);
+  const first = lostCommits(records, safe);
+  const agentOf = new Map(records.map((r) => [r.sha, r.agent]));
+  const lost = lostCommits(records, safe, findRewrites(d.upstream, d.swarm, first.lost.map((sha) => ({ sha, agent: agentOf.get(sha)! }))));
   const pendingDir = path.join(d.swarm, 'pending');
   const pending = existsSync(pendingDir) ? readdirSync(pendingDir).filter((f) => !f.startsWith('.')).length : 0;
   let lastSay = 0;

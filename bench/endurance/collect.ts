@@ -182,8 +182,8 @@ export async function judgeTips(upstream: string, reflog: Landed[], work: string
         rmSync(path.join(dir, 'src'), { recursive: true, force: true });
         const idx = path.join(work, `judge-${w}.src-index`);
         rmSync(idx, { force: true });
-        await run('git', ['--git-dir', upstream, 'read-tree', '--prefix=src/', tree], { env: { ...process.env, GIT_INDEX_FILE: idx } });
-        await run('git', ['--git-dir', upstream, 'checkout-index', '--all', '--force', `--prefix=${dir}/`], { env: { ...process.env, GIT_INDEX_FILE: idx } });
+        await run('git', ['--git-dir', upstream, '--work-tree', dir, 'read-tree', '--prefix=src/', tree], { env: { ...process.env, GIT_INDEX_FILE: idx } });
+        await run('git', ['--git-dir', upstream, '--work-tree', dir, 'checkout-index', '--all', '--force'], { env: { ...process.env, GIT_INDEX_FILE: idx } });
         const { stdout } = await run(process.execPath, ['tools/status.mjs', '--json'], { cwd: dir, maxBuffer: BUF });
         const s = JSON.parse(stdout) as { passed: number; total: number };
         result.set(tree, { passed: s.passed, total: s.total });
@@ -196,8 +196,8 @@ export async function judgeTips(upstream: string, reflog: Landed[], work: string
 
 function checkout(upstream: string, commit: string, dir: string, index: string): void {
   rmSync(index, { force: true });
-  execFileSync('git', ['--git-dir', upstream, 'read-tree', commit], { env: { ...process.env, GIT_INDEX_FILE: index } });
-  execFileSync('git', ['--git-dir', upstream, 'checkout-index', '--all', '--force', `--prefix=${dir}/`], { env: { ...process.env, GIT_INDEX_FILE: index } });
+  execFileSync('git', ['--git-dir', upstream, '--work-tree', dir, 'read-tree', commit], { env: { ...process.env, GIT_INDEX_FILE: index } });
+  execFileSync('git', ['--git-dir', upstream, '--work-tree', dir, 'checkout-index', '--all', '--force'], { env: { ...process.env, GIT_INDEX_FILE: index } });
 }
 
 /** Processes whose working folder or command line is inside `root` (the bench's own excepted). */
@@ -223,4 +223,46 @@ export function processesUnder(root: string, except: ReadonlySet<number>): strin
 
 export function dirBytes(dir: string): number {
   return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+/**
+ * For logged commits that are nowhere upstream: the reachable commit (main or wip/) that is
+ * the same change rebased: same author, author date and subject, and every line the
+ * original added is added there too. The original is read from its agent's workspace,
+ * where a rebase leaves it. A commit found in no workspace stays unmatched (lost).
+ */
+export function findRewrites(upstream: string, swarm: string, lost: { sha: string; agent: string }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!lost.length) return out;
+  const wips = git(upstream, ['for-each-ref', '--format=%(objectname)', 'refs/heads/wip/']).split('\n').filter(Boolean);
+  const index = new Map<string, string[]>();
+  const log = git(upstream, ['log', '--format=%H%x00%an%x00%at%x00%s', '--stdin'], ['refs/heads/main', ...wips].join('\n') + '\n');
+  for (const l of log.split('\n')) {
+    const [h, ...key] = l.split('\0');
+    if (h && key.length === 3) index.set(key.join('\0'), [...(index.get(key.join('\0')) ?? []), h]);
+  }
+  const added = (where: string[], commit: string) =>
+    execFileSync('git', [...where, 'show', '--format=', '--no-color', commit], { encoding: 'utf8', maxBuffer: BUF, stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+  for (const { sha, agent } of lost) {
+    const ws = path.join(swarm, 'agents', agent, 'workspace');
+    if (!existsSync(ws)) continue;
+    let key: string;
+    let mine: string[];
+    try {
+      key = execFileSync('git', ['-C', ws, 'log', '-1', '--format=%an%x00%at%x00%s', sha], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).replace(/\n$/, '');
+      mine = added(['-C', ws], sha);
+    } catch {
+      continue; // not in this workspace (pruned, or never there)
+    }
+    for (const cand of index.get(key) ?? []) {
+      const theirs = new Set(added(['--git-dir', upstream], cand));
+      if (mine.every((l) => theirs.has(l))) {
+        out.set(sha, cand);
+        break;
+      }
+    }
+  }
+  return out;
 }

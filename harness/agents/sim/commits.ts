@@ -7,7 +7,7 @@ import type { Git } from '../../git/git.js';
 
 export type CommitRecord =
   | { at: string; agent: string; session: string; kind: 'commit'; sha: string }
-  /** `sha` was rewritten (rebase) into `by`; `by` empty: its change was already upstream */
+  /** `sha` left the local branch without landing as itself: rewritten (rebased) into `by`, the local commits then; empty when the rewrite already landed (harness task done rebases and pushes in one step) */
   | { at: string; agent: string; session: string; kind: 'rewritten'; sha: string; by: string[] };
 
 /**
