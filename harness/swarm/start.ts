@@ -78,6 +78,9 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const from = await projectSource(c, io);
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
   await sandbox.check();
+  const root = process.getuid?.() === 0;
+  const secrets = pickSecrets(io.env, c.passEnv);
+  if (c.agent !== 'sim') agentFor(c, io.env).preflight?.({ sandbox: sandbox.kind, root, envNames: [...SESSION_ENV_KEEP.filter((k) => io.env[k]), ...Object.keys(secrets)], secrets });
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
   if (c.demo) {
     const aside = await setAsideFinishedDemo(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
@@ -104,12 +107,11 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       if (init.kind === 'created') out(`initialised ${init.upstream}${from ? ` from ${from}` : ''}`);
     }
     const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
-    const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c);
+    const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c, io.env);
     const start: DemoStart | null = demo ? await demoStart(upstream, io.env) : null;
     const binDir = writeBinDir(path.join(c.dir, 'bin'));
     const fallbackPrompt = path.join(c.dir, 'AGENT_PROMPT.default.md');
     copyFileSync(packageFile('templates/AGENT_PROMPT.md'), fallbackPrompt);
-    const secrets = pickSecrets(io.env, c.passEnv);
     const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
     writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream }));
     const mounts: Mount[] = [
@@ -130,7 +132,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), io.env); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
       config: c, runId, upstream, sandbox, adapter, events, printer, env: io.env, hostname: io.hostname(), now: io.now,
-      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt,
+      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
       // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
       isDone: demo || c.agent === 'sim' ? async () => demoDone(upstream, io.env) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
@@ -174,11 +176,13 @@ export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 {
   return 0;
 }
 
+/** What sessions inherit from the supervisor's environment. IS_SANDBOX=1: the user says this machine is a sandbox (Claude Code as root). */
+const SESSION_ENV_KEEP = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'IS_SANDBOX'];
+
 /** The ordinary environment of every session (HARNESS_AGENT/SESSION are added per session). */
 function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string): Record<string, string> {
-  const keep = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
   const out: Record<string, string> = {};
-  for (const k of keep) if (env[k]) out[k] = env[k]!;
+  for (const k of SESSION_ENV_KEEP) if (env[k]) out[k] = env[k]!;
   out.PATH = `${binDir}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
   out.HARNESS_UPSTREAM = upstream;
   out.HARNESS_RUN = runId;

@@ -43,6 +43,8 @@ export interface SupervisorDeps {
   secrets: Record<string, string>;
   mounts: Mount[];
   fallbackPrompt: string;
+  /** sessions run as root (the supervisor's uid): agents that care (Claude Code) adapt */
+  root: boolean;
   /** for `--until done`: the work is finished (checked after each session) */
   isDone?: () => Promise<boolean>;
   /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
@@ -279,7 +281,7 @@ export class Supervisor {
     const c = this.d.config;
     const session = new Session(
       {
-        agent: slot.agent, workspace: slot.ws.paths.dir, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
+        agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
         env: { ...this.d.sessionEnv, HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
