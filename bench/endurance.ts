@@ -73,7 +73,7 @@ export interface EnduranceResult {
   ok: boolean;
 }
 
-export async function endurance(a: EnduranceArgs, say: (l: string) => void): Promise<EnduranceResult> {
+export async function endurance(a: EnduranceArgs, say: (l: string) => void, interrupted?: () => boolean): Promise<EnduranceResult> {
   const plan = makePlan({ seed: a.seed, agents: a.agents, sessions: a.sessions, scale: a.scale });
   const root = a.dir ? path.resolve(a.dir) : mkdtempSync(path.join(os.tmpdir(), 'bench-endurance-'));
   const d = plan.durations;
@@ -81,7 +81,7 @@ export async function endurance(a: EnduranceArgs, say: (l: string) => void): Pro
   say(`  planned: ${plan.counts.crash} crashes, ${plan.counts.regress} regressions, ${plan.counts.hang} hangs, ${plan.counts.ratelimit} rate limit (reset in ${d.rateLimitResetMs / 1000} s); ${plan.events.map((e) => `${e.kind}@${e.atSession}`).join(', ')}`);
   say(`  durations: outage ${d.outageMs / 1000} s, session timeout ${d.sessionTimeoutMs / 1000} s, grace ${d.graceMs / 1000} s, restart delay ${d.restartDelayMs / 1000} s (full run: ${FULL.outageMs / 1000}/${FULL.sessionTimeoutMs / 1000}/${FULL.graceMs / 1000}/${FULL.restartDelayMs / 1000} s)`);
   try {
-    const run = await drive({ root, agents: a.agents, sessions: a.sessions, tasks: a.tasks, tables: a.tables, seed: a.seed, thinkMs: a.thinkMs, gatePct: a.gatePct, plan, maxMs: a.maxMinutes * 60_000, say });
+    const run = await drive({ root, agents: a.agents, sessions: a.sessions, tasks: a.tasks, tables: a.tables, seed: a.seed, thinkMs: a.thinkMs, gatePct: a.gatePct, plan, maxMs: a.maxMinutes * 60_000, say, interrupted });
     const { checks, figures } = await analyse(run, { gate: a.gatePct !== null, say });
     return { checks, figures, ok: checks.every((c) => c.ok) };
   } finally {
@@ -114,7 +114,14 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const say = (l: string) => process.stdout.write(l + '\n');
-  const r = await endurance(a, say);
+  let stop = false;
+  const onInt = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    say('  stopping: the supervisor gets its grace period, the upstream is put back, then the checks run on what there is (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onInt);
+  const r = await endurance(a, say, () => stop).finally(() => process.off('SIGINT', onInt));
   for (const l of figureLines(r.figures)) say(l);
   for (const c of r.checks) say(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   say(r.ok ? 'endurance: every check holds' : `endurance: ${r.checks.filter((c) => !c.ok).length} check(s) failed`);

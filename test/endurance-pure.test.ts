@@ -29,6 +29,7 @@ describe('the fault plan', () => {
   it('scales durations, and its fault file is one the sim accepts', () => {
     const p = makePlan({ seed: '1', agents: 16, sessions: 200, scale: 0.25 });
     expect(p.durations.outageMs).toBe(30_000);
+    expect(p.durations.sessionTimeoutMs).toBe(90_000); // never below the floor
     expect(p.counts).toEqual({ crash: 20, regress: 10, hang: 2, ratelimit: 1 });
     const f = parseFaultFile(JSON.parse(JSON.stringify(p.faults)), 'faults.json');
     const rl = Object.entries(f.sessions).find(([, x]) => x.kind === 'ratelimit')!;

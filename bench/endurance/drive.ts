@@ -30,6 +30,8 @@ export interface DriveOptions {
   /** give up (a human touch) after this long */
   maxMs: number;
   say: (line: string) => void;
+  /** true once the user asked the benchmark to stop (Ctrl-C): the supervisor is stopped gracefully */
+  interrupted?: () => boolean;
 }
 
 export interface DriveResult {
@@ -173,8 +175,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         start();
         continue;
       }
-      if (Date.now() - r.startedAt > o.maxMs) {
-        r.touches.push(`the run took longer than ${Math.round(o.maxMs / 60_000)} min; stopped by the benchmark`);
+      const over = Date.now() - r.startedAt > o.maxMs;
+      if (over || o.interrupted?.()) {
+        r.touches.push(over ? `the run took longer than ${Math.round(o.maxMs / 60_000)} min; stopped by the benchmark` : 'interrupted (Ctrl-C)');
         (child as ChildProcess | null)?.kill('SIGINT');
         await waitExit(() => exit !== null, 120_000);
         break;

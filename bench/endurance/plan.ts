@@ -23,6 +23,8 @@ export const FULL = {
   restartDelayMs: 2_000,
 };
 
+export const MIN_SESSION_TIMEOUT_MS = 90_000;
+
 export const FRACTIONS = { crash: 0.1, regress: 0.05, hang: 0.01 };
 
 export type RunEvent =
@@ -42,6 +44,8 @@ export interface Plan {
 export function makePlan(o: PlanOptions): Plan {
   const rnd = mulberry32(sampleHash32('endurance-plan', `${o.seed}/${o.agents}/${o.sessions}`));
   const durations = Object.fromEntries(Object.entries(FULL).map(([k, v]) => [k, Math.max(1, Math.round(v * o.scale))])) as typeof FULL;
+  // A short timeout kills healthy sessions on a loaded machine (a push waits for the gate), so it never goes below this.
+  durations.sessionTimeoutMs = Math.max(MIN_SESSION_TIMEOUT_MS, durations.sessionTimeoutMs);
   // Sessions are numbered per agent from 1; each agent gets about sessions/agents of them.
   const perAgent = Math.ceil(o.sessions / o.agents);
   const keys: string[] = [];
