@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { demoStatus } from '../../demo/index.js';
 import { readEvents } from '../../harness/events/log.js';
 import { checks, heldByEnded, lostCommits, passDrops, type Check, type HeldReport, type LostReport } from './checks.js';
-import { claimSpans, commitsSince, findRewrites, dirBytes, judgeTips, landingTimes, processesUnder, reachable, readCommitLog, reflogMain, sessionEnds, wipRefs } from './collect.js';
+import { claimSpans, commitsSince, findRewrites, selfAndAncestors, dirBytes, judgeTips, landingTimes, processesUnder, reachable, readCommitLog, reflogMain, sessionEnds, wipRefs } from './collect.js';
 import { benchEnv, type DriveResult } from './drive.js';
 
 export const HELD_LIMIT_MS = 60_000;
@@ -57,7 +57,7 @@ function observed(swarm: string): Record<string, number> {
 export async function analyse(d: DriveResult, opts: { gate: boolean; say: (l: string) => void }): Promise<{ checks: Check[]; figures: Figures }> {
   const env = benchEnv();
   await sleep(2000); // let killed process groups finish dying before looking for orphans
-  const orphans = processesUnder(path.dirname(d.swarm), new Set([process.pid]));
+  const orphans = processesUnder(path.dirname(d.swarm), selfAndAncestors());
   const status = await demoStatus(d.upstream, { env });
   const reflog = reflogMain(d.upstream);
   const landed = landingTimes(d.upstream, reflog);
@@ -91,6 +91,6 @@ export async function analyse(d: DriveResult, opts: { gate: boolean; say: (l: st
     lost, staleClaims: status.claims, pending, held, heldLimitMs: HELD_LIMIT_MS,
     gate: opts.gate, drops: passDrops(tips), tipsJudged: tips.length, orphans, humanTouches: d.touches,
   });
-  list.push({ name: 'every planned fault applied', ok: d.unapplied.length === 0, detail: d.unapplied.length ? `${d.unapplied.length} never came due (the swarm finished first): ${d.unapplied.map((e) => `${e.kind}@${e.atSession}`).join(', ')}; raise --tasks` : `${d.applied.length} run events applied: ${d.applied.map((e) => e.kind).join(', ')}` });
+  list.push({ name: 'every planned fault applied', ok: d.unapplied.length === 0, detail: d.unapplied.length ? `${d.unapplied.length} never came due (the run ended first): ${d.unapplied.map((e) => `${e.kind}@${e.atSession}`).join(', ')}${d.touches.length ? '' : '; raise --tasks'}` : `${d.applied.length} run events applied: ${d.applied.map((e) => e.kind).join(', ')}` });
   return { checks: list, figures };
 }

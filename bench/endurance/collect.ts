@@ -200,7 +200,22 @@ function checkout(upstream: string, commit: string, dir: string, index: string):
   execFileSync('git', ['--git-dir', upstream, '--work-tree', dir, 'checkout-index', '--all', '--force'], { env: { ...process.env, GIT_INDEX_FILE: index } });
 }
 
-/** Processes whose working folder or command line is inside `root` (the bench's own excepted). */
+/** This process and its ancestors (npm, a shell): they name the run folder in their command lines but are not left behind. */
+export function selfAndAncestors(): Set<number> {
+  const out = new Set<number>();
+  let pid = process.pid;
+  while (pid > 1 && !out.has(pid)) {
+    out.add(pid);
+    try {
+      pid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Processes whose working folder or command line is inside `root` (`except`: the bench's own). */
 export function processesUnder(root: string, except: ReadonlySet<number>): string[] {
   const out: string[] = [];
   for (const p of readdirSync('/proc')) {

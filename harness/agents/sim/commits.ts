@@ -17,20 +17,32 @@ export type CommitRecord =
  */
 export class CommitLog {
   private local: string[] = [];
+  private readonly seen = new Set<string>();
+  /**
+   * `email`: the committer email of every commit this session makes (rebased ones too);
+   * `since`: the session's start, so earlier sessions of the same agent are not counted.
+   */
   constructor(
     private readonly file: string | null,
-    private readonly who: { agent: string; session: string },
+    private readonly who: { agent: string; session: string; email: string; since: number },
     private readonly upstreamRef: string,
   ) {}
 
   private write(r: { kind: 'commit'; sha: string } | { kind: 'rewritten'; sha: string; by: string[] }): void {
-    appendFileSync(this.file!, JSON.stringify({ at: new Date().toISOString(), ...this.who, ...r }) + '\n');
+    appendFileSync(this.file!, JSON.stringify({ at: new Date().toISOString(), agent: this.who.agent, session: this.who.session, ...r }) + '\n');
   }
 
   async checkpoint(git: Git): Promise<void> {
     if (!this.file) return;
+    // Mine in HEAD's history, landed or not: a commit can be made and pushed in one step (harness task done).
+    const since = `--since=@${Math.floor(this.who.since / 1000) - 1}`;
+    const mine = (await git.must(['rev-list', '--reverse', '--fixed-strings', `--committer=<${this.who.email}>`, since, 'HEAD'])).split('\n').filter(Boolean);
+    for (const c of mine) {
+      if (this.seen.has(c)) continue;
+      this.seen.add(c);
+      this.write({ kind: 'commit', sha: c });
+    }
     const now = (await git.must(['rev-list', '--reverse', 'HEAD', '--not', this.upstreamRef])).split('\n').filter(Boolean);
-    for (const c of now) if (!this.local.includes(c)) this.write({ kind: 'commit', sha: c });
     const gone = this.local.filter((c) => !now.includes(c));
     for (const c of gone) {
       const landed = (await git.run(['merge-base', '--is-ancestor', c, 'HEAD'])).code === 0;

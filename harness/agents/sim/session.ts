@@ -49,7 +49,7 @@ export async function main(argv: string[], log = new Transcript()): Promise<numb
       opts, agent, tag: `${agent}/${session}`, cwd, env, git: new Git(cwd, env), log, t0,
       random: opts.seed !== undefined ? seededRandom(`${opts.seed}/${agent}/${session}`) : Math.random,
       fault: faultFor(opts.faults ? readFaultFile(opts.faults) : null, agent, session),
-      commits: new CommitLog(opts.commitLog ?? null, { agent, session }, ORIGIN_MAIN),
+      commits: new CommitLog(opts.commitLog ?? null, { agent, session, email: identity(who).GIT_COMMITTER_EMAIL, since: t0 }, ORIGIN_MAIN),
     };
     log.say(`SIMULATED AGENT ${s.tag}: a simulator for tests and the demo, not a real coding agent. It applies known solutions from ${opts.bank}.`);
     log.say(`knobs: crash ${opts.crash}, regress ${opts.regress}, think up to ${opts.thinkMs} ms; upstream ${process.env.HARNESS_UPSTREAM ?? '(origin)'}${s.fault ? `; planned fault for this session: ${s.fault.kind}` : ''}`);
