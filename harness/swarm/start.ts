@@ -31,7 +31,7 @@ import { Supervisor } from './supervisor.js';
 export const CONFIG_FILE = 'harness.config.json';
 
 export interface RunDeps {
-  /** registers a handler for SIGINT/SIGTERM; returns the function that unregisters it */
+  /** registers a handler for SIGINT/SIGTERM/SIGHUP; returns the function that unregisters it */
   onSignal: (h: (sig: string) => void) => () => void;
   /** tests swap the sandbox; default by --sandbox */
   sandbox?: Sandbox;
@@ -39,11 +39,11 @@ export interface RunDeps {
 
 export const processSignals: RunDeps['onSignal'] = (h) => {
   const f = (sig: NodeJS.Signals) => h(sig);
-  process.on('SIGINT', f);
-  process.on('SIGTERM', f);
+  // SIGHUP too: a closed terminal or ssh session must stop the run as gracefully as Ctrl-C
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of sigs) process.on(s, f);
   return () => {
-    process.off('SIGINT', f);
-    process.off('SIGTERM', f);
+    for (const s of sigs) process.off(s, f);
   };
 };
 
@@ -123,7 +123,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       ...c.mounts,
     ];
     const eventsFile = path.join(c.dir, 'events.jsonl');
-    const events = new EventLog(eventsFile, io.now);
+    const events = new EventLog(eventsFile, io.now, (e) => supervisor?.fail(`cannot write ${eventsFile}: ${e.message}; free some space or fix its permissions, then harness run again`));
     // A terminal gets the live view (HARNESS_PLAIN=1 keeps the plain lines); a pipe, plain lines.
     const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100) : plainPrinter(out, io.now);
     const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
@@ -148,11 +148,12 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const reason = await supervisor.run(lock.tookOver !== null);
     printer.close?.();
     if (signals >= 2) return 1;
+    if (reason === 'failed') io.err(`harness: the run stopped: ${supervisor.failure} [RUN_FAILED]`);
     const logged = readEvents(eventsFile);
     const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());
     const extra = start ? await demoSummary(upstream, io.env, start, logged, runId, c.dir) : [];
     const code = exitCodeFor(reason, supervisor.capHit);
-    const why = reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
+    const why = reason === 'failed' ? `failed: ${supervisor.failure}` : reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
     summaryLines(s, [...extra, `stopped: ${why} (exit ${code})`, `events: ${eventsFile}`]).forEach(out);
     return code;
   } finally {
@@ -167,10 +168,12 @@ function describe(reason: string): string {
 
 /**
  * 0: stopped as asked (done, --until, --max-sessions and its per-agent form, one Ctrl-C).
+ * 4: the run stopped on its own fault: a slot threw, or events.jsonl could not be written.
  * 1: cut short by a guard: a money or token cap (--max-cost, --max-tokens, per agent too)
  * or the stall guard. (A second Ctrl-C is 1 as well, returned before this.)
  */
-export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 {
+export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 | 4 {
+  if (reason === 'failed') return 4; // the supervisor's own environment broke (a slot threw, the event log is unwritable)
   if (reason === 'stalled') return 1;
   if (reason === 'budget' && cap && isSpendCap(cap.cap)) return 1;
   return 0;
