@@ -34,7 +34,7 @@ const MARKERS: [string, RegExp][] = [
   ['hang', /^sim: \S+ HANG /m],
   ['regression pushed', /^sim: \S+ REGRESSION \(/m],
   ['rate limit', /^sim: \S+ RATE LIMIT /m],
-  ['refused by the gate', /push rejected by the test gate/],
+  ['refused by the gate', /upstream refused the push: ERROR gate:/],
   ['gate let through untested', /WARNING test gate/],
   ['gave up', /^sim: \S+ GIVING UP /m],
   ['nothing left', /^sim: \S+ NOTHING (LEFT|TO CLAIM)/m],
