@@ -9,6 +9,7 @@ import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
 import { parsePrices, type PriceTable } from '../events/prices.js';
+import { agentsFor, parseRoles, type RoleSpec } from './roles.js';
 
 export type { Until };
 
@@ -59,13 +60,14 @@ export interface RawSettings {
   stallAfter?: unknown;
   stallAction?: unknown;
   prices?: unknown;
+  role?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure',
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
-  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices',
+  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
 ];
 
 export interface RunConfig {
@@ -113,6 +115,8 @@ export interface RunConfig {
   stallAction: 'stop' | 'warn';
   /** USD per million tokens per model, for agents that report tokens but no cost */
   prices: PriceTable;
+  /** standing roles, in slot order (--role NAME=COUNT[:PROMPT_FILE]); empty: none */
+  roles: RoleSpec[];
 }
 
 export interface ResolveInput {
@@ -232,9 +236,10 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     capMs: timerDur('backoffCap', demo ? '5s' : DEFAULTS.backoffCap)!,
     fastMs: timerDur('fastFailure', DEFAULTS.fastFailure)!,
   };
+  const roles = parseRoles(pick('role').v, pick('role').from, input.cwd);
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
-    agents: int('agents', 1, 1024) ?? DEFAULTS.agents,
+    agents: agentsFor(roles, int('agents', 1, 1024), DEFAULTS.agents),
     agent,
     agentCmd,
     sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? 'process',
@@ -265,6 +270,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     stallAfterMs: timerDur('stallAfter', null),
     stallAction: oneOf('stallAction', ['stop', 'warn'] as const) ?? 'stop',
     prices: parsePrices(pick('prices').v, pick('prices').from),
+    roles,
   };
 }
 
