@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { demoStatus } from '../../demo/index.js';
 import { readEvents } from '../../harness/events/log.js';
+import { pendingSummary } from '../../harness/tasks/journal.js';
 import { checks, heldByEnded, lostCommits, passDrops, type Check, type HeldReport, type LostReport } from './checks.js';
 import { claimSpans, commitsSince, findRewrites, selfAndAncestors, dirBytes, judgeTips, landingTimes, processesUnder, reachable, readCommitLog, reflogMain, sessionEnds, wipRefs } from './collect.js';
 import { benchEnv, type DriveResult } from './drive.js';
@@ -69,8 +70,7 @@ export async function analyse(d: DriveResult, opts: { gate: boolean; say: (l: st
   const first = lostCommits(records, safe);
   const agentOf = new Map(records.map((r) => [r.sha, r.agent]));
   const lost = lostCommits(records, safe, findRewrites(d.upstream, d.swarm, first.lost.map((sha) => ({ sha, agent: agentOf.get(sha)! }))));
-  const pendingDir = path.join(d.swarm, 'pending');
-  const pending = existsSync(pendingDir) ? readdirSync(pendingDir).filter((f) => !f.startsWith('.')).length : 0;
+  const pending = pendingSummary(path.join(d.swarm, 'pending'), Date.now()).count;
   let lastSay = 0;
   const tips = opts.gate
     ? await judgeTips(d.upstream, reflog, path.dirname(d.swarm), (n, all) => {
