@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import type { SessionResult } from '../events/log.js';
-import type { Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
+import type { Forward, Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
 import type { Limits } from './limits.js';
 import { logName, nextSessionNumber } from './numbering.js';
 
@@ -26,6 +26,10 @@ export interface SessionPlan {
   env: Record<string, string>;
   secrets: Record<string, string>;
   mounts: Mount[];
+  /** false: no network but `forwards` (the upstream server, allowed hosts) */
+  network: boolean;
+  forwards: Forward[];
+  hostsFile: string | null;
   timeoutMs: number;
   graceMs: number;
   now: () => number;
@@ -96,7 +100,9 @@ export class Session {
         secrets: p.secrets,
         stdin: inv.stdin,
         outputFd: this.log.fd,
-        network: true,
+        network: p.network,
+        forwards: p.forwards,
+        ...(p.hostsFile ? { hostsFile: p.hostsFile } : {}),
         limits: p.limits,
         ...(p.image ? { image: p.image } : {}),
       });

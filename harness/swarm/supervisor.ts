@@ -12,7 +12,8 @@ import { defaultRetry } from '../git/sync.js';
 import { liveMatcher, type Claim } from '../tasks/claims.js';
 import { reapTasks, reapWhere, releaseTask, type TaskCtx } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
-import type { Mount, Sandbox } from '../sandbox/types.js';
+import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
+import type { SessionCredential } from '../serve/service.js';
 import { withCost } from '../events/prices.js';
 import type { RateLimit } from '../events/log.js';
 import { backoffDelay, nextStreak } from './backoff.js';
@@ -49,6 +50,18 @@ export interface SupervisorDeps {
   dockerHost?: string;
   /** for --stall-after: tasks done and pass rate on upstream main */
   progress?: () => Promise<Progress>;
+  /** how sessions reach the upstream: a credential per session, the network they get */
+  access: SessionAccess;
+}
+
+export interface SessionAccess {
+  /** a credential for one session, revoked when it ends; null: the upstream needs none (a URL of the user's own) */
+  issue: ((agent: string, session: string) => SessionCredential) | null;
+  network: boolean;
+  forwards: Forward[];
+  hostsFile: string | null;
+  /** before each session: the upstream server answers (restarting it if it died) */
+  ensureAlive?: () => Promise<unknown>;
 }
 
 interface Slot {
@@ -270,6 +283,7 @@ export class Supervisor {
   }
 
   private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null }> {
+    await this.d.access.ensureAlive?.();
     await ensureWorkspace(slot.ws);
     const head = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
     const logDir = path.join(this.d.config.dir, 'agent_logs', slot.agent);
@@ -277,13 +291,16 @@ export class Supervisor {
     const id = String(log.n);
     markSession(slot.ws, id);
     const c = this.d.config;
+    // This session's own upstream token: it dies with the session, so leftovers cannot push.
+    const cred = this.d.access.issue?.(slot.agent, id) ?? null;
     const session = new Session(
       {
         agent: slot.agent, workspace: slot.ws.paths.dir, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
         env: { ...this.d.sessionEnv, HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
-        secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
+        secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
+        network: this.d.access.network, forwards: this.d.access.forwards, hostsFile: this.d.access.hostsFile,
         onStart: (pid, name) => {
           writeFileSync(pidFile(slot), String(pid));
           if (this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
@@ -305,6 +322,7 @@ export class Supervisor {
       this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: id, error: (e as Error).message });
       this.d.printer.line(`${slot.agent} session ${id} could not start: ${(e as Error).message}`);
     }
+    cred?.revoke();
     rmSync(pidFile(slot), { force: true });
     rmSync(containerFile(slot), { force: true });
     r.usage = withCost(r.usage, c.model, c.prices);
