@@ -42,7 +42,8 @@ async function workerRun(extra: string[]) {
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     const up = path.join(t.dir, '.swarm/upstream.git');
     const log = logOf(t.dir, 'agent-1');
-    expect(log).toContain(`SEEN agent=agent-1 session=1 upstream=${up}`);
+    // The session got the upstream as the served URL, never the bare repo's path.
+    expect(log).toMatch(/SEEN agent=agent-1 session=1 upstream=http:\/\/127\.0\.0\.1:\d+\/upstream\.git\n/);
     expect(log).toContain('WORKER-OK');
     // Pushed, with the lock gone in the same commit, and the oracle's note shared upstream.
     expect(git(up, 'show', 'main:work-agent-1.txt')).toBe('agent-1 in session 1');

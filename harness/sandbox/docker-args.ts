@@ -32,8 +32,8 @@ export function dockerCreateArgs(spec: SessionSpec, plan: CreatePlan): string[] 
   a.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges');
   a.push('--user', plan.user, '--workdir', spec.cwd);
   if (!spec.network) a.push('--network', 'none');
-  for (const f of fw) if (f.name) a.push('--add-host', `${f.name}:${f.addr}`);
   else if (plan.network) a.push('--network', plan.network);
+  for (const f of fw) if (f.name) a.push('--add-host', `${f.name}:${f.addr}`);
   const { cpus, memoryMb, pids } = spec.limits;
   if (cpus !== undefined) a.push('--cpus', positive(cpus, 'cpus').toString());
   if (memoryMb !== undefined) a.push('--memory', `${Math.round(positive(memoryMb, 'memoryMb'))}m`);
