@@ -4,6 +4,7 @@ import { runCli, type Io } from './cli-kit.js';
 import { initCommand } from './commands/init.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { taskCommand } from './commands/task.js';
 
@@ -21,7 +22,8 @@ export function main(argv: string[], io?: Io): Promise<number> {
         // `run` is also the default: `harness --agents 16` == `harness run --agents 16`.
         y.command(runCommand(io, setResult)).command(initCommand(io, setResult)).command(taskCommand(io, setResult))
           .command(statusCommand(io, setResult))
-          .command(reportCommand(io, setResult)),
+          .command(reportCommand(io, setResult))
+          .command(serveCommand(io, setResult)),
     },
     argv,
     io,

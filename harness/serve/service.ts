@@ -36,6 +36,8 @@ export interface SessionCredential {
 
 export interface UpstreamService {
   url: string;
+  /** for `harness serve` to hand to the operator in a 0600 file; never printed or logged */
+  supervisorToken: string;
   /** what a sandbox without a network gets: the server, then each --allow-host */
   forwards: Forward[];
   /** /etc/hosts for such a sandbox: each allowed host name on its own loopback address */
@@ -63,6 +65,7 @@ export async function serveSwarm(o: ServeSwarmOptions): Promise<UpstreamService>
   const url = server.url;
   return {
     url,
+    supervisorToken,
     forwards,
     hostsFile,
     supervisorEnv: (env) => withGitConfig(env, authConfig(supervisorToken)),

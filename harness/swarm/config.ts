@@ -10,6 +10,7 @@ import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
 import { parsePrices, type PriceTable } from '../events/prices.js';
 import type { HostPort } from '../serve/service.js';
+import { isUrl } from '../git/mirror.js';
 
 export type { Until };
 
@@ -330,9 +331,7 @@ function kebab(k: string): string {
   return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-export function isUrl(s: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/]+@[^/]+:/.test(s);
-}
+export { isUrl };
 
 /** run.json: the resolved configuration, with the names (never the values) of the secrets passed. */
 export function runJson(c: RunConfig, extra: { secretNames: string[]; startedAt: string; pid: number; host: string; upstream: string; served?: string | null }): string {
