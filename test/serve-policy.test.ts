@@ -7,7 +7,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveSwarm, type UpstreamService } from '../harness/serve/service.js';
-import { gitEnv, tempDir } from './helpers/repos.js';
+import { gitEnv, ROOT, tempDir } from './helpers/repos.js';
+import { installGateHook } from '../test-oracle/index.js';
+import { resolveGateCommand } from '../harness/commands/init.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -170,4 +172,43 @@ describe('the served upstream', () => {
       for (const c of cleanups.splice(0).reverse()) await c();
     }
   });
+
+  it('the test gate behind the server: a push deleting a passing test is refused (missing counts as a regression), even where test edits are allowed', async () => {
+    const t = tempDir();
+    cleanups.push(() => t.cleanup());
+    const seed = path.join(t.dir, 'seed');
+    execFileSync('git', ['init', '-q', '-b', 'main', seed], { env: gitEnv() });
+    mkdirSync(path.join(seed, 'tests'));
+    writeFileSync(path.join(seed, 'tests/ok.sh'), 'exit 0\n');
+    writeFileSync(path.join(seed, 'tests/also.sh'), 'exit 0\n');
+    writeFileSync(path.join(seed, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', command: 'sh {abs}', judge: 'exit' }) + '\n');
+    writeFileSync(path.join(seed, '.gitignore'), '.test-oracle/\n');
+    execFileSync('sh', ['-c', 'git add -A && git commit -qm seed'], { cwd: seed, env: gitEnv() });
+    // the baseline's results, recorded as notes, travel with the bare clone
+    const rec = await execa('node', [path.join(ROOT, 'bin/test-oracle.js'), 'run'], { cwd: seed, env: gitEnv(), extendEnv: false, reject: false });
+    expect(rec.exitCode, rec.stderr).toBe(0);
+    const repo = path.join(t.dir, 'upstream.git');
+    execFileSync('git', ['clone', '-q', '--bare', seed, repo], { env: gitEnv() });
+    execFileSync('git', ['fetch', '-q', seed, 'refs/notes/*:refs/notes/*'], { cwd: repo, env: gitEnv() });
+    installGateHook(repo, resolveGateCommand('test-oracle gate'), { timeoutSec: 120 });
+    const s = await serveSwarm({ repo, stateDir: path.join(t.dir, 'serve'), env: gitEnv(), allowTestEdits: true, protect: [], allowHost: [] });
+    cleanups.push(() => s.close());
+    const a1 = s.issue('agent-1', '1').secrets;
+    const d1 = path.join(t.dir, 'a1');
+    expect((await g(t.dir, a1, 'clone', '-q', s.url, d1)).code).toBe(0);
+    await g(d1, a1, 'rm', '-q', 'tests/ok.sh');
+    writeFileSync(path.join(d1, 'src.c'), 'int x;\n');
+    await g(d1, a1, 'add', '-A');
+    await g(d1, a1, 'commit', '-qm', 'tidy the tests');
+    const r = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/remote: ERROR gate: 1 test passed at \w+ and fails at \w+: tests\/ok\.sh \(missing: the test was deleted/);
+    // the same change without the deletion passes the gate
+    await g(d1, a1, 'reset', '-q', '--hard', 'origin/main');
+    writeFileSync(path.join(d1, 'src.c'), 'int x;\n');
+    await g(d1, a1, 'add', '-A');
+    await g(d1, a1, 'commit', '-qm', 'code only');
+    const ok = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+    expect(ok.code, ok.out).toBe(0);
+  }, 120_000);
 });

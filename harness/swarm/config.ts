@@ -75,6 +75,8 @@ export interface RunConfig {
   agent: AgentKind;
   agentCmd: string | null;
   sandbox: SandboxKind;
+  /** no --sandbox given: a real agent (claude, codex) got bwrap by default, which must then work */
+  sandboxDefaulted: boolean;
   image: string | null;
   /** absolute path of a prompt file, or null: AGENT_PROMPT.md in the workspace */
   prompt: string | null;
@@ -238,7 +240,9 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     agents: int('agents', 1, 1024) ?? DEFAULTS.agents,
     agent,
     agentCmd,
-    sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? 'process',
+    // A real agent runs code it wrote itself: never on the host unless asked for by name.
+    sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? (agent === 'claude' || agent === 'codex' ? 'bwrap' : 'process'),
+    sandboxDefaulted: oneOf('sandbox', SANDBOX_KINDS) === null && (agent === 'claude' || agent === 'codex'),
     image: str('image'),
     prompt: prompt === null ? null : path.resolve(input.cwd, prompt),
     model: str('model'),

@@ -8,7 +8,7 @@ import { agentFor, pickSecrets } from '../agents/index.js';
 import type { AgentAdapter } from '../agents/types.js';
 import type { Io } from '../cli-kit.js';
 import { seedFiles } from '../commands/init.js';
-import { UsageError } from '../errors.js';
+import { EnvError, UsageError } from '../errors.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { Git } from '../git/git.js';
 import { initUpstream } from '../git/upstream.js';
@@ -79,7 +79,10 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const c = loadConfig(flags, io);
   const from = await projectSource(c, io);
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
-  await sandbox.check();
+  await sandbox.check().catch((e: Error) => {
+    if (!c.sandboxDefaulted) throw e;
+    throw new EnvError('NO_SANDBOX', `--agent ${c.agent} runs in a bwrap sandbox by default, and bwrap cannot run here (${e.message.replace(/\.$/, '')}); install it (apt-get install bubblewrap), pick --sandbox docker or podman, or say --sandbox process to run the agent on this host without isolation`);
+  });
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
   if (c.demo) {
     const aside = await setAsideFinishedDemo(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));

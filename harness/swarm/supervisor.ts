@@ -290,6 +290,7 @@ export class Supervisor {
     const log = openSessionLog(logDir, head);
     const id = String(log.n);
     markSession(slot.ws, id);
+    mkdirSync(slotHome(slot), { recursive: true, mode: 0o700 });
     const c = this.d.config;
     // This session's own upstream token: it dies with the session, so leftovers cannot push.
     const cred = this.d.access.issue?.(slot.agent, id) ?? null;
@@ -297,8 +298,8 @@ export class Supervisor {
       {
         agent: slot.agent, workspace: slot.ws.paths.dir, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
-        env: { ...this.d.sessionEnv, HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
-        secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
+        env: { ...this.d.sessionEnv, HOME: slotHome(slot), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
+        secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: [...this.d.mounts, { path: slotHome(slot), mode: 'rw' }], timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
         network: this.d.access.network, forwards: this.d.access.forwards, hostsFile: this.d.access.hostsFile,
         onStart: (pid, name) => {
@@ -429,6 +430,11 @@ export class Supervisor {
   }
 }
 
+/**
+ * The slot's own HOME, kept across its sessions (agents keep settings and caches there) and
+ * never the user's: no session sees another slot's history or the user's credentials.
+ */
+const slotHome = (slot: Slot) => path.join(path.dirname(slot.ws.paths.dir), 'home');
 const pidFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.pid');
 const containerFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.container.json');
 
