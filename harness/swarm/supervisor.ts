@@ -25,7 +25,7 @@ import { killOrphan, recordContainer, removeOrphanContainer } from './orphans.js
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
-import { ensureWorkspace, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
+import { ensureWorkspace, followUpstream, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
 
 export interface SupervisorDeps {
   config: RunConfig;
@@ -353,6 +353,7 @@ export class Supervisor {
       this.d.printer.line(`${slot.agent}: removed container ${gone}, left running by a previous run`);
     }
     try {
+      await followUpstream(slot.ws);
       const saved = await salvage(slot.ws);
       if (saved) {
         this.emit({ type: 'wip_saved', run: this.d.runId, agent: slot.agent, session: saved.session, ref: saved.ref, commit: saved.commit, files: saved.files });

@@ -57,7 +57,15 @@ export async function ensureWorkspace(ctx: WorkspaceCtx): Promise<void> {
     if (r.code !== 0) throw new EnvError('UPSTREAM_UNREACHABLE', `cannot clone ${ctx.upstream} into ${ctx.paths.dir}: ${gitReason(r)}`);
   }
   if (!existsSync(pristine(ctx))) copyFileSync(path.join(ctx.paths.dir, '.git', 'config'), pristine(ctx));
-  // The served upstream's URL changes between runs (its port): the pristine config follows it.
+  await followUpstream(ctx);
+}
+
+/**
+ * The served upstream's URL changes between runs (its port): the clone's config and its
+ * pristine copy follow it, before any salvage of a previous run's leftovers pushes there.
+ */
+export async function followUpstream(ctx: WorkspaceCtx): Promise<void> {
+  if (!existsSync(pristine(ctx)) || !existsSync(path.join(ctx.paths.dir, '.git', 'config'))) return;
   const g = new Git(ctx.paths.stateDir, ctx.env);
   for (const file of [pristine(ctx), path.join(ctx.paths.dir, '.git', 'config')]) {
     const url = await g.run(['config', '--file', file, `remote.${REMOTE}.url`]);
