@@ -45,6 +45,16 @@ describe('recorded Claude Code stream-json, replayed', () => {
     expect(claudeUsageOf(stream('claude-usage-limit.jsonl'))).toMatchObject({ costUsd: 0, isError: true });
   });
 
+  it('the real CLI (2.1.332) at a subscriber 5-hour limit: the exact resetsAt wins over its "resets 2:58am (UTC)" text; the text alone gives the minute', () => {
+    const real = stream('claude-real-5h-limit.jsonl');
+    const now = Date.parse('2026-11-29T01:58:52Z');
+    expect(claudeRateLimitIn(real, now)).toMatchObject({ until: 1795921132_000 }); // 02:58:52Z
+    const textOnly = real.filter((o) => o.type !== 'rate_limit_event');
+    expect(JSON.stringify(textOnly)).toContain('resets 2:58am (UTC)');
+    expect(claudeRateLimitIn(textOnly, now)).toMatchObject({ until: Date.parse('2026-11-29T02:58:00Z') });
+    expect(claudeUsageOf(real)).toMatchObject({ costUsd: 0, isError: true });
+  });
+
   it('all five sessions add up to the cent', () => {
     const t = newTally();
     for (const f of ['claude-success.jsonl', 'claude-max-turns.jsonl', 'claude-error.jsonl', 'claude-usage-limit.jsonl', 'claude-killed.jsonl']) {
@@ -81,8 +91,23 @@ describe('prices', () => {
 });
 
 describe('reset times', () => {
-  it('pipe, resets_at, try again in, try again at; a bare local clock time is not guessed', () => {
+  it('pipe, resets_at, try again in, try again at; resets H:MMam (ZONE); a bare clock time (Codex) in the local zone', () => {
     expect(resetFromText('Claude AI usage limit reached|1762952400', NOW)).toBe(1762952400_000);
+    // Claude Code's subscriber limit: a wall-clock time in a named zone, its next occurrence
+    const at = (iso: string) => Date.parse(iso);
+    expect(resetFromText("You've hit your 5-hour limit · resets 1:51am (UTC)", at('2026-11-29T01:50:00Z'))).toBe(at('2026-11-29T01:51:00Z'));
+    expect(resetFromText("You've hit your 5-hour limit · resets 1:51am (UTC)", at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-30T01:51:00Z'));
+    expect(resetFromText('resets 12pm (UTC)', at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-29T12:00:00Z'));
+    expect(resetFromText('resets 12am (UTC)', at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-30T00:00:00Z'));
+    expect(resetFromText('resets 1pm (America/Los_Angeles)', at('2026-11-29T02:00:00Z'))).toBe(at('2026-11-29T21:00:00Z')); // PST, UTC-8
+    expect(resetFromText('resets 1pm (America/Los_Angeles)', at('2026-07-01T02:00:00Z'))).toBe(at('2026-07-01T20:00:00Z')); // PDT, UTC-7
+    expect(resetFromText('resets 1pm (Mars/Olympus)', NOW)).toBeNull(); // a zone nobody knows: back off instead
+    expect(resetFromText('resets 13pm (UTC)', NOW)).toBeNull();
+    expect(resetFromText('resets 1:51am (UTC)', at('2026-11-29T01:51:40Z'))).toBe(at('2026-11-29T01:51:00Z')); // the minute it names is now, not tomorrow
+    // Codex 0.171: a time of day in the session's (our) zone
+    const codex = 'You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again at 2:55 AM.';
+    expect(resetFromText(codex, at('2026-11-29T01:55:25Z'), 'UTC')).toBe(at('2026-11-29T02:55:00Z'));
+    expect(resetFromText(codex, at('2026-11-29T01:57:00Z'), 'Europe/Berlin')).toBe(at('2026-11-30T01:55:00Z')); // 2:55 AM CET has passed: tomorrow's
     expect(resetFromText('{"resets_at":1777936568,"resets_in_seconds":13872}', NOW)).toBe(1777936568_000);
     expect(resetFromText('Rate limit reached for gpt-5. Please try again in 1.5s.', NOW)).toBe(NOW + 1500);
     expect(resetFromText('try again in 2 minutes', NOW)).toBe(NOW + 120_000);

@@ -42,6 +42,7 @@ describe('agent adapters (mocked binaries)', () => {
       fakeBinary(bin, 'claude', CLAUDE_STREAM, rec);
       const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--model', 'claude-opus-x', '--from', 'proj', '--max-sessions', '2', ...FAST], {
         PATH: `${bin}:${process.env.PATH}`,
+        IS_SANDBOX: '1', // as root, the user's word that this machine is a sandbox
         CLAUDE_CODE_OAUTH_TOKEN: 'oauth-SECRET-1',
       });
       expect(r.code, r.err.join('\n')).toBe(0);

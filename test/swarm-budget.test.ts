@@ -15,7 +15,8 @@ function mockClaude(dir: string, body: string): Record<string, string> {
   mkdirSync(bin, { recursive: true });
   writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\n${body}\n`);
   chmodSync(path.join(bin, 'claude'), 0o755);
-  return { PATH: `${bin}:${process.env.PATH}` };
+  // IS_SANDBOX=1: as root, the user's word that this (test) machine is a sandbox; the mock ignores it
+  return { PATH: `${bin}:${process.env.PATH}`, IS_SANDBOX: '1' };
 }
 
 describe('budgets (mocked claude binary)', () => {

@@ -107,7 +107,9 @@ describe('claim decisions', () => {
 
   it('lets the owning agent release, others only with force', () => {
     expect(decideRelease(null, me, false).kind).toBe('absent');
-    expect(decideRelease(held({ agent: 'agent-1', session: '3' }), me, false).kind).toBe('ok');
+    expect(decideRelease(held({ agent: 'agent-1', session: '7' }), me, false).kind).toBe('ok');
+    expect(decideRelease(held({ agent: 'agent-1', session: '3' }), me, false).kind).toBe('held'); // another session is someone else
+    expect(decideRelease(held({ agent: 'agent-1', session: null }), me, false).kind).toBe('ok');
     expect(decideRelease(held(), me, false).kind).toBe('held');
     expect(decideRelease(held(), me, true).kind).toBe('ok');
     expect(decideRelease(claimFromFile('t', 'prose'), me, false).kind).toBe('held');

@@ -3,19 +3,50 @@
 // secret (the credentials come through the environment). Usage and cost come from the
 // stream's final `result` event; a session killed before it (timeout, --hard, Ctrl-C) still
 // spent tokens, so then the assistant messages' own usage is summed and priced by the table.
+//
+// Unattended, Claude Code needs: no non-essential traffic (update checks, telemetry: the
+// session talks to its model's API only), its own config folder and TMPDIR per session
+// (parallel sessions sharing ~/.claude.json and /tmp/claude-<uid> trip over each other),
+// and stdin at /dev/null (an open pipe costs a wait). As root it refuses
+// --dangerously-skip-permissions unless IS_SANDBOX=1 says a sandbox holds it: the adapter
+// says so inside bwrap and containers, and never in the process sandbox, which holds nothing.
+import path from 'node:path';
+import { EnvError } from '../errors.js';
 import type { RateLimit, Usage } from '../events/log.js';
 import { claudeRateLimit } from './ratelimit.js';
-import { eachJsonLine, emptyUsage, num, type AgentAdapter } from './types.js';
+import { eachJsonLine, emptyUsage, num, type AgentAdapter, type AgentPreflight, type AgentSessionInput } from './types.js';
 
 export function claudeAgent(binary = 'claude'): AgentAdapter {
   return {
     kind: 'claude',
-    invocation: ({ prompt, model }) => ({
-      argv: [binary, '--dangerously-skip-permissions', '-p', prompt, '--output-format', 'stream-json', '--verbose', ...(model ? ['--model', model] : [])],
+    invocation: (input) => ({
+      argv: [binary, '--dangerously-skip-permissions', '-p', input.prompt, '--output-format', 'stream-json', '--verbose', ...(input.model ? ['--model', input.model] : [])],
+      env: claudeEnv(input),
     }),
+    preflight: claudePreflight,
     usage: claudeUsage,
     rateLimit: claudeRateLimitOf,
   };
+}
+
+export function claudeEnv(input: Pick<AgentSessionInput, 'sessionDir' | 'sandbox' | 'root'>): Record<string, string> {
+  const env: Record<string, string> = {
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CONFIG_DIR: path.join(input.sessionDir, 'claude'),
+    TMPDIR: path.join(input.sessionDir, 'tmp'),
+  };
+  if (input.root && input.sandbox !== 'process') env.IS_SANDBOX = '1';
+  return env;
+}
+
+/** Root in the process sandbox: Claude Code would refuse every session; say so once, before any starts. */
+export function claudePreflight(ctx: AgentPreflight): void {
+  if (!ctx.root || ctx.sandbox !== 'process' || ctx.envNames.includes('IS_SANDBOX')) return;
+  throw new EnvError(
+    'CLAUDE_AS_ROOT',
+    'Claude Code refuses to run unattended as root outside a sandbox: use --sandbox bwrap (or docker/podman), run the harness as a non-root user, or, if this machine is itself a disposable sandbox, say so with `IS_SANDBOX=1 harness run ...`',
+  );
 }
 
 /** Usage from a parsed stream (pure over the events, for replaying recorded logs). */
@@ -72,8 +103,9 @@ export function claudeRateLimitIn(events: Iterable<Record<string, unknown>>, now
   let found = null as RateLimit | null;
   for (const o of events) {
     const r = claudeRateLimit(o, now);
-    // a later notice without a reset time keeps the reset an earlier event gave
-    if (r) found = r.until === null && found?.until != null ? { ...r, until: found.until } : r;
+    // Once a reset is known, a later text notice keeps it: the rate_limit_event's epoch is
+    // exact, the text's `resets 1:51am (UTC)` only to the minute.
+    if (r) found = found?.until != null && (r.until === null || o.type !== 'rate_limit_event') ? { ...r, until: found.until } : r;
     else if (o.type === 'result' && o.is_error === false) found = null;
   }
   return found;

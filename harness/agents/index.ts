@@ -1,17 +1,21 @@
 // The agent adapter for a run's configuration. `sim` lives with the demo (see swarm/demo-mode.ts).
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import type { SandboxKind } from '../sandbox/types.js';
 import type { RunConfig } from '../swarm/config.js';
 import { claudeAgent } from './claude.js';
 import { cmdAgent } from './cmd.js';
 import { codexAgent } from './codex.js';
 import type { AgentAdapter } from './types.js';
 
-export function agentFor(c: Pick<RunConfig, 'agent' | 'agentCmd'>): AgentAdapter {
+export function agentFor(c: Pick<RunConfig, 'agent' | 'agentCmd' | 'sandbox'>, env: NodeJS.ProcessEnv = {}): AgentAdapter {
   switch (c.agent) {
     case 'claude':
-      return claudeAgent();
+      return claudeAgent(cliBinary('claude', c.sandbox, env));
     case 'codex':
-      return codexAgent();
+      return codexAgent(cliBinary('codex', c.sandbox, env));
     case 'cmd':
       return cmdAgent(c.agentCmd!);
     default:
@@ -32,4 +36,26 @@ export function pickSecrets(env: NodeJS.ProcessEnv, extra: string[]): Record<str
     if (v !== undefined && v !== '') out[k] = v;
   }
   return out;
+}
+
+/**
+ * The CLI to run: a container runs its image's own (by name); elsewhere the user's on PATH
+ * wins, else the copy pinned in this package's devDependencies (node_modules is mounted
+ * into bwrap sessions, so its absolute path works there too).
+ */
+export function cliBinary(name: 'claude' | 'codex', sandbox: SandboxKind, env: NodeJS.ProcessEnv, root = PACKAGE_ROOT): string {
+  if (sandbox === 'docker' || sandbox === 'podman') return name;
+  const onPath = (env.PATH ?? '').split(':').filter(Boolean).some((d) => executable(path.join(d, name)));
+  if (onPath) return name;
+  const pinned = path.join(root, 'node_modules', '.bin', name);
+  return executable(pinned) ? pinned : name;
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

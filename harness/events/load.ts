@@ -8,6 +8,7 @@ import { isUrl, syncMirror } from '../git/mirror.js';
 import { readEvents, type LoggedEvent } from './log.js';
 import { readGitFacts, type GitFacts } from './facts.js';
 import { budgetOf, buildStatus, type Budget, type SwarmStatus } from './status.js';
+import { pendingSummary } from '../tasks/journal.js';
 
 export interface SwarmData {
   dir: string;
@@ -20,6 +21,8 @@ export interface SwarmData {
   /** merge conflicts resolved and claims lost, from the session logs */
   conflicts: number;
   lostRaces: number;
+  /** lock removals journaled in pending/ and not landed yet */
+  pending: { count: number; oldestMs: number | null };
 }
 
 /** `--dir`, else `.swarm` when it exists, else the demo's `.swarm-demo`. */
@@ -51,7 +54,7 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
   const firstStart = events.find((e) => e.type === 'run_start');
   const facts = await readGitFacts(upstream, env, { pass: opts.pass ?? 'all', since: firstStart ? Date.parse(firstStart.ts) : null });
   const counts = opts.logs === false ? { conflicts: 0, lostRaces: 0 } : countFromLogs(dir, events);
-  return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts };
+  return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts, pending: pendingSummary(path.join(dir, 'pending'), Date.now()) };
 }
 
 /** Whether run.json's supervisor still runs: known only on its own host. */
@@ -89,5 +92,5 @@ export function countFromLogs(dir: string, events: LoggedEvent[]): { conflicts: 
 }
 
 export function statusOf(d: SwarmData, now: number): SwarmStatus {
-  return buildStatus({ events: d.events, facts: d.facts, budget: d.budget, now, supervisorAlive: d.supervisorAlive, conflicts: d.conflicts, lostRaces: d.lostRaces });
+  return buildStatus({ events: d.events, facts: d.facts, budget: d.budget, now, supervisorAlive: d.supervisorAlive, conflicts: d.conflicts, lostRaces: d.lostRaces, pending: d.pending });
 }

@@ -47,14 +47,17 @@ export type SwarmEvent =
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
+  /** the slot's sessions found nothing to do (no commit landed, no claim made): it waits, waking early when main moves */
+  | { type: 'idle'; run: string; agent: string; streak: number; delayMs: number }
   /** the agent hit a usage/rate limit; no session starts before `until` (ISO time) */
   | { type: 'rate_limited'; run: string; agent: string; until: string; reported: boolean; message: string }
   /** a --max-* cap was reached, for the whole swarm (agent null) or one slot */
   | { type: 'budget_reached'; run: string; agent: string | null; cap: string; limit: number; used: number }
   /** no task done and no rise in pass rate for --stall-after */
   | { type: 'stalled'; run: string; sinceMs: number; action: 'stop' | 'warn' }
-  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[] }
-  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' }
+  /** latencyMs: from when the removal was owed (the session's end) to the lock gone from main */
+  | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number; attempts?: number }
+  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover'; latencyMs?: number; attempts?: number }
   | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }
   | { type: 'wip_error'; run: string; agent: string; error: string }
   /** a container a killed supervisor left running, removed by the run that took over */
@@ -63,14 +66,26 @@ export type SwarmEvent =
 export type LoggedEvent = SwarmEvent & { ts: string };
 
 export class EventLog {
+  /** the first write that failed (disk full, read-only file); later failures are not reported again */
+  failure: Error | null = null;
+
   constructor(
     readonly file: string,
     private readonly now: () => Date,
+    /** told once when a line cannot be written: the supervisor stops the run; the event never crashes a slot */
+    private readonly onError: (e: Error) => void = () => {},
   ) {}
 
   append(e: SwarmEvent): LoggedEvent {
     const logged = { ts: this.now().toISOString(), ...e } as LoggedEvent;
-    appendFileSync(this.file, JSON.stringify(logged) + '\n');
+    try {
+      appendFileSync(this.file, JSON.stringify(logged) + '\n');
+    } catch (err) {
+      if (!this.failure) {
+        this.failure = err as Error;
+        this.onError(err as Error);
+      }
+    }
     return logged;
   }
 }

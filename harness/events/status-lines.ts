@@ -11,7 +11,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
   const head = ['agent', 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
   const rows = s.agents.map((a) => [
     a.agent,
-    (a.state === 'backing off' || a.state === 'rate-limited') && a.until ? `${a.state} ${formatAge(a.until - s.now)}` : a.state,
+    (a.state === 'backing off' || a.state === 'idle' || a.state === 'rate-limited') && a.until ? `${a.state} ${formatAge(a.until - s.now)}` : a.state,
     String(a.sessions),
     a.claim ?? '-',
     a.lastCommit ? `${a.lastCommit.sha.slice(0, 7)} ${formatAge(s.now - a.lastCommit.t)} ago` : '-',
@@ -37,6 +37,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, open (failing tests) ${s.passNow ? s.passNow.total - s.passNow.pass : '?'}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
     `merge conflicts resolved ${t.conflicts}, claims lost to another agent ${t.lostRaces}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
     `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
+    ...(s.pending.count ? [`lock removals pending ${s.pending.count} (oldest ${formatAge(s.pending.oldestMs ?? 0)}): retried until they land (${dir}/pending)`] : []),
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
   ];
 }
@@ -55,6 +56,7 @@ export function statusJson(s: SwarmStatus, dir: string): string {
       passStart: s.passStart,
       passNow: s.passNow,
       spend: s.spend,
+      pending: s.pending,
     },
     null,
     2,

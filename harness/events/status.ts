@@ -4,7 +4,7 @@
 import type { LoggedEvent } from './log.js';
 import type { GitFacts, PassPoint } from './facts.js';
 
-export type AgentState = 'running' | 'backing off' | 'rate-limited' | 'stopped';
+export type AgentState = 'running' | 'backing off' | 'idle' | 'rate-limited' | 'stopped';
 
 export interface AgentStatus {
   agent: string;
@@ -69,6 +69,8 @@ export interface SwarmStatus {
   passStart: PassRate | null;
   passNow: PassRate | null;
   spend: Spend;
+  /** lock removals owed (DIR/pending/): how many, and the oldest's age */
+  pending: { count: number; oldestMs: number | null };
 }
 
 export interface StatusInput {
@@ -81,6 +83,7 @@ export interface StatusInput {
   /** merge conflicts resolved and claims lost, as counted from session logs (optional) */
   conflicts?: number;
   lostRaces?: number;
+  pending?: { count: number; oldestMs: number | null };
 }
 
 export const HOUR = 3_600_000;
@@ -157,6 +160,13 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         s.until = ts + e.delayMs;
         break;
       }
+      case 'idle': {
+        // its sessions found nothing to do: it waits, or until upstream main moves
+        const s = slot(e.agent);
+        s.state = 'idle';
+        s.until = ts + e.delayMs;
+        break;
+      }
       case 'rate_limited': {
         // the agent reported a usage or rate limit: its slot waits for the reset it gave
         const s = slot(e.agent);
@@ -177,7 +187,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   }
   const live = runOpen && inp.supervisorAlive !== false;
   if (!live) for (const s of agents.values()) s.state = 'stopped';
-  for (const s of agents.values()) if ((s.state === 'backing off' || s.state === 'rate-limited') && s.until !== null && s.until <= now) s.state = 'running';
+  for (const s of agents.values()) if ((s.state === 'backing off' || s.state === 'idle' || s.state === 'rate-limited') && s.until !== null && s.until <= now) s.state = 'running';
 
   const done = new Set<string>();
   for (const c of facts.commits) {
@@ -202,6 +212,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     passStart,
     passNow,
     spend: spend(ends, inp.budget, now, startedAt),
+    pending: inp.pending ?? { count: 0, oldestMs: null },
   };
 }
 

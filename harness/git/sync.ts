@@ -2,6 +2,8 @@
 // update is the only mutex: build the commit on the latest upstream main, push it, and
 // on a rejected push fetch and build again. Backoff is jittered so racers spread out.
 import { CheckFailedError, EnvError, HeldError } from '../errors.js';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Git, gitReason, type GitResult } from './git.js';
 
 export interface Upstream {
@@ -34,8 +36,7 @@ export function trackingRef(u: Upstream): string {
  * upstream has no such branch yet. Callers resolve the ref in their own next git call.
  */
 export async function fetchUpstream(git: Git, u: Upstream): Promise<string | null> {
-  // --verbose: simple-git waits 50 ms after a process that printed nothing.
-  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--verbose', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;
     throw unreachable(u, r);
@@ -78,6 +79,97 @@ export interface Landed<T> {
   attempts: number;
 }
 
+export type Attempt<T> = { kind: 'landed'; value: T; commit: string } | { kind: 'stopped'; value: T } | { kind: 'stale' };
+
+/**
+ * One attempt: fetch, let `build` decide on the latest upstream main and make a commit on
+ * it, push. `stale` means someone moved main first; a refused push or an unreachable
+ * upstream throws. Callers that must never give up (the supervisor's pending removals) loop
+ * on this with their own policy.
+ */
+export async function landOnce<T>(git: Git, u: Upstream, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
+  const base = await fetchUpstream(git, u);
+  const built = await build(base);
+  if ('stop' in built) return { kind: 'stopped', value: built.stop };
+  const pushed = await pushTo(git, u, built.commit);
+  if (pushed.kind === 'ok') return { kind: 'landed', value: built.value, commit: built.commit };
+  if (pushed.kind === 'declined') throw new CheckFailedError('PUSH_DECLINED', `upstream refused the push: ${pushed.reason}`);
+  return { kind: 'stale' };
+}
+
+/**
+ * The same attempt made inside the bare upstream itself, for the supervisor of a local
+ * upstream. It takes git's own lock on the branch (`refs/heads/<branch>.lock`, created
+ * exclusively, as every git that moves the ref does) before reading it, builds on it, and
+ * moves the ref by renaming the lock into place, as git does, with a reflog line. While the
+ * lock is held a push fails with "cannot lock ref" and its pusher retries, so the supervisor
+ * cannot lose: a fetch-build-push round on a busy machine takes seconds and used to lose to
+ * every agent that pushed meanwhile, for minutes. Falls back to a compare-and-swap
+ * `update-ref` when refs are not plain files (reftable).
+ */
+export async function landInPlace<T>(bare: Git, branch: string, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
+  const ref = `refs/heads/${branch}`;
+  const refFile = path.join(bare.dir, ref);
+  if (!existsSync(path.join(bare.dir, 'refs', 'heads')) || existsSync(path.join(bare.dir, 'reftable'))) return casInPlace(bare, ref, build);
+  let fd: number;
+  try {
+    fd = openSync(`${refFile}.lock`, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { kind: 'stale' }; // a push is moving it right now
+    throw new EnvError('UPSTREAM_UNWRITABLE', `cannot lock ${ref} in ${bare.dir}: ${(e as Error).message}`);
+  }
+  let locked = true;
+  try {
+    const base = await bare.revParse(ref);
+    const built = await build(base);
+    if ('stop' in built) return { kind: 'stopped', value: built.stop };
+    writeSync(fd, `${built.commit}\n`);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(`${refFile}.lock`, refFile);
+    locked = false;
+    appendReflog(bare.dir, ref, base, built.commit);
+    return { kind: 'landed', value: built.value, commit: built.commit };
+  } finally {
+    if (fd >= 0) closeSync(fd);
+    if (locked) rmSync(`${refFile}.lock`, { force: true });
+  }
+}
+
+/** A branch lock older than this was left by a process that died holding it (git holds one for milliseconds). */
+export function removeDeadRefLock(bareDir: string, branch: string, olderThanMs = 60_000, now = Date.now()): boolean {
+  const lock = path.join(bareDir, 'refs', 'heads', `${branch}.lock`);
+  try {
+    if (now - statSync(lock).mtimeMs < olderThanMs) return false;
+    rmSync(lock, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function appendReflog(dir: string, ref: string, from: string | null, to: string): void {
+  try {
+    const log = path.join(dir, 'logs', ref);
+    mkdirSync(path.dirname(log), { recursive: true });
+    const secs = Math.floor(Date.now() / 1000);
+    appendFileSync(log, `${from ?? '0'.repeat(40)} ${to} harness <harness@harness.invalid> ${secs} +0000\tharness: supervisor lock removal\n`);
+  } catch {
+    /* the reflog is a record, not the ref: the move stands */
+  }
+}
+
+async function casInPlace<T>(bare: Git, ref: string, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
+  const base = await bare.revParse(ref);
+  const built = await build(base);
+  if ('stop' in built) return { kind: 'stopped', value: built.stop };
+  const r = await bare.run(['update-ref', '-m', 'harness: supervisor lock removal', ref, built.commit, base ?? '0'.repeat(40)]);
+  if (r.code === 0) return { kind: 'landed', value: built.value, commit: built.commit };
+  if (/cannot lock ref|but expected|is at .* but|unable to resolve/i.test(r.stderr)) return { kind: 'stale' };
+  throw new EnvError('UPSTREAM_UNWRITABLE', `cannot move ${ref} in ${bare.dir}: ${gitReason(r)}`);
+}
+
 /**
  * Fetches, lets `build` decide on the latest upstream main and make a commit on it, pushes,
  * and repeats on a rejected push. `build` runs again on every attempt, so its decision
@@ -91,14 +183,9 @@ export async function landOnUpstream<T>(
 ): Promise<Landed<T>> {
   const start = policy.now();
   for (let attempt = 1; ; attempt++) {
-    const base = await fetchUpstream(git, u);
-    const built = await build(base);
-    if ('stop' in built) return { value: built.stop, commit: null, attempts: attempt };
-    const pushed = await pushTo(git, u, built.commit);
-    if (pushed.kind === 'ok') return { value: built.value, commit: built.commit, attempts: attempt };
-    if (pushed.kind === 'declined') {
-      throw new CheckFailedError('PUSH_DECLINED', `upstream refused the push: ${pushed.reason}`);
-    }
+    const a = await landOnce(git, u, build);
+    if (a.kind === 'stopped') return { value: a.value, commit: null, attempts: attempt };
+    if (a.kind === 'landed') return { value: a.value, commit: a.commit, attempts: attempt };
     const waited = policy.now() - start;
     if (waited > policy.deadlineMs) {
       throw new HeldError('CONTENDED', `upstream ${u.branch} kept moving: gave up after ${attempt} attempts in ${Math.round(waited / 1000)}s; try again`);

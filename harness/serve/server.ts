@@ -13,6 +13,7 @@ import path from 'node:path';
 import { EnvError } from '../errors.js';
 import { gitConfigVars } from '../git/config-env.js';
 import { Git } from '../git/git.js';
+import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
 import { checkPush, MAIN, ZERO, type RefUpdate } from './policy.js';
@@ -54,6 +55,8 @@ function socketDir(stateDir: string, name: string): string {
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   if (!existsSync(path.join(o.repo, 'objects'))) throw new EnvError('NO_UPSTREAM', `${o.repo} is not a bare git repository; run harness init first`);
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  // A push killed with its server (kill -9 of the supervisor) can leave main's ref lock behind.
+  removeDeadRefLock(o.repo, 'main');
   const hooks = writeHooks(path.join(o.stateDir, 'hooks'));
   const httpDir = socketDir(o.stateDir, 'http');
   const policyDir = socketDir(o.stateDir, 'policy');

@@ -14,6 +14,9 @@ import { isUrl } from '../git/mirror.js';
 
 export type { Until };
 
+/** The longest wait a Node timer holds (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
@@ -196,6 +199,15 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     if (typeof s !== 'string') throw bad(from, v, 'a duration like 90s, 30m or 2h');
     return parseDuration(s, from);
   };
+  // Node clamps a timer above 2^31-1 ms (24.8 days) to 1 ms: a 30d session timeout would
+  // kill every session at once. Durations that reach a timer are refused beyond that.
+  const timerDur = (k: keyof RawSettings, dflt: string | null): number | null => {
+    const ms = dur(k, dflt);
+    if (ms !== null && ms > MAX_TIMER_MS) {
+      throw new UsageError('BAD_DURATION', `${pick(k).from}: ${JSON.stringify(pick(k).v)} is longer than the harness can time (at most 24d); use a shorter duration`);
+    }
+    return ms;
+  };
   const money = (k: keyof RawSettings): number | null => {
     const { v, from } = pick(k);
     if (v === undefined || v === null) return null;
@@ -231,9 +243,9 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   const prompt = str('prompt');
   // A simulated crash is part of the demo, not a broken command: back off briefly there.
   const backoff = {
-    baseMs: dur('backoffBase', demo ? '1s' : DEFAULTS.backoffBase)!,
-    capMs: dur('backoffCap', demo ? '5s' : DEFAULTS.backoffCap)!,
-    fastMs: dur('fastFailure', DEFAULTS.fastFailure)!,
+    baseMs: timerDur('backoffBase', demo ? '1s' : DEFAULTS.backoffBase)!,
+    capMs: timerDur('backoffCap', demo ? '5s' : DEFAULTS.backoffCap)!,
+    fastMs: timerDur('fastFailure', DEFAULTS.fastFailure)!,
   };
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
@@ -249,15 +261,15 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     dir: path.resolve(input.cwd, str('dir') ?? (demo ? '.swarm-demo' : '.swarm')),
     upstream,
     from: from !== null && !isUrl(from) ? path.resolve(input.cwd, from) : from,
-    sessionTimeoutMs: dur('sessionTimeout', DEFAULTS.sessionTimeout)!,
+    sessionTimeoutMs: timerDur('sessionTimeout', DEFAULTS.sessionTimeout)!,
     lockTtlMs: dur('lockTtl', DEFAULTS.lockTtl)!,
     maxSessions: int('maxSessions', 1, 1e9),
     until: parseUntil(pick('until'), input.now, demo),
-    graceMs: dur('grace', DEFAULTS.grace)!,
+    graceMs: timerDur('grace', DEFAULTS.grace)!,
     backoff,
     passEnv: (passEnv.v as string[] | undefined) ?? [],
     demo,
-    sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: dur('simThink', '200ms')! },
+    sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: timerDur('simThink', '200ms')! },
     limits: limits(pick),
     dockerHost: str('dockerHost'),
     mounts: mountList(pick('mount'), input.cwd),
@@ -267,7 +279,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     maxTokensPerAgent: int('maxTokensPerAgent', 1, Number.MAX_SAFE_INTEGER),
     maxSessionsPerAgent: int('maxSessionsPerAgent', 1, 1e9),
     hard: bool('hard'),
-    stallAfterMs: dur('stallAfter', null),
+    stallAfterMs: timerDur('stallAfter', null),
     stallAction: oneOf('stallAction', ['stop', 'warn'] as const) ?? 'stop',
     prices: parsePrices(pick('prices').v, pick('prices').from),
     network: oneOf('network', ['upstream', 'host'] as const) ?? 'upstream',

@@ -1,6 +1,6 @@
 // One session of one agent slot: a fresh sandbox over the slot's workspace, its output in a
 // log file of its own, a time limit, and afterwards its exit, duration and usage.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import type { SessionResult } from '../events/log.js';
@@ -11,6 +11,10 @@ import { logName, nextSessionNumber } from './numbering.js';
 export interface SessionPlan {
   agent: string;
   workspace: string;
+  /** the session's private folder (AgentSessionInput.sessionDir): made empty before, removed after */
+  sessionDir: string;
+  /** the agent runs as root (the supervisor's uid) */
+  root: boolean;
   logDir: string;
   head: string;
   sandbox: Sandbox;
@@ -69,6 +73,18 @@ export function promptFor(plan: Pick<SessionPlan, 'promptFile' | 'workspace' | '
   return { text: readFileSync(plan.fallbackPrompt, 'utf8'), file: plan.fallbackPrompt };
 }
 
+/** An empty private folder with a tmp/ and the adapter's files; a previous session's leftovers go first. */
+export function prepareSessionDir(dir: string, files: Record<string, string>): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+  for (const [rel, text] of Object.entries(files)) {
+    const file = path.resolve(dir, rel);
+    if (!file.startsWith(dir + path.sep)) throw new Error(`adapter file ${rel} is outside the session folder`);
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, text, { mode: 0o600 });
+  }
+}
+
 export class Session {
   private running: RunningSession | null = null;
   private stopRequested: Promise<SessionExit> | null = null;
@@ -85,12 +101,13 @@ export class Session {
   async run(): Promise<SessionResult> {
     const p = this.plan;
     const prompt = promptFor(p);
-    const inv = p.adapter.invocation({ prompt: prompt.text, promptFile: prompt.file, model: p.model });
     const started = p.now();
     writeSync(this.log.fd, `# harness: ${p.agent} session ${this.id} on ${p.head.slice(0, 12)} at ${new Date(started).toISOString()} (${p.adapter.kind}, ${p.sandbox.kind} sandbox)\n`);
-    const mounts = [...p.mounts];
+    const mounts = [...p.mounts, { path: p.sessionDir, mode: 'rw' as const }];
     if (!prompt.file.startsWith(p.workspace + path.sep)) mounts.push({ path: prompt.file, mode: 'ro' });
     try {
+      const inv = p.adapter.invocation({ prompt: prompt.text, promptFile: prompt.file, model: p.model, sessionDir: p.sessionDir, sandbox: p.sandbox.kind, root: p.root, secrets: p.secrets });
+      prepareSessionDir(p.sessionDir, inv.files ?? {});
       this.running = await p.sandbox.start({
         name: p.name,
         cwd: p.workspace,
@@ -124,6 +141,7 @@ export class Session {
       clearTimeout(timer);
     }
     const durationMs = p.now() - started;
+    rmSync(p.sessionDir, { recursive: true, force: true }); // agent config and caches: nothing to keep, nothing for the next session to read
     const how = this.timedOut ? `timed out after ${p.timeoutMs} ms` : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
     writeSync(this.log.fd, `\n# harness: session ${this.id} ended: ${how}, ${Math.round(durationMs / 1000)}s\n`);
     closeSync(this.log.fd);

@@ -33,7 +33,7 @@ import { safeGitEnv } from './workspace.js';
 export const CONFIG_FILE = 'harness.config.json';
 
 export interface RunDeps {
-  /** registers a handler for SIGINT/SIGTERM; returns the function that unregisters it */
+  /** registers a handler for SIGINT/SIGTERM/SIGHUP; returns the function that unregisters it */
   onSignal: (h: (sig: string) => void) => () => void;
   /** tests swap the sandbox; default by --sandbox */
   sandbox?: Sandbox;
@@ -41,11 +41,11 @@ export interface RunDeps {
 
 export const processSignals: RunDeps['onSignal'] = (h) => {
   const f = (sig: NodeJS.Signals) => h(sig);
-  process.on('SIGINT', f);
-  process.on('SIGTERM', f);
+  // SIGHUP too: a closed terminal or ssh session must stop the run as gracefully as Ctrl-C
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of sigs) process.on(s, f);
   return () => {
-    process.off('SIGINT', f);
-    process.off('SIGTERM', f);
+    for (const s of sigs) process.off(s, f);
   };
 };
 
@@ -83,6 +83,9 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     if (!c.sandboxDefaulted) throw e;
     throw new EnvError('NO_SANDBOX', `--agent ${c.agent} runs in a bwrap sandbox by default, and bwrap cannot run here (${e.message.replace(/\.$/, '')}); install it (apt-get install bubblewrap), pick --sandbox docker or podman, or say --sandbox process to run the agent on this host without isolation`);
   });
+  const root = process.getuid?.() === 0;
+  const secrets = pickSecrets(io.env, c.passEnv);
+  if (c.agent !== 'sim') agentFor(c, io.env).preflight?.({ sandbox: sandbox.kind, root, envNames: [...SESSION_ENV_KEEP.filter((k) => io.env[k]), ...Object.keys(secrets)], secrets });
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
   if (c.demo) {
     const aside = await setAsideFinishedDemo(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
@@ -116,12 +119,11 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const isolated = sandbox.kind !== 'process' && c.network === 'upstream';
     if (c.upstream && isolated) throw new UsageError('NETWORK_NEEDS_SERVER', `--network upstream reaches only an upstream this run serves; with --upstream ${c.upstream} pass --network host (or --allow-host for its host)`);
     const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
-    const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c);
+    const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c, io.env);
     const start: DemoStart | null = demo ? await demoStart(repo!, io.env) : null;
     const binDir = writeBinDir(path.join(c.dir, 'bin'));
     const fallbackPrompt = path.join(c.dir, 'AGENT_PROMPT.default.md');
     copyFileSync(packageFile('templates/AGENT_PROMPT.md'), fallbackPrompt);
-    const secrets = pickSecrets(io.env, c.passEnv);
     const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
     writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream: repo ?? upstream, served: served?.url ?? null }));
     const mounts: Mount[] = [
@@ -132,7 +134,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       ...c.mounts,
     ];
     const eventsFile = path.join(c.dir, 'events.jsonl');
-    const events = new EventLog(eventsFile, io.now);
+    const events = new EventLog(eventsFile, io.now, (e) => supervisor?.fail(`cannot write ${eventsFile}: ${e.message}; free some space or fix its permissions, then harness run again`));
     // A terminal gets the live view (HARNESS_PLAIN=1 keeps the plain lines); a pipe, plain lines.
     const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100) : plainPrinter(out, io.now);
     const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
@@ -141,7 +143,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), safeGitEnv(env)); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
       config: c, runId, upstream, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
-      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt,
+      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
       isDone: demo ? async () => demoDone(repo!, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
       progress: () => readProgress(supervisorGit, env),
@@ -163,11 +165,12 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const reason = await supervisor.run(lock.tookOver !== null);
     printer.close?.();
     if (signals >= 2) return 1;
+    if (reason === 'failed') io.err(`harness: the run stopped: ${supervisor.failure} [RUN_FAILED]`);
     const logged = readEvents(eventsFile);
     const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());
     const extra = start ? await demoSummary(repo!, io.env, start, logged, runId, c.dir) : [];
     const code = exitCodeFor(reason, supervisor.capHit);
-    const why = reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
+    const why = reason === 'failed' ? `failed: ${supervisor.failure}` : reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
     summaryLines(s, [...extra, `stopped: ${why} (exit ${code})`, `events: ${eventsFile}`]).forEach(out);
     return code;
   } finally {
@@ -183,20 +186,24 @@ function describe(reason: string): string {
 
 /**
  * 0: stopped as asked (done, --until, --max-sessions and its per-agent form, one Ctrl-C).
+ * 4: the run stopped on its own fault: a slot threw, or events.jsonl could not be written.
  * 1: cut short by a guard: a money or token cap (--max-cost, --max-tokens, per agent too)
  * or the stall guard. (A second Ctrl-C is 1 as well, returned before this.)
  */
-export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 {
+export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 | 4 {
+  if (reason === 'failed') return 4; // the supervisor's own environment broke (a slot threw, the event log is unwritable)
   if (reason === 'stalled') return 1;
   if (reason === 'budget' && cap && isSpendCap(cap.cap)) return 1;
   return 0;
 }
 
+/** What sessions inherit from the supervisor's environment. IS_SANDBOX=1: the user says this machine is a sandbox (Claude Code as root). */
+const SESSION_ENV_KEEP = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'IS_SANDBOX'];
+
 /** The ordinary environment of every session (HARNESS_AGENT/SESSION are added per session). */
 function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string): Record<string, string> {
-  const keep = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
   const out: Record<string, string> = {};
-  for (const k of keep) if (env[k]) out[k] = env[k]!;
+  for (const k of SESSION_ENV_KEEP) if (env[k]) out[k] = env[k]!;
   out.PATH = `${binDir}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
   out.HARNESS_UPSTREAM = upstream;
   out.HARNESS_RUN = runId;

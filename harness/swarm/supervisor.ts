@@ -6,12 +6,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
+import { HarnessError } from '../errors.js';
 import { EventLog, type SwarmEvent } from '../events/log.js';
-import { Git } from '../git/git.js';
-import { defaultRetry } from '../git/sync.js';
-import { liveMatcher, type Claim } from '../tasks/claims.js';
-import { reapTasks, reapWhere, releaseTask, type TaskCtx } from '../tasks/ops.js';
+import { Git, GitFailure } from '../git/git.js';
+import { liveMatcher, staleClaims } from '../tasks/claims.js';
+import { removeOnce } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
+import type { RemovalTarget } from '../tasks/removals.js';
+import { fetchUpstream, removeDeadRefLock } from '../git/sync.js';
+import { readEvents } from '../events/log.js';
+import { isUrl } from './config.js';
+import { Drainer } from './pending.js';
+import { PendingJournal, type PendingEntry } from '../tasks/journal.js';
 import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
 import type { SessionCredential } from '../serve/service.js';
 import { withCost } from '../events/prices.js';
@@ -44,6 +50,8 @@ export interface SupervisorDeps {
   secrets: Record<string, string>;
   mounts: Mount[];
   fallbackPrompt: string;
+  /** sessions run as root (the supervisor's uid): agents that care (Claude Code) adapt */
+  root: boolean;
   /** for `--until done`: the work is finished (checked after each session) */
   isDone?: () => Promise<boolean>;
   /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
@@ -74,7 +82,7 @@ interface Slot {
   capped: CapHit | null;
 }
 
-export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error' | 'budget' | 'stalled';
+export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error' | 'budget' | 'stalled' | 'failed';
 
 export class Supervisor {
   private stopping = false;
@@ -85,10 +93,16 @@ export class Supervisor {
   private slots: Slot[] = [];
   private reaping: Promise<void> | null = null;
   private supervisorGit: Git | null = null;
+  /** where lock removals land: the bare upstream itself when it is local, else the supervisor's clone */
+  private lockGit: { git: Git; inPlace: boolean } | null = null;
+  private readonly journal: PendingJournal;
+  private drainer: Drainer | null = null;
   private stopNow: () => void = () => {};
   private readonly tally: Tally = newTally();
   /** the cap that ended the run (swarm-wide, or the last slot's own) */
   capHit: CapHit | null = null;
+  /** what broke when the run stops on its own fault (a slot threw, the event log cannot be written) */
+  failure: string | null = null;
   /** a usage limit is per account, and every slot shares the credentials: nobody starts before this */
   private pausedUntil = 0;
 
@@ -97,6 +111,7 @@ export class Supervisor {
 
   constructor(private readonly d: SupervisorDeps) {
     this.swarmTag = createHash('sha256').update(d.config.dir).digest('hex').slice(0, 8);
+    this.journal = new PendingJournal(path.join(d.config.dir, 'pending'));
   }
 
   private emit(e: SwarmEvent): void {
@@ -112,15 +127,19 @@ export class Supervisor {
   async run(takeover: boolean): Promise<StopReason> {
     const c = this.d.config;
     this.emit({ type: 'run_start', run: this.d.runId, agents: c.agents, agent: c.agent, sandbox: c.sandbox, upstream: this.d.upstream, takeover });
+    await this.killOrphans(); // before anything else: a dead run's sessions must stop writing and pushing
     this.supervisorGit = await this.supervisorClone();
+    this.lockGit = this.localUpstream() ? { git: new Git(this.d.upstream, safeGitEnv(this.d.env)), inPlace: true } : { git: this.supervisorGit, inPlace: false };
+    if (this.lockGit.inPlace && removeDeadRefLock(this.d.upstream, 'main')) this.d.printer.line('removed a lock on main left by a process that died holding it');
+    this.journalDeadRuns();
+    this.startDrainer();
     await this.salvageAll();
-    await this.reapDeadRun();
     const timer = setInterval(() => void this.reapStale(), reapIntervalMs(c.lockTtlMs));
     const untilTimer = this.armUntil();
     const stallTimer = this.armStall();
     try {
       this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null, capped: null }));
-      const all = Promise.all(this.slots.map((s) => this.slotLoop(s)));
+      const all = Promise.all(this.slots.map((s) => this.slotLoop(s).catch((e: Error) => this.fail(`${s.agent}: ${e.message}`))));
       await Promise.race([all, new Promise<void>((r) => (this.stopNow = r))]);
       // every slot reached its own cap: the run ends on a budget
       if (!this.reason && this.slots.every((s) => s.capped)) {
@@ -133,6 +152,8 @@ export class Supervisor {
       stallTimer.cancel();
     }
     if (!this.immediate) await this.reaping;
+    const left = await this.drainer!.close(this.immediate ? 0 : Math.max(5_000, c.graceMs));
+    if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's' : ''} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
     const reason = this.reason ?? 'stopping';
     this.emit({ type: 'run_end', run: this.d.runId, reason: this.immediate ? 'immediate' : reason, sessions: this.started });
     return reason;
@@ -199,6 +220,19 @@ export class Supervisor {
     for (const s of this.slots) void s.session?.stop(this.d.config.graceMs);
   }
 
+  /**
+   * A fault of the supervisor itself (a slot threw, events.jsonl cannot be written): the
+   * whole run stops as on Ctrl-C (no new sessions, grace for running ones, work saved),
+   * and exits 4 naming the cause.
+   */
+  fail(cause: string): void {
+    if (this.failure) return;
+    this.failure = cause;
+    this.d.printer.line(`stopping: ${cause}`);
+    this.reason = 'failed';
+    this.stop('graceful', 'failed');
+  }
+
   private shouldStart(): boolean {
     const c = this.d.config;
     const d = decideNext({ stopping: this.stopping, started: this.started, maxSessions: c.maxSessions, until: c.until, now: this.d.now().getTime(), done: this.done });
@@ -244,6 +278,8 @@ export class Supervisor {
       this.started++;
       addStart(this.tally, slot.agent);
       const r = await this.oneSession(slot).catch((e: Error) => {
+        // The supervisor's own fault (its files, a bug) stops the run; a session that could not run (upstream down, a timeout) backs off.
+        if (!(e instanceof HarnessError) && !(e instanceof GitFailure)) throw e;
         this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: slot.session?.id ?? null, error: e.message });
         this.d.printer.line(`${slot.agent}: ${e.message}`);
         return null;
@@ -257,7 +293,7 @@ export class Supervisor {
         if (this.done) this.stop('graceful', 'done');
       }
     }
-    if (!this.immediate) await this.afterSession(slot, null).catch(() => {}); // Ctrl-C or the end: leave nothing unsaved
+    if (!this.immediate) await this.afterSession(slot).catch(() => {}); // Ctrl-C or the end: leave nothing unsaved
   }
 
   /** Waits out the reset the agent reported, or, when it gave none, the backoff of its streak. */
@@ -296,7 +332,7 @@ export class Supervisor {
     const cred = this.d.access.issue?.(slot.agent, id) ?? null;
     const session = new Session(
       {
-        agent: slot.agent, workspace: slot.ws.paths.dir, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
+        agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
         env: { ...this.d.sessionEnv, HOME: slotHome(slot), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: [...this.d.mounts, { path: slotHome(slot), mode: 'rw' }], timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
@@ -330,15 +366,15 @@ export class Supervisor {
     addUsage(this.tally, slot.agent, r.usage);
     this.emit({ type: 'session_end', run: this.d.runId, agent: slot.agent, session: id, exit: r.exit, signal: r.signal, durationMs: r.durationMs, timedOut: r.timedOut, stopped: r.stopped, usage: r.usage, ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}) });
     this.d.printer.sessionEnded(slot.agent, id, r);
-    if (!this.immediate) await this.afterSession(slot, id);
+    this.owe('abandoned', [{ kind: 'session', agent: slot.agent, session: id, run: this.d.runId }], `Session ${id} of ${slot.agent} ended; its claims are released by the supervisor.`);
+    if (!this.immediate) await this.afterSession(slot);
     return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null };
   }
 
-  /** Saves leftover work, resets to main, releases the ended session's claims. */
-  private async afterSession(slot: Slot, session: string | null): Promise<void> {
+  /** Saves leftover work and resets to main (the ended session's claims are already owed, in pending/). */
+  private async afterSession(slot: Slot): Promise<void> {
     if (!existsSync(path.join(slot.ws.paths.dir, '.git'))) return;
     await this.cleanSlot(slot);
-    if (session !== null) await this.releaseOwn(slot, session);
   }
 
   /** Saves leftover work to a wip branch, then resets to upstream main; returns the new HEAD. */
@@ -367,22 +403,36 @@ export class Supervisor {
     }
   }
 
-  private ctx(git: Git, agent: string, session: string | null): TaskCtx {
-    return { git, upstream: { remote: 'origin', branch: 'main' }, me: { agent, session, host: this.d.hostname }, now: this.d.now, retry: defaultRetry({ deadlineMs: 120_000 }) };
+  /** Journals a removal, then lets the drainer land it (with whatever else is pending). */
+  private owe(status: 'abandoned' | 'reaped', targets: RemovalTarget[], reason: string): void {
+    this.journal.add({ status, targets, reason, since: this.d.now().toISOString(), run: this.d.runId });
+    this.drainer?.kick();
   }
 
-  private async releaseOwn(slot: Slot, session: string): Promise<void> {
-    const git = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
-    const claims = (await readClaims(git, 'refs/remotes/origin/main')).filter((cl) => cl.agent === slot.agent && cl.session === session);
-    const released: string[] = [];
-    for (const cl of claims) {
-      const r = await releaseTask(this.ctx(git, slot.agent, session), cl.task, { status: 'abandoned', force: true, body: `Session ${session} of ${slot.agent} ended without finishing it; released by the supervisor.` });
-      if (r.outcome === 'released') released.push(cl.task);
-    }
-    if (released.length) {
-      this.emit({ type: 'claims_released', run: this.d.runId, agent: slot.agent, session, tasks: released });
-      this.d.printer.released(slot.agent, released);
-    }
+  private startDrainer(): void {
+    const lg = this.lockGit!;
+    const me = { agent: 'harness', session: null, host: this.d.hostname, run: this.d.runId };
+    this.drainer = new Drainer({
+      journal: this.journal,
+      now: () => this.d.now().getTime(),
+      attempt: (entries) => removeOnce({ git: lg.git, upstream: { remote: 'origin', branch: 'main' }, me }, entries, lg.inPlace),
+      finished: (e, tasks, latencyMs, tries) => this.removed(e, tasks, latencyMs, tries),
+      failed: (msg, n) => this.d.printer.line(`${n} lock removal${n > 1 ? 's' : ''} not landed yet (${msg}); retrying`),
+    });
+    this.drainer.start();
+  }
+
+  private removed(e: PendingEntry, tasks: string[], latencyMs: number, attempts: number): void {
+    if (tasks.length === 0) return;
+    const t = e.targets[0]!;
+    if (e.status === 'abandoned' && t.kind === 'session') {
+      this.emit({ type: 'claims_released', run: this.d.runId, agent: t.agent, session: t.session, tasks, latencyMs, attempts });
+      this.d.printer.released(t.agent, tasks);
+    } else this.reaped(tasks, t.kind === 'run' ? 'takeover' : 'ttl', latencyMs, attempts);
+  }
+
+  private localUpstream(): boolean {
+    return !isUrl(this.d.upstream) && existsSync(path.join(this.d.upstream, 'HEAD'));
   }
 
   /** A clone for the supervisor's own lock commits (reaping), out of every sandbox's reach. */
@@ -399,25 +449,41 @@ export class Supervisor {
     for (const agent of readdirSync(dir)) {
       const slot: Slot = { agent, ws: this.wsCtx(agent), streak: 0, session: null, wake: null, capped: null };
       if (!existsSync(path.join(slot.ws.paths.stateDir, 'git-config'))) continue;
-      await this.afterSession(slot, null).catch(() => {}); // reported; the slot retries before its next session
+      await this.afterSession(slot).catch(() => {}); // reported; the slot retries before its next session
     }
   }
 
-  /** Claims held by this folder's agents on this host: their sessions died with the previous run. */
-  private async reapDeadRun(): Promise<void> {
-    const mine = (cl: Claim) => cl.agent !== null && /^agent-\d+$/.test(cl.agent) && (cl.host === null || cl.host === this.d.hostname);
-    const r = await reapWhere(this.ctx(this.supervisorGit!, 'harness', null), (claims) => claims.filter(mine));
-    if (r.reaped.length) this.reaped(r.reaped.map((cl) => cl.task), 'takeover');
+  /**
+   * Runs of this folder that started and never ended are dead (this run holds the folder's
+   * lock): their claims go, found by their `Run:` header wherever they were made.
+   */
+  private journalDeadRuns(): void {
+    const evs = readEvents(this.d.events.file);
+    const ended = new Set(evs.filter((e) => e.type === 'run_end').map((e) => e.run));
+    const owed = new Set(this.journal.list().flatMap((e) => e.targets.filter((t) => t.kind === 'run').map((t) => (t as { run: string }).run)));
+    const dead = [...new Set(evs.filter((e) => e.type === 'run_start' && e.run !== this.d.runId).map((e) => e.run))].filter((r) => !ended.has(r) && !owed.has(r));
+    for (const run of dead) this.owe('reaped', [{ kind: 'run', run }], `Run ${run} of this swarm folder died; its claims are reaped by run ${this.d.runId}.`);
+  }
+
+  /** Kills every session a dead supervisor left running, before any salvage or reaping. */
+  private async killOrphans(): Promise<void> {
+    const dir = path.join(this.d.config.dir, 'agents');
+    const agents = existsSync(dir) ? readdirSync(dir) : [];
+    await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
   }
 
   private reapStale(): Promise<void> {
     this.reaping ??= (async () => {
       try {
+        const lg = this.lockGit!;
+        const head = lg.inPlace ? 'refs/heads/main' : await fetchUpstream(lg.git, { remote: 'origin', branch: 'main' });
         const live = this.slots.filter((s) => s.session).map((s) => `${s.agent}/${s.session!.id}`);
-        const r = await reapTasks(this.ctx(this.supervisorGit!, 'harness', null), { ttlMs: this.d.config.lockTtlMs, isLive: liveMatcher(live) });
-        if (r.reaped.length) this.reaped(r.reaped.map((cl) => cl.task), 'ttl');
+        const stale = staleClaims(await readClaims(lg.git, head), this.d.now(), this.d.config.lockTtlMs, liveMatcher(live));
+        const owed = new Set(this.journal.list().flatMap((e) => e.targets.map((t) => (t.kind === 'claim' ? t.task : ''))));
+        const fresh = stale.filter((c) => !owed.has(c.task));
+        if (fresh.length) this.owe('reaped', fresh.map((c) => ({ kind: 'claim', task: c.task, agent: c.agent, session: c.session, run: c.run })), `Older than the lock TTL (${Math.round(this.d.config.lockTtlMs / 1000)}s) with no running owner.`);
       } catch (e) {
-        this.d.printer.line(`reaping stale claims failed: ${(e as Error).message}`);
+        this.d.printer.line(`looking for stale claims failed: ${(e as Error).message}`);
       } finally {
         this.reaping = null;
       }
@@ -425,8 +491,8 @@ export class Supervisor {
     return this.reaping;
   }
 
-  private reaped(tasks: string[], why: 'ttl' | 'takeover'): void {
-    this.emit({ type: 'claims_reaped', run: this.d.runId, tasks, why });
+  private reaped(tasks: string[], why: 'ttl' | 'takeover', latencyMs: number, attempts: number): void {
+    this.emit({ type: 'claims_reaped', run: this.d.runId, tasks, why, latencyMs, attempts });
     this.d.printer.reaped(tasks, why);
   }
 }

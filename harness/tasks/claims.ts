@@ -12,6 +12,8 @@ export interface Claim {
   problem?: string;
   agent: string | null;
   session: string | null;
+  /** the supervisor run that made the claim (`Run:` header), or null */
+  run: string | null;
   host: string | null;
   /** from the `Claimed:` header when present and valid */
   claimedAt: Date | null;
@@ -24,7 +26,7 @@ export function claimFromFile(task: string, data: Uint8Array | string, committed
   const p = parseLock(data);
   const base = { task, path: lockPath(task), committedAt };
   if (!p.readable) {
-    return { ...base, readable: false, problem: p.problem, agent: null, session: null, host: null, claimedAt: null, note: '' };
+    return { ...base, readable: false, problem: p.problem, agent: null, session: null, run: null, host: null, claimedAt: null, note: '' };
   }
   const h = p.headers;
   const claimed = h.Claimed ? new Date(h.Claimed) : null;
@@ -33,6 +35,7 @@ export function claimFromFile(task: string, data: Uint8Array | string, committed
     readable: true,
     agent: h.Agent || null,
     session: h.Session || null,
+    run: h.Run || null,
     host: h.Host || null,
     claimedAt: claimed && !Number.isNaN(claimed.getTime()) ? claimed : null,
     note: p.note,
@@ -77,13 +80,24 @@ export function decideClaim(existing: Claim | null, me: Identity): ClaimDecision
 export type ReleaseDecision = { kind: 'absent' } | { kind: 'ok'; claim: Claim } | { kind: 'held'; claim: Claim };
 
 /**
- * Who may finish or abandon a claim: the agent that holds it (any of its sessions, so a
- * new session can finish what a crashed one started), or anyone with `force`. A claim
+ * Whether `me` owns a claim: the same agent, and the same session and run wherever both
+ * sides name one. Another session of the same agent is someone else: a session left running
+ * by a dead supervisor must not finish what a newer session claimed since.
+ */
+export function ownedBy(c: Claim, me: Identity): boolean {
+  if (!ownerKnown(c) || c.agent !== me.agent) return false;
+  if (c.session !== null && me.session && c.session !== me.session) return false;
+  if (c.run !== null && me.run && c.run !== me.run) return false;
+  return true;
+}
+
+/**
+ * Who may finish or abandon a claim: its owner (ownedBy), or anyone with `force`. A claim
  * whose owner is unknown needs `force` too: nobody can tell it is yours.
  */
 export function decideRelease(existing: Claim | null, me: Identity, force: boolean): ReleaseDecision {
   if (!existing) return { kind: 'absent' };
-  if (force || (ownerKnown(existing) && existing.agent === me.agent)) return { kind: 'ok', claim: existing };
+  if (force || ownedBy(existing, me)) return { kind: 'ok', claim: existing };
   return { kind: 'held', claim: existing };
 }
 
@@ -119,7 +133,11 @@ export function taskCommitMessage(opts: {
     `Task-Status: ${opts.status}`,
     `Task-Agent: ${opts.who.agent}`,
     ...(opts.who.session ? [`Task-Session: ${opts.who.session}`] : []),
+    ...(opts.who.run ? [`Task-Run: ${opts.who.run}`] : []),
   ];
+  // The trailers are always the last paragraph, so nothing in the subject or body can add
+  // one; every value in them is a validated task or identity name (no newline can get in).
+  const subject = opts.subject.trim() || 'Task update';
   const body = opts.body?.trim();
-  return [opts.subject, '', ...(body ? [body, ''] : []), ...trailers, ''].join('\n');
+  return [subject, '', ...(body ? [body, ''] : []), ...trailers, ''].join('\n');
 }

@@ -52,15 +52,30 @@ export async function doneWithWork(
     if (ctx.retry.now() - start > ctx.retry.deadlineMs) {
       throw new HeldError('CONTENDED', `upstream ${u.branch} kept moving: gave up after ${attempt} attempts; your commit is kept locally, run the command again to retry`);
     }
-    await fetchUpstream(git, u);
+    const tip = await fetchUpstream(git, u);
+    await stillMine(ctx, tip, task, !!opts.force); // before rebasing: another owner's lock would conflict with our removal
     await rebaseOnto(ctx, trackingRef(u));
     rebased = true;
-    // The claim may have reached upstream after this checkout last synced: remove it again.
+    // The claim may have reached upstream after this checkout last synced: remove it again,
+    // but only while it is still ours (checked again on what the rebase brought in).
     if ((await git.run(['cat-file', '-e', `HEAD:${path}`])).code === 0) {
+      await stillMine(ctx, 'HEAD', task, !!opts.force);
       await git.must(['rm', '--quiet', '--', path]);
       await commitLocal(ctx, ['commit', '--quiet', '--amend', '--no-edit', '--no-verify'], undefined);
     }
     await ctx.retry.sleep(backoffMs(attempt, ctx.retry.random));
+  }
+}
+
+/**
+ * Whoever removes a lock checks, after every fetch and rebase, that it is still theirs: the
+ * claim may have been force-released and taken by someone else meanwhile. Exit 3 naming the
+ * holder; the local commit stays (it is HEAD), only not pushed.
+ */
+async function stillMine(ctx: TaskCtx, rev: string | null, task: string, force: boolean): Promise<void> {
+  const d = decideRelease(await readClaim(ctx.git, rev, task), ctx.me, force);
+  if (d.kind === 'held') {
+    throw new HeldError('TASK_HELD', `task "${task}" is now held by ${holderText(d.claim)}; your commit is kept locally (not pushed): git log -1 shows it; pick another task or ask the holder`);
   }
 }
 

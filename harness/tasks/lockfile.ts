@@ -2,7 +2,7 @@
 // the next reader. Agents also write prose-only files by hand; those are valid claims
 // whose owner is unknown. Anything that cannot be text is "unreadable", never a crash.
 
-export const HEADER_KEYS = ['Task', 'Agent', 'Session', 'Claimed', 'Host'] as const;
+export const HEADER_KEYS = ['Task', 'Agent', 'Session', 'Run', 'Claimed', 'Host'] as const;
 const MAX_LOCK_BYTES = 64 * 1024;
 const HEADER_RE = /^([A-Za-z][A-Za-z0-9-]*):[ \t]*(.*)$/;
 
@@ -47,6 +47,8 @@ export interface LockFields {
   task: string;
   agent: string;
   session: string | null;
+  /** the supervisor's run that started the session, when there is one */
+  run?: string | null;
   claimed: Date;
   host: string;
 }
@@ -54,6 +56,7 @@ export interface LockFields {
 export function formatLock(f: LockFields, note: string): string {
   const lines = [`Task: ${f.task}`, `Agent: ${oneLine(f.agent)}`];
   if (f.session) lines.push(`Session: ${oneLine(f.session)}`);
+  if (f.run) lines.push(`Run: ${oneLine(f.run)}`);
   lines.push(`Claimed: ${f.claimed.toISOString()}`, `Host: ${oneLine(f.host)}`, '');
   const body = note.trim() || `Claimed with \`harness task claim ${f.task}\`. Release it with \`harness task release ${f.task}\` if you stop.`;
   lines.push(body, '');

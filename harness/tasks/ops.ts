@@ -4,7 +4,7 @@
 import { HeldError, UsageError } from '../errors.js';
 import { type Git } from '../git/git.js';
 import { commitTree, editTree, Snapshot, type FileEdit } from '../git/objects.js';
-import { landOnUpstream, trackingRef, type RetryPolicy, type Upstream } from '../git/sync.js';
+import { landInPlace, landOnce, landOnUpstream, trackingRef, type Attempt, type BuildResult, type RetryPolicy, type Upstream } from '../git/sync.js';
 import {
   decideClaim,
   decideRelease,
@@ -19,6 +19,7 @@ import {
 } from './claims.js';
 import { type Identity } from './identity.js';
 import { formatLock } from './lockfile.js';
+import { planRemovals, type Removal } from './removals.js';
 import { LOCK_DIR, lockPath, validateTaskName } from './name.js';
 import { claimIn, readClaims } from './read.js';
 import { formatAge } from '../duration.js';
@@ -45,7 +46,7 @@ export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promi
     const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task)] });
     const decision = decideClaim(await claimIn(ctx.git, snap, task), ctx.me);
     if (decision.kind !== 'free') return { stop: decision };
-    const content = formatLock({ task, agent: ctx.me.agent, session: ctx.me.session, claimed: ctx.now(), host: ctx.me.host }, note);
+    const content = formatLock({ task, agent: ctx.me.agent, session: ctx.me.session, run: ctx.me.run ?? null, claimed: ctx.now(), host: ctx.me.host }, note);
     const msg = taskCommitMessage({ subject: `Claim ${task}`, tasks: [task], status: 'claimed', who: ctx.me, body: note });
     return { commit: await commitOn(ctx, snap, [{ path: lockPath(task), content }], msg), value: decision };
   });
@@ -117,6 +118,33 @@ export async function reapWhere(ctx: TaskCtx, pick: (claims: Claim[]) => Claim[]
   return { reaped: landed.value, commit: landed.commit, attempts: landed.attempts };
 }
 
+/**
+ * One attempt at landing every pending removal in one push: a commit per status (usually
+ * one), chained, on top of upstream main. Resolves `stale` when main moved first; the
+ * caller retries. `inPlace`: ctx.git is the bare upstream itself (landInPlace). The value maps each removal to the tasks it removed (empty: nothing of
+ * it was left on main, so it is finished too).
+ */
+export async function removeOnce(ctx: Pick<TaskCtx, 'git' | 'upstream' | 'me'>, removals: Removal[], inPlace = false): Promise<Attempt<Map<string, string[]>>> {
+  type Tasks = Map<string, string[]>;
+  const land = (build: (base: string | null) => Promise<BuildResult<Tasks>>) => (inPlace ? landInPlace(ctx.git, ctx.upstream.branch, build) : landOnce(ctx.git, ctx.upstream, build));
+  return land(async (base) => {
+    const plan = planRemovals(removals, await readClaims(ctx.git, base));
+    if (plan.groups.length === 0) return { stop: plan.tasksOf };
+    const snap = await Snapshot.load(ctx.git, base, { dirs: [LOCK_DIR] });
+    let parent = snap.commit;
+    const edits: FileEdit[] = [];
+    for (const g of plan.groups) {
+      const tasks = g.claims.map((c) => c.task);
+      const verb = g.status === 'reaped' ? 'Reap' : 'Release';
+      const body = [...new Set(g.reasons)].join('\n') + '\n\n' + g.claims.map((c) => `- ${c.task}: held by ${holderText(c)}`).join('\n');
+      const msg = taskCommitMessage({ subject: `${verb} ${tasks.length} claim${tasks.length > 1 ? 's' : ''}: ${tasks.join(', ')}`.slice(0, 200), tasks, status: g.status, who: ctx.me, body });
+      edits.push(...g.claims.map((c) => ({ path: c.path, content: null }))); // each commit's tree: the snapshot less every removal so far
+      parent = await commitTree(ctx.git, await editTree(ctx.git, snap, edits), parent ? [parent] : [], msg, ctx.me.agent);
+    }
+    return { commit: parent!, value: plan.tasksOf };
+  });
+}
+
 async function commitOn(ctx: TaskCtx, snap: Snapshot, edits: FileEdit[], message: string): Promise<string> {
   const tree = await editTree(ctx.git, snap, edits);
   return commitTree(ctx.git, tree, snap.commit ? [snap.commit] : [], message, ctx.me.agent);
@@ -135,8 +163,7 @@ function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError 
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
   const head = await ctx.git.run(['symbolic-ref', '--quiet', 'HEAD']);
   if (head.code !== 0 || head.stdout.trim() !== `refs/heads/${ctx.upstream.branch}`) return false;
-  // Not --quiet: simple-git waits 50 ms after a process that printed nothing.
-  const r = await ctx.git.run(['merge', '--ff-only', trackingRef(ctx.upstream)]);
+  const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }
 

@@ -1,4 +1,4 @@
-// The oracle's door to git: the harness's one git seam (harness/git/git.ts, on simple-git),
+// The oracle's door to git: the harness's one git seam (harness/git/git.ts),
 // adapted to the `raw(args)` shape the oracle's modules use. Every function takes the repo
 // folder and the environment explicitly; inside a pre-receive hook git's quarantine
 // variables (GIT_DIR, GIT_QUARANTINE_PATH, ...) are in that environment and pass through.
