@@ -2,7 +2,7 @@
 // server): tokens, and the pre-receive policy that agents cannot reach. Every refusal is
 // one `remote: ERROR ...` line in the pusher's `git push` output.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -211,4 +211,17 @@ describe('the served upstream', () => {
     const ok = await g(d1, a1, 'push', 'origin', 'HEAD:main');
     expect(ok.code, ok.out).toBe(0);
   }, 120_000);
+
+  it('a server that stopped answering is started again on the same URL; tokens issued before still work', async () => {
+    const { s, t } = await served();
+    const a1 = s.issue('agent-1', '1').secrets;
+    expect((await g(t.dir, a1, 'ls-remote', s.url)).code).toBe(0);
+    expect(await s.ensureAlive()).toBe(true);
+    // the socket the sandboxes reach it through is gone: as if the server had died
+    rmSync(s.forwards[0]!.socket);
+    expect(await s.ensureAlive()).toBe(false);
+    expect(existsSync(s.forwards[0]!.socket)).toBe(true);
+    const again = await g(t.dir, a1, 'ls-remote', s.url);
+    expect(again.code, again.out).toBe(0);
+  });
 });
