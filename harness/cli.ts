@@ -2,6 +2,7 @@
 // commands/; this file only wires them to yargs and the shared exit point.
 import { runCli, type Io } from './cli-kit.js';
 import { initCommand } from './commands/init.js';
+import { msgCommand } from './commands/msg.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
@@ -23,7 +24,8 @@ export function main(argv: string[], io?: Io): Promise<number> {
         y.command(runCommand(io, setResult)).command(initCommand(io, setResult)).command(taskCommand(io, setResult))
           .command(statusCommand(io, setResult))
           .command(reportCommand(io, setResult))
-          .command(serveCommand(io, setResult)),
+          .command(serveCommand(io, setResult))
+          .command(msgCommand(io, setResult)),
     },
     argv,
     io,

@@ -11,6 +11,7 @@ import { parseUntil as parseUntilValue, type Until } from './until.js';
 import { parsePrices, type PriceTable } from '../events/prices.js';
 import type { HostPort } from '../serve/service.js';
 import { isUrl } from '../git/mirror.js';
+import { agentsFor, parseRoles, type RoleSpec } from './roles.js';
 
 export type { Until };
 
@@ -63,13 +64,14 @@ export interface RawSettings {
   allowHost?: unknown;
   allowTestEdits?: unknown;
   protect?: unknown;
+  role?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure',
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
-  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices',
+  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
   'network', 'allowHost', 'allowTestEdits', 'protect',
 ];
 
@@ -127,6 +129,8 @@ export interface RunConfig {
   allowTestEdits: boolean;
   /** more protected path prefixes */
   protect: string[];
+  /** standing roles, in slot order (--role NAME=COUNT[:PROMPT_FILE]); empty: none */
+  roles: RoleSpec[];
 }
 
 
@@ -247,9 +251,10 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     capMs: timerDur('backoffCap', demo ? '5s' : DEFAULTS.backoffCap)!,
     fastMs: timerDur('fastFailure', DEFAULTS.fastFailure)!,
   };
+  const roles = parseRoles(pick('role').v, pick('role').from, input.cwd);
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
-    agents: int('agents', 1, 1024) ?? DEFAULTS.agents,
+    agents: agentsFor(roles, int('agents', 1, 1024), DEFAULTS.agents),
     agent,
     agentCmd,
     // A real agent runs code it wrote itself: never on the host unless asked for by name.
@@ -286,6 +291,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     allowHost: hostList(pick('allowHost')),
     allowTestEdits: bool('allowTestEdits'),
     protect: pathList(pick('protect')),
+    roles,
   };
 }
 
