@@ -3,7 +3,7 @@
 // touch the agent's working tree or local commits; only `done` with work commits locally.
 import { HeldError, UsageError } from '../errors.js';
 import { type Git } from '../git/git.js';
-import { commitTree, editTree, Snapshot, type FileEdit } from '../git/objects.js';
+import { commitTree, editTree, repoFacts, Snapshot, type FileEdit } from '../git/objects.js';
 import { landInPlace, landOnce, landOnUpstream, trackingRef, type Attempt, type BuildResult, type RetryPolicy, type Upstream } from '../git/sync.js';
 import {
   decideClaim,
@@ -165,8 +165,7 @@ function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError 
  * A diverged or dirty-conflicting checkout is left alone: its owner rebases when ready.
  */
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
-  const head = await ctx.git.run(['symbolic-ref', '--quiet', 'HEAD']);
-  if (head.code !== 0 || head.stdout.trim() !== `refs/heads/${ctx.upstream.branch}`) return false;
+  if ((await repoFacts(ctx.git)).headRef !== `refs/heads/${ctx.upstream.branch}`) return false;
   const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }
