@@ -15,6 +15,7 @@ import { initUpstream } from '../git/upstream.js';
 import { packageFile } from '../paths.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
+import { roleOfSlot } from './roles.js';
 import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
 import { demoDone, demoStart, demoSummary, prepareDemoProject, setAsideFinishedDemo, simAdapter, type DemoProject, type DemoStart } from './demo-mode.js';
 import { untilDone } from './done.js';
@@ -137,7 +138,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const eventsFile = path.join(c.dir, 'events.jsonl');
     const events = new EventLog(eventsFile, io.now, (e) => supervisor?.fail(`cannot write ${eventsFile}: ${e.message}; free some space or fix its permissions, then harness run again`));
     // A terminal gets the live view (HARNESS_PLAIN=1 keeps the plain lines); a pipe, plain lines.
-    const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100) : plainPrinter(out, io.now);
+    const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100, 1000, (a) => roleOfSlot(c.roles, Number(a.replace(/^agent-/, '')) - 1)?.name ?? null) : plainPrinter(out, io.now);
     const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
     if (limitsNote) printer.line(limitsNote);
     if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
