@@ -146,7 +146,8 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     supervisor = new Supervisor({
       config: c, runId, upstream, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
-      isDone: demo ? async () => demoDone(repo!, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
+      // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
+      isDone: demo || c.agent === 'sim' ? async () => demoDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
       progress: () => readProgress(supervisorGit, env),
       access: {
