@@ -3,10 +3,10 @@
 // releases the claims its last session still held; fast failures back off. A timer reaps
 // claims older than the lock TTL whose owner is not a running session.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
-import { HarnessError } from '../errors.js';
+import { EnvError, HarnessError } from '../errors.js';
 import { EventLog, type SwarmEvent } from '../events/log.js';
 import { Git, GitFailure } from '../git/git.js';
 import { liveMatcher, staleClaims } from '../tasks/claims.js';
@@ -26,7 +26,7 @@ import { armStallGuard, type Progress } from './stall.js';
 import { addStart, addUsage, agentCapHit, newTally, swarmCapHit, type CapHit, type Tally } from './budget.js';
 import type { RunConfig } from './config.js';
 import { agentId } from './numbering.js';
-import { killOrphan, recordContainer, removeOrphanContainer } from './orphans.js';
+import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } from './orphans.js';
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
@@ -362,7 +362,7 @@ export class Supervisor {
         secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
         onStart: (pid, name) => {
-          writeFileSync(pidFile(slot), String(pid));
+          recordProcess(pidFile(slot), pid);
           if (this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
         },
       },
@@ -403,7 +403,7 @@ export class Supervisor {
 
   /** Saves leftover work to a wip branch, then resets to upstream main; returns the new HEAD. */
   private async cleanSlot(slot: Slot): Promise<{ head: string; saved: boolean }> {
-    await killOrphan(pidFile(slot));
+    if (!(await killOrphan(pidFile(slot)))) throw new EnvError('ORPHAN_ALIVE', `${slot.agent}: a session of a previous run would not die; its workspace is left as it is until it does`);
     const gone = await removeOrphanContainer(containerFile(slot), this.d.env).catch((e: Error) => {
       this.d.printer.line(`${slot.agent}: could not remove the container of a dead run: ${e.message}`);
       return null;
@@ -492,7 +492,8 @@ export class Supervisor {
   private async killOrphans(): Promise<void> {
     const dir = path.join(this.d.config.dir, 'agents');
     const agents = existsSync(dir) ? readdirSync(dir) : [];
-    await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
+    const killed = await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
+    if (killed.includes(false)) this.d.printer.line('a session left by the previous run would not die (kill -9 failed); its record is kept and tried again');
   }
 
   private reapStale(): Promise<void> {
