@@ -40,14 +40,19 @@ export async function run(args: string[]): Promise<number> {
       ids.push(id);
     }
     writeFileSync(join(d, 'test-oracle.json'), JSON.stringify({ tests: 't', command: 'sh {test}' }));
+    // The same suite with each test started in its own scratch folder ("cwd": "tmp").
+    writeFileSync(join(d, 'tmp.json'), JSON.stringify({ tests: 't', command: 'sh {test}', cwd: 'tmp' }));
     writeFileSync(join(d, 'list'), ids.join('\n') + '\n');
     const xargs = () => execFileSync('sh', ['-c', 'xargs -P2 -n1 sh < list'], { cwd: d, stdio: 'ignore' });
     const phases: number[] = [];
-    const oracle = () => {
-      const r = spawnSync(process.execPath, [BIN, 'run', '-j2', '--no-record', '--json', 'r.json'], { cwd: d, encoding: 'utf8' });
+    const phasesTmp: number[] = [];
+    const oracleWith = (extra: string[], into: number[]) => () => {
+      const r = spawnSync(process.execPath, [BIN, 'run', '-j2', '--no-record', '--json', 'r.json', ...extra], { cwd: d, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`oracle run failed (${r.status}): ${r.stdout}${r.stderr}`);
-      phases.push((JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as { wallMs: number }).wallMs);
+      into.push((JSON.parse(readFileSync(join(d, 'r.json'), 'utf8')) as { wallMs: number }).wallMs);
     };
+    const oracle = oracleWith([], phases);
+    const oracleTmp = oracleWith(['--config', 'tmp.json'], phasesTmp);
     // Alternate the two so machine noise hits both alike.
     const tx: number[] = [];
     const to: number[] = [];
@@ -58,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
     for (let r = 0; r < rounds; r++) {
       tx.push(timed(xargs));
       to.push(timed(oracle));
+      oracleTmp();
     }
     const mx = median(tx);
     const mo = median(to);
@@ -67,7 +73,9 @@ export async function run(args: string[]): Promise<number> {
         `  xargs -P2:                              ${mx.toFixed(0)} ms\n` +
         `  test-oracle run -j2, running the tests: ${mp.toFixed(0)} ms  ratio ${(mp / mx).toFixed(2)}x (target <= 1.3x)\n` +
         `  test-oracle run -j2, whole command:     ${mo.toFixed(0)} ms  ratio ${(mo / mx).toFixed(2)}x ` +
-        `(adds node+tsx start, discovery, git, report: ${(mo - mp).toFixed(0)} ms)\n`,
+        `(adds node+tsx start, discovery, git, report: ${(mo - mp).toFixed(0)} ms)\n` +
+        `  the same with "cwd": "tmp" (a scratch folder per test), running the tests: ${median(phasesTmp).toFixed(0)} ms  ` +
+        `ratio ${(median(phasesTmp) / mx).toFixed(2)}x vs xargs, ${(median(phasesTmp) / mp).toFixed(2)}x vs "cwd": "root"\n`,
     );
   } finally {
     rmSync(d, { recursive: true, force: true });

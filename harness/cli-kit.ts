@@ -18,15 +18,19 @@ export interface Io {
   isTTY?: boolean;
 }
 
+const EPIPE_QUIET = Symbol('epipe-quiet');
+
 export function processIo(): Io {
   // `harness task list | head`: the reader left, so there is nobody to tell; stop quietly.
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') === 0) {
-      stream.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'EPIPE') process.exit(0);
-        throw e;
-      });
-    }
+  // Always ours, once: a loader (tsx) may already have piped into stdout, and its listener
+  // re-emits the error when it finds itself the last one.
+  for (const stream of [process.stdout, process.stderr] as (NodeJS.WriteStream & { [EPIPE_QUIET]?: true })[]) {
+    if (stream[EPIPE_QUIET]) continue;
+    stream[EPIPE_QUIET] = true;
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
   }
   return {
     env: process.env,
@@ -66,7 +70,7 @@ export function defineCommand<A>(io: Io, setResult: Register, spec: CommandSpec<
   return {
     command: spec.command,
     describe: spec.describe,
-    builder: (y: Argv) => (spec.builder ? spec.builder(y) : y) as Argv,
+    builder: (y: Argv) => onlyOnce((spec.builder ? spec.builder(y) : y) as Argv),
     handler: (args) => {
       // yargs' own promise handling would swallow our exit codes; hand the promise back.
       const p = spec.run(args as unknown as A, io);
@@ -74,6 +78,24 @@ export function defineCommand<A>(io: Io, setResult: Register, spec: CommandSpec<
       return p.then(() => undefined, () => undefined);
     },
   };
+}
+
+/**
+ * yargs turns `--units a --units b` into an array even for a single-value option, which
+ * then reaches code expecting a string. A flag that takes one value, given twice, is a
+ * usage error: which one was meant is not ours to guess.
+ */
+function onlyOnce(y: Argv): Argv {
+  return y.check((argv) => {
+    const o = (y as unknown as { getOptions(): { array: string[]; key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+    const many = new Set(o.array.flatMap((k) => [k, ...(o.alias[k] ?? [])]));
+    for (const [k, v] of Object.entries(argv)) {
+      if (!Array.isArray(v) || k === '_' || !(k in o.key) || many.has(k)) continue;
+      const flag = k.length === 1 ? `-${k}` : `--${k}`;
+      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${v.map((x) => (x === false ? `--no-${k}` : String(x))).join(', ')}); give it once`);
+    }
+    return true;
+  });
 }
 
 export interface CliSpec {

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { fnv1a64, inSample, samplePoint } from '../test-oracle/core/hash.js';
 import { describeSelection, orderTests, selectTests } from '../test-oracle/core/select.js';
 import { describeDifference, describeExit, firstDifference, judge, quote } from '../test-oracle/core/judge.js';
-import { errorLine, formatReport, rankFailures, rerunCommand, trendLine } from '../test-oracle/core/summary.js';
+import { basisOf, errorLine, formatReport, rankFailures, rerunCommand, trendLine } from '../test-oracle/core/summary.js';
 import {
   compareResults, latestPerTest, parseNote, serializeRecord, toRecordedTests, countResults, type RunRecord,
 } from '../test-oracle/core/records.js';
 import { proposeFailingTest, taskNameForTest, TASK_NAME } from '../test-oracle/core/tasks.js';
 import { formatGateReport } from '../test-oracle/core/gate.js';
-import { historyLine } from '../test-oracle/core/history.js';
+import { HISTORY_HEADER, historyLine, historyLines } from '../test-oracle/core/history.js';
 import { globToRegExp } from '../test-oracle/core/glob.js';
 import { directArgv, fillTemplate, shq, unknownPlaceholders } from '../test-oracle/core/shell.js';
 import { esc, junitXml } from '../test-oracle/run/reports.js';
@@ -63,7 +63,9 @@ describe('selection', () => {
   it('applies skip lists, filters and --failed, and says which mode it was', () => {
     const all = ['a/1', 'a/2', 'b/1', 'b/2'];
     const s = selectTests(all, { seed: 'x', filter: /^a/, skip: (id) => id === 'a/2' });
-    expect(s).toEqual({ selected: ['a/1'], total: 3, skipped: 1, mode: 'partial' });
+    expect(s).toEqual({ selected: ['a/1'], total: 3, skipped: 1, skippedHere: ['a/2'], mode: 'partial' });
+    // a skipped test outside the filter is not listed as skipped by this run
+    expect(selectTests(all, { seed: 'x', filter: /^b/, skip: (id) => id === 'a/2' }).skippedHere).toEqual([]);
     expect(selectTests(all, { seed: 'x' }).mode).toBe('full');
     expect(selectTests(all, { seed: 'x', fastPct: 100 }).mode).toBe('full');
     expect(selectTests(all, { seed: 'x', fastPct: 50 }).mode).toBe('sample');
@@ -71,7 +73,7 @@ describe('selection', () => {
   });
 
   it('states what ran on the first line', () => {
-    const sel = { selected: ids(41), total: 412, skipped: 0, mode: 'sample' as const };
+    const sel = { selected: ids(41), total: 412, skipped: 0, skippedHere: [], mode: 'sample' as const };
     expect(describeSelection(sel, { fastPct: 10, seed: 'agent-3' })).toBe('ran 41/412 (10%, seed=agent-3)');
     expect(describeSelection({ ...sel, skipped: 3 }, { seed: 's', tool: 'mycc' })).toBe('ran 41/412 (full suite, 3 skipped for mycc)');
     expect(describeSelection(sel, { seed: 's', failedOnly: true, filter: 'x' })).toBe('ran 41/412 (failed last time, filter=x)');
@@ -155,8 +157,17 @@ describe('summary', () => {
     const cmp = compareResults(base, now);
     expect(cmp).toMatchObject({ common: 2, basePass: 1, nowPass: 1, fixed: ['b'] });
     expect(cmp.regressions.map((r) => r.id)).toEqual(['a']);
-    expect(trendLine({ against: 'abc1234', distance: 2, cmp })).toBe('vs abc1234 (2 commits back, 2 tests in common): 50.0% -> 50.0%, 1 newly failing, 1 fixed');
-    expect(trendLine(null)).toMatch(/no earlier recorded result/);
+    expect(trendLine({ against: 'abc1234', distance: 2, basis: 'full run, tool gcc', cmp })).toBe(
+      'vs abc1234 (full run, tool gcc, 2 commits back, 2 tests in common): 50.0% -> 50.0%, 1 newly failing, 1 fixed; 1 failing test with no earlier result',
+    );
+    expect(trendLine(null, 'result of tool tcc')).toBe('no earlier recorded result of tool tcc on this branch to compare with');
+    // a failure that failed before too is said so, never a bare "0 newly failing"
+    const still = compareResults(new Map([['a', { result: 'fail' as const, reason: 'x' }]]), [fail('a', 'fail', 1)]);
+    expect(trendLine({ against: 'abc1234', distance: 0, basis: '10% sample', cmp: still })).toBe(
+      'vs abc1234 (10% sample, an earlier run on this commit, 1 test in common): 0.0% -> 0.0%, 0 newly failing, 1 failing before too, 0 fixed',
+    );
+    expect(basisOf([{ mode: 'sample', pct: 10 }, { mode: 'sample', pct: 10 }], '')).toBe('2 samples');
+    expect(basisOf([{ mode: 'full', pct: 100 }], 'gcc')).toBe('full run, tool gcc');
   });
 
   it('prints rerun commands that reproduce the sample', () => {
@@ -194,10 +205,25 @@ describe('records', () => {
 
   it('tells full and sampled runs apart in history', () => {
     const full = rec('2026-01-01T00:00:00.000Z', [['a', 'pass', 1], ['b', 'fail', 1]]);
-    expect(historyLine({ short: 'abc1234', date: '2026-01-01', subject: 'fix', records: [full] })).toMatch(/^abc1234 2026-01-01 +50\.0% +1\/2 full +fix$/);
+    expect(historyLine({ short: 'abc1234', date: '2026-01-01', subject: 'fix', records: [full] })).toMatch(/^abc1234 2026-01-01 - +50\.0% +1\/2 full +fix$/);
     const s1 = rec('2026-01-01T00:00:00.000Z', [['a', 'pass', 1]], { mode: 'sample', pct: 10, seed: 'x', total: 40 });
     const s2 = rec('2026-01-01T00:00:01.000Z', [['b', 'pass', 1]], { mode: 'sample', pct: 10, seed: 'y', total: 40 });
     expect(historyLine({ short: 'abc1234', date: '2026-01-01', subject: 's', records: [s1, s2] })).toMatch(/100\.0% +2\/2 sample 10% x2 seeds of 40/);
+  });
+
+  it('keeps tools apart in history: one line per tool, a run with no tool its own kind', () => {
+    const gcc = rec('2026-01-01T00:00:00.000Z', [['a', 'pass', 1], ['b', 'fail', 1]], { tool: 'gcc' });
+    const tcc = rec('2026-01-01T00:00:01.000Z', [['a', 'pass', 1], ['b', 'pass', 1]], { tool: 'tcc' });
+    const none = rec('2026-01-01T00:00:02.000Z', [['a', 'fail', 1]]);
+    const e = { short: 'abc1234', date: '2026-01-01', subject: 's', records: [tcc, none, gcc] };
+    const lines = historyLines(e);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^abc1234 2026-01-01 - +0\.0% +0\/1 full/);
+    expect(lines[1]).toMatch(/^abc1234 2026-01-01 gcc +50\.0% +1\/2 full/);
+    expect(lines[2]).toMatch(/^abc1234 2026-01-01 tcc +100\.0% +2\/2 full/);
+    expect(historyLines(e, 'gcc')).toEqual([lines[1]]);
+    expect(historyLines(e, '')).toEqual([lines[0]]);
+    expect(HISTORY_HEADER.indexOf('pass') + 4).toBe(lines[1]!.indexOf('%') + 1);
   });
 });
 

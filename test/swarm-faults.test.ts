@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, tempDir } from './helpers/repos.js';
-import { agentScript, events, FAST, makeProject, spawnHarness } from './helpers/swarm.js';
+import { agentScript, events, FAST, fastUnless, makeProject, spawnHarness } from './helpers/swarm.js';
 
 describe('a failing slot stops the run', () => {
   it('a slot that throws: the other slot\'s running session gets the grace period, its work is saved, exit 4 naming the cause', async () => {
@@ -18,7 +18,7 @@ describe('a failing slot stops the run', () => {
       const cmd = agentScript(t.dir, 'busy', `if [ "$HARNESS_AGENT" = agent-2 ]; then sleep 3; rm -rf ${logs}/agent-2; echo no > ${logs}/agent-2; exit 0; fi
 echo draft > draft-$HARNESS_AGENT.txt; trap "exit 143" TERM; sleep 30 & wait
 `);
-      const r = await spawnHarness(t.dir, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...FAST, '--backoff-base', '5s', '--backoff-cap', '5s']);
+      const r = await spawnHarness(t.dir, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...fastUnless(['--backoff-base', '--backoff-cap']), '--backoff-base', '5s', '--backoff-cap', '5s']);
       expect(r.exitCode, r.stdout + r.stderr).toBe(4);
       expect(r.stderr).toMatch(/agent-2: .*\[RUN_FAILED\]/);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../harness/swarm/backoff.js';
 import { git, harness, tempDir, upstreamLocks } from './helpers/repos.js';
-import { agentScript, alive, events, FAST, makeProject } from './helpers/swarm.js';
+import { agentScript, alive, events, FAST, FAST_NO_GRACE, makeProject } from './helpers/swarm.js';
 
 describe('harness run with cmd agents', () => {
   it('runs N slots, numbers sessions across runs, never overwrites a log, records every start and end', async () => {
@@ -96,7 +96,7 @@ echo "status=[$(git status --porcelain)] head=$(git rev-parse HEAD) main=$(git r
       makeProject(t.dir);
       const pids = path.join(t.dir, 'pids');
       const cmd = agentScript(t.dir, 'hang', `sleep 300 & echo $! > ${pids}; sleep 300\n`);
-      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', '--max-sessions', '1', '--session-timeout', '1s', ...FAST, '--grace', '300ms']);
+      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', '--max-sessions', '1', '--session-timeout', '1s', ...FAST_NO_GRACE, '--grace', '300ms']);
       expect(r.code, r.err.join('\n')).toBe(0);
       expect(events(t.dir).find((e) => e.type === 'session_end')).toMatchObject({ timedOut: true, exit: null });
       expect(alive(Number(readFileSync(pids, 'utf8')))).toBe(false);

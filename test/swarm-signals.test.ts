@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, tempDir, upstreamLocks } from './helpers/repos.js';
-import { agentScript, alive, events, FAST, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
+import { agentScript, alive, events, FAST, FAST_NO_GRACE, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
 const started = (root: string, n: number) => events(root).filter((e) => e.type === 'session_start').length >= n;
 
@@ -38,7 +38,7 @@ describe('harness run as a process', () => {
       makeProject(t.dir);
       const pidFile = path.join(t.dir, 'agent.pid');
       const cmd = agentScript(t.dir, 'stubborn', `echo $$ > ${pidFile}; trap "" TERM; while :; do sleep 1; done\n`);
-      const p = spawnHarness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...FAST, '--grace', '120s']);
+      const p = spawnHarness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...FAST_NO_GRACE, '--grace', '120s']);
       await waitFor('the session', () => started(t.dir, 1));
       await waitFor('the agent', () => { try { return readFileSync(pidFile, 'utf8').trim(); } catch { return null; } });
       p.kill('SIGINT');

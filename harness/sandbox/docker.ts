@@ -43,6 +43,8 @@ export interface DockerOptions {
 
 type Flavour = 'docker' | 'podman';
 
+const CREATE_TIMEOUT_MS = 10 * 60_000;
+
 export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'docker'): Sandbox {
   const bin = opts.binary ?? flavour;
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -77,7 +79,8 @@ export function dockerSandbox(opts: DockerOptions = {}, flavour: Flavour = 'dock
       if (envFile) writeFileSync(envFile, envFileText(spec.secrets), { mode: 0o600, flag: 'wx' });
       const extraArgs = flavour === 'podman' ? podmanUlimits() : [];
       const args = dockerCreateArgs(spec, { image, user: opts.user ?? ownUser(), network: await resolveNetwork(), extraMounts: opts.extraMounts ?? [], envFile, extraArgs });
-      const c = await tool(args);
+      // On vfs storage `create` copies the whole image (the agent image is about 1.5 GB): minutes on a busy disk.
+      const c = await tool(args, CREATE_TIMEOUT_MS);
       if (c.missing) throw missingClient();
       if (c.code !== 0) {
         const hint = /catatonit/i.test(c.stderr) ? ': run `apt-get install catatonit` (podman\'s --init)' : '';

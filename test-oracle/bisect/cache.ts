@@ -1,13 +1,13 @@
 // The object cache: each unit is compiled at most once per compiler, across runs and
-// across agents sharing the folder. The key is content: the compiler's identity (its
-// command words, the binary's hash, its --version), the unit's flags and folder, and the
-// source bytes. Headers are covered by a manifest: the compile's own dependency list
+// across agents sharing the folder. The key: the compiler's identity (its words; path,
+// size, mtime and hash of its executable, and of a wrapper script's interpreter and the
+// files it names; its --version), the unit's flags and folder, and the source bytes. Headers are covered by a manifest: the compile's own dependency list
 // (-MD) with each file's hash, checked on every hit (ccache's "direct mode").
 // Writes are atomic (temp file + rename), and an object's name carries its dependency
 // hash, so a reader never pairs a manifest with another compile's object.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError, UsageError } from '../../harness/errors.js';
 import { describeProc, runProc } from './proc.js';
@@ -17,10 +17,14 @@ export interface Compiler {
   role: 'candidate' | 'reference';
   spec: string;
   argv: string[];
-  /** content identity: hash of the words, the binary and its --version output */
+  /** content identity: see `identifyCompiler` */
   id: string;
   /** first line of --version, for reports */
   version: string;
+  /** files besides the executable the identity covers (a script's interpreter, files it or its words name) */
+  covers: string[];
+  /** the executable is a script (#!) */
+  script: boolean;
 }
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -42,6 +46,65 @@ function which(cmd: string, env: NodeJS.ProcessEnv, cwd: string): string | null 
   return null;
 }
 
+/** A file's identity: where it really is, its size, mtime and content hash. */
+function fileIdentity(p: string): string {
+  const real = realpathSync(p);
+  const st = statSync(real);
+  return [real, st.size, st.mtimeMs, sha(readFileSync(real))].join(' ');
+}
+
+function isRegularFile(p: string): boolean {
+  try {
+    const st = statSync(p);
+    return st.isFile() && st.size <= MAX_NAMED_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+const MAX_SCRIPT_BYTES = 1 << 20;
+const MAX_NAMED_BYTES = 64 << 20;
+const MAX_NAMED_FILES = 64;
+
+/**
+ * A wrapper script's behaviour lives in more than its own bytes: its interpreter, and the
+ * files it reads (a plan, a flags file). Files its text names are found by looking up
+ * each path-like word beside the script, in `cwd`, and as written. A file it reads without
+ * naming it stays unseen: `--no-cache` is the way around that.
+ */
+function scriptDependencies(bin: string, env: NodeJS.ProcessEnv, cwd: string): { script: boolean; files: string[] } {
+  let text: string;
+  try {
+    if (statSync(bin).size > MAX_SCRIPT_BYTES) return { script: false, files: [] };
+    const head = readFileSync(bin);
+    if (head[0] !== 0x23 || head[1] !== 0x21) return { script: false, files: [] };
+    text = head.toString('utf8');
+  } catch {
+    return { script: false, files: [] };
+  }
+  const files = new Set<string>();
+  const [interp, arg] = text.slice(2, text.indexOf('\n') >>> 0).trim().split(/\s+/);
+  if (interp) {
+    const i = path.basename(interp) === 'env' && arg ? which(arg, env, cwd) : which(interp, env, cwd);
+    if (i) files.add(realpathSync(i));
+  }
+  const dir = path.dirname(realpathSync(bin));
+  for (const word of new Set(text.slice(text.indexOf('\n') + 1).split(/[^A-Za-z0-9_.+\/@%,=-]+/))) {
+    if (files.size >= MAX_NAMED_FILES) break;
+    if (!/[./]/.test(word) || /^[./]+$/.test(word)) continue;
+    for (const p of new Set([path.join(dir, word), path.resolve(cwd, word)])) {
+      if (p !== bin && isRegularFile(p)) files.add(realpathSync(p));
+    }
+  }
+  return { script: true, files: [...files].sort() };
+}
+
+/**
+ * The compiler's identity, which keys every cached object: its words; the resolved path,
+ * size, mtime and content hash of the executable; for a script also of its interpreter
+ * and the files it names; files named among its words; and its `--version` output.
+ * Changing any of them compiles afresh.
+ */
 export async function identifyCompiler(
   spec: string,
   role: Compiler['role'],
@@ -66,9 +129,11 @@ export async function identifyCompiler(
     throw new EnvError('BAD_COMPILER', `${role} compiler "${spec}" fails on --version: ${e.message.split('\n')[0]}`);
   });
   // Files named among the compiler's own words (a plan, a config) are part of its identity.
-  const named = words.slice(1).map((w) => path.resolve(cwd, w)).filter((p) => existsSync(p) && statSync(p).isFile());
-  const id = sha([words.join('\0'), sha(readFileSync(bin)), version, ...named.map((p) => sha(readFileSync(p)))].join('\n'));
-  return { role, spec, argv, id, version: version.split('\n')[0]!.trim() };
+  const named = words.slice(1).map((w) => path.resolve(cwd, w)).filter(isRegularFile).map((p) => realpathSync(p));
+  const deps = scriptDependencies(bin, env, cwd);
+  const covers = [...new Set([...deps.files, ...named])].sort();
+  const id = sha([words.join('\0'), fileIdentity(bin), version, ...covers.map(fileIdentity)].join('\n'));
+  return { role, spec, argv, id, version: version.split('\n')[0]!.trim(), covers, script: deps.script };
 }
 
 interface Manifest {
@@ -83,7 +148,8 @@ export class ObjectCache {
   readonly objects: string;
   private readonly tmp: string;
 
-  constructor(readonly dir: string) {
+  /** `fresh`: never reuse an object (every unit compiles again); results are still stored */
+  constructor(readonly dir: string, readonly fresh = false) {
     this.objects = path.join(dir, 'objects');
     this.tmp = path.join(dir, 'tmp');
     mkdirSync(this.objects, { recursive: true });
@@ -124,7 +190,7 @@ export class ObjectCache {
   /** Returns the cached object, or compiles it (log in logDir, kept only on failure). */
   async get(c: Compiler, u: Unit, env: NodeJS.ProcessEnv, logDir: string, timeoutMs?: number): Promise<CompileResult> {
     const key = this.key(c, u);
-    const hit = this.lookup(key);
+    const hit = this.fresh ? null : this.lookup(key);
     if (hit) return { ok: true, object: hit, cached: true };
     const stem = path.join(this.tmp, `${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
     const log = path.join(logDir, `${u.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.${c.role}.log`);

@@ -31,7 +31,8 @@ export interface BisectOptions {
   seed?: number;
   narrow?: boolean;
   json?: string;
-  cache?: string;
+  /** the folder; yargs reads `--no-cache` as `cache: false`, so both arrive here (see cacheChoice) */
+  cache?: string | false | (string | false)[];
   trustMonotone?: boolean;
 }
 
@@ -50,6 +51,14 @@ function validate(o: BisectOptions): void {
 export function inFraction(seed: number, name: string, fraction: number): boolean {
   const h = createHash('sha256').update(`${seed}:${name}`).digest().readUInt32BE(0);
   return h / 2 ** 32 < fraction;
+}
+
+/** `--cache DIR` at most once; `--no-cache` (alone or with it) means compile afresh. */
+function cacheChoice(o: BisectOptions): { dir?: string; fresh: boolean } {
+  const given = ([] as (string | false)[]).concat(o.cache ?? []);
+  const dirs = given.filter((x): x is string => typeof x === 'string');
+  if (dirs.length > 1) throw new UsageError('REPEATED_FLAG', `--cache was given ${dirs.length} times (${dirs.join(', ')}); give it once`);
+  return { dir: dirs[0], fresh: given.includes(false) };
 }
 
 function defaultCache(io: Io): string {
@@ -71,6 +80,11 @@ function commandLine(o: BisectOptions, extra: string[]): string {
   parts.push('--link', q(o.link), '--test', q(o.test), '-j', String(o.jobs));
   if (o.timeout) parts.push('--timeout', String(o.timeout));
   if (o.repeat > 1) parts.push('--repeat', String(o.repeat));
+  // The hand-off must find the objects this run made. Not --no-cache: this run has just
+  // refreshed every object it used, so the next one may trust them.
+  const dir = cacheChoice(o).dir;
+  if (dir !== undefined) parts.push('--cache', q(dir));
+  if (o.trustMonotone) parts.push('--trust-monotone');
   return [...parts, ...extra].join(' ');
 }
 
@@ -82,7 +96,8 @@ export async function bisect(o: BisectOptions, io: Io): Promise<number> {
     throw new UsageError('BAD_ARGS', `--json ${o.json}: its folder does not exist`);
   const cand = await identifyCompiler(o.candidate, 'candidate', io.env, io.cwd);
   const ref = await identifyCompiler(o.reference, 'reference', io.env, io.cwd);
-  const cache = new ObjectCache(path.resolve(io.cwd, o.cache ?? defaultCache(io)));
+  const choice = cacheChoice(o);
+  const cache = new ObjectCache(path.resolve(io.cwd, choice.dir ?? defaultCache(io)), choice.fresh);
   for (const u of units) cache.key(ref, u); // unreadable sources fail here, before any work
   const stamp = io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const runDir = path.join(cache.dir, 'runs', `${stamp}-${process.pid}-${randomBytes(2).toString('hex')}`);
@@ -91,6 +106,10 @@ export async function bisect(o: BisectOptions, io: Io): Promise<number> {
   const timeoutMs = o.timeout ? o.timeout * 1000 : undefined;
 
   io.out(`bisect: ${units.length} units; candidate ${cand.spec} (${cand.version}); reference ${ref.spec} (${ref.version}); -j ${o.jobs}`);
+  for (const c of [cand, ref]) {
+    // Say what the cache key sees of a wrapper, so a stale object is never a mystery.
+    if (c.script) io.out(`${c.role} ${c.spec} is a script; cached objects are keyed on it and on ${c.covers.map((f) => path.relative(io.cwd, f) || f).join(', ') || 'nothing else'} (a file it reads without naming it is not seen: --no-cache)`);
+  }
   const compiled = await compileAll(units, [ref, cand], cache, io, logDir, o.jobs);
   const reference = compiled.map((c) => c[0]);
   const firstBad = reference.findIndex((r) => r.object === null);

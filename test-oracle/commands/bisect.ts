@@ -21,7 +21,9 @@ export function bisectCommand(io: Io, setResult: Register) {
         .option('seed', { type: 'number', describe: 'seed for --fraction' })
         .option('narrow', { type: 'boolean', default: false, describe: 'with --fraction/--seed: bisect within that subset' })
         .option('json', { type: 'string', describe: 'also write the results here as JSON' })
-        .option('cache', { type: 'string', describe: 'object cache folder, shareable between agents (default $TEST_ORACLE_BISECT_CACHE or ~/.cache/test-oracle/bisect)' })
+        // An array only so that --no-cache (yargs' negation of --cache) can come with it.
+        .option('cache', { type: 'string', array: true, requiresArg: true, describe: 'object cache folder, shareable between agents (default $TEST_ORACLE_BISECT_CACHE or ~/.cache/test-oracle/bisect)' })
+        .option('no-cache', { type: 'boolean', describe: 'compile every unit afresh instead of reusing cached objects (they are still stored)' })
         .option('trust-monotone', { type: 'boolean', default: false, describe: 'prove "dropping a member passes" from a passing superset instead of probing it (saves ~1 probe per pair member, misses some ABI mismatches)' })
         .epilogue(
           [

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
 import { UsageError } from '../../harness/errors.js';
-import { historyLine } from '../core/history.js';
+import { HISTORY_HEADER, historyLines } from '../core/history.js';
+import { checkToolName } from '../suite/config.js';
 import { resolveCommit } from '../git/git.js';
 import { fetchNotes, recordsAlongHistory } from '../git/notes.js';
 
@@ -9,6 +10,7 @@ interface HistoryArgs {
   limit: number;
   rev: string;
   fetch?: string;
+  tool?: string;
 }
 
 export function historyCommand(io: Io, setResult: Register) {
@@ -19,21 +21,25 @@ export function historyCommand(io: Io, setResult: Register) {
       y
         .option('limit', { alias: 'n', type: 'number', default: 20, describe: 'at most this many commits' })
         .option('rev', { type: 'string', default: 'HEAD', describe: 'follow the first-parent history of this revision' })
-        .option('fetch', { type: 'string', describe: "first fetch and merge this remote's notes (e.g. origin)" }) as unknown as Argv<HistoryArgs>,
+        .option('fetch', { type: 'string', describe: "first fetch and merge this remote's notes (e.g. origin)" })
+        .option('tool', { type: 'string', describe: "only runs under this tool ('' for runs with no tool); default: a line per tool" }) as unknown as Argv<HistoryArgs>,
     run: async (a, io) => {
       if (!Number.isInteger(a.limit) || a.limit < 1) throw new UsageError('BAD_LIMIT', `--limit takes a whole number >= 1 (got ${a.limit})`);
       if (!(await resolveCommit(io.cwd, io.env, a.rev))) {
         throw new UsageError('BAD_REV', `${a.rev} does not name a commit here; run inside a clone or pass --rev`);
       }
+      if (a.tool !== undefined && a.tool !== '') checkToolName(a.tool, '--tool');
       if (a.fetch) await fetchNotes(io.cwd, a.fetch, { env: io.env });
       // Recorded commits may be sparse; look well past the limit.
       const found = await recordsAlongHistory(io.cwd, io.env, a.rev, Math.max(500, a.limit * 50));
-      if (!found.length) {
-        io.out(`no recorded runs on the history of ${a.rev} (run 'test-oracle run' on a clean commit to record one)`);
+      const lines = found.map((c) => historyLines(c, a.tool)).filter((l) => l.length);
+      if (!lines.length) {
+        const which = a.tool === undefined ? '' : a.tool === '' ? ' with no tool' : ` under tool ${a.tool}`;
+        io.out(`no recorded runs${which} on the history of ${a.rev} (run 'test-oracle run' on a clean commit to record one)`);
         return 0;
       }
-      io.out('commit  date         pass      tests  run                      subject');
-      for (const c of found.slice(0, a.limit)) io.out(historyLine(c));
+      io.out(HISTORY_HEADER);
+      for (const l of lines.slice(0, a.limit).flat()) io.out(l);
       return 0;
     },
   });

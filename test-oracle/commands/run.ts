@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
-import { compareResults } from '../core/records.js';
+import { compareResults, toolLabel } from '../core/records.js';
 import { shq } from '../core/shell.js';
-import { formatReport, rerunCommand, type Trend } from '../core/summary.js';
+import { basisOf, formatReport, rerunCommand, type Trend } from '../core/summary.js';
 import { runOptions, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
 import { writeJson, writeJunit } from '../run/reports.js';
-import { executePlan, planRun, recordRun } from '../run/session.js';
+import { executePlan, planRun, recordRun, strayFilesLine, treeAfter } from '../run/session.js';
 
 export function runCommand(io: Io, setResult: Register) {
   return defineCommand<RunArgs>(io, setResult, {
@@ -30,20 +30,28 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
     return 0;
   }
   const x = await executePlan(plan, io);
-  const footer = [await recordRun(plan, x, io, a.record !== false)];
-  const trend: Trend | null = plan.latest
-    ? { against: plan.latest.commit.slice(0, 7), distance: plan.latest.distance, cmp: compareResults(plan.latest.tests, x.outcomes) }
+  const after = await treeAfter(plan, io);
+  const stray = strayFilesLine(plan, after);
+  const footer = [...(stray ? [stray] : []), await recordRun(plan, x, io, a.record !== false, after)];
+  const w = plan.compareWith;
+  const trend: Trend | null = w
+    ? { against: w.commit.slice(0, 7), distance: w.distance, basis: basisOf(w.runs, plan.tool), cmp: compareResults(w.tests, x.outcomes) }
     : null;
-  const facts = { commit: plan.wt?.head ?? null, seed: plan.seed, pct: plan.fastPct ?? 100, mode: plan.selection.mode, total: plan.selection.total, wallMs: x.wallMs };
-  if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes);
-  if (a.junit) writeJunit(resolve(io.cwd, a.junit), 'test-oracle', x.outcomes, x.wallMs);
-  const base = { prog, suiteArgs: suiteArgs(a, shq) };
+  const facts = {
+    commit: plan.wt?.head ?? null, seed: plan.seed, pct: plan.fastPct ?? 100, mode: plan.selection.mode, tool: plan.suite.tool,
+    total: plan.selection.total, wallMs: x.wallMs,
+  };
+  const skipped = plan.selection.skippedHere;
+  if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes, skipped);
+  if (a.junit) writeJunit(resolve(io.cwd, a.junit), 'test-oracle', x.outcomes, x.wallMs, skipped);
+  const base = { prog, suiteArgs: suiteArgs(a, shq, plan.suite.tool) };
   const same = rerunCommand({ ...base, fastPct: plan.fastPct, seed: plan.seed, filter: plan.filter, failed: plan.failedOnly }, shq);
   const full = rerunCommand(base, shq);
   for (const line of formatReport({
     outcomes: x.outcomes,
     wallMs: x.wallMs,
     trend,
+    trendNone: plan.tool ? `result of ${toolLabel(plan.tool)}` : 'result',
     maxErrors: Math.max(0, a.show ?? 30),
     failuresFile: x.failuresFile,
     rerunSame: same === full ? undefined : same,

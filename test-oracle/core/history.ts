@@ -1,7 +1,8 @@
-// One line per recorded commit for `test-oracle history`: pass rate, how much was run,
-// and whether that was the full suite or a sample (samples of different seeds on one
-// commit are pooled, newest result per test).
-import { latestPerTest, type RunRecord } from './records.js';
+// One line per recorded commit and tool for `test-oracle history`: pass rate, how much
+// was run, and whether that was the full suite or a sample (samples of different seeds on
+// one commit are pooled, newest result per test). Runs under different tools are never
+// pooled: gcc's failure must not hide behind tcc's pass.
+import { latestPerTest, toolOf, type RunRecord } from './records.js';
 import { formatPct } from './select.js';
 import { passRate } from './summary.js';
 
@@ -12,6 +13,20 @@ export interface HistoryEntry {
   records: RunRecord[];
 }
 
+export const HISTORY_HEADER = `${'commit'.padEnd(7)} ${'date'.padEnd(10)} ${'tool'.padEnd(10)} ${'pass'.padStart(6)} ${'tests'.padStart(11)} ${'run'.padEnd(24)} subject`;
+
+/** One line per tool that has runs on this commit (all tools, or only `tool`). */
+export function historyLines(e: HistoryEntry, tool?: string): string[] {
+  const kinds = new Map<string, RunRecord[]>();
+  for (const r of e.records) {
+    const k = toolOf(r);
+    if (tool !== undefined && k !== tool) continue;
+    kinds.set(k, [...(kinds.get(k) ?? []), r]);
+  }
+  return [...kinds.keys()].sort().map((k) => historyLine({ ...e, records: kinds.get(k)! }));
+}
+
+/** The line for one commit's runs (of one tool). */
 export function historyLine(e: HistoryEntry): string {
   const full = e.records.filter((r) => r.mode === 'full');
   const samples = e.records.filter((r) => r.mode === 'sample');
@@ -37,5 +52,6 @@ export function historyLine(e: HistoryEntry): string {
   const counted = `${pass}/${tests.size}`.padStart(11);
   const of = tests.size < total ? ` of ${total}` : '';
   const subject = e.subject.length > 50 ? e.subject.slice(0, 49) + '…' : e.subject;
-  return `${e.short} ${e.date} ${rate} ${counted} ${(kind + of).padEnd(24)} ${subject}`;
+  const tool = (toolOf(e.records[0]!) || '-').padEnd(10);
+  return `${e.short} ${e.date} ${tool} ${rate} ${counted} ${(kind + of).padEnd(24)} ${subject}`;
 }

@@ -28,6 +28,20 @@ export interface RunRecord {
   tests: RecordedTest[];
 }
 
+/**
+ * Runs under different tools (compilers) are different experiments: a test may pass under
+ * one and fail under the other. Comparisons, history and the gate only ever look at runs
+ * of one kind; a run with no tool is a kind of its own ('').
+ */
+export function toolOf(r: { tool?: string }): string {
+  return r.tool ?? '';
+}
+
+/** How a kind is named to people. */
+export function toolLabel(tool: string): string {
+  return tool === '' ? 'no tool' : `tool ${tool}`;
+}
+
 export function countResults(outcomes: readonly { result: Result }[]): Record<Result, number> {
   const c = Object.fromEntries(RESULTS.map((r) => [r, 0])) as Record<Result, number>;
   for (const o of outcomes) c[o.result]++;
@@ -95,6 +109,8 @@ export interface LatestResults {
 export interface Comparison {
   /** ids both sides have a result for */
   common: number;
+  /** ids that do not pass now and have no result on the other side */
+  uncompared: number;
   basePass: number;
   nowPass: number;
   /** passed at the baseline, do not pass now */
@@ -112,10 +128,13 @@ export function compareResults(
   const entries: [string, Outcomeish][] = Array.isArray(now)
     ? (now as (Outcomeish & { id: string })[]).map((o) => [o.id, o])
     : [...(now as ReadonlyMap<string, Outcomeish>)];
-  const c: Comparison = { common: 0, basePass: 0, nowPass: 0, regressions: [], fixed: [] };
+  const c: Comparison = { common: 0, uncompared: 0, basePass: 0, nowPass: 0, regressions: [], fixed: [] };
   for (const [id, o] of entries) {
     const b = base.get(id);
-    if (!b) continue;
+    if (!b) {
+      if (o.result !== 'pass') c.uncompared++;
+      continue;
+    }
     c.common++;
     if (b.result === 'pass') c.basePass++;
     if (o.result === 'pass') c.nowPass++;

@@ -20,25 +20,26 @@ export interface Selection {
   /** tests in the suite, skipped ones excluded */
   total: number;
   skipped: number;
+  /** skipped tests this selection would otherwise have run: reports list them as skipped */
+  skippedHere: string[];
   mode: RunMode;
 }
 
 export function selectTests(ids: readonly string[], o: SelectOptions): Selection {
   const sampling = o.fastPct !== undefined && o.fastPct < 100;
   const selected: string[] = [];
+  const skippedHere: string[] = [];
   let skipped = 0;
   for (const id of ids) {
-    if (o.skip?.(id)) {
-      skipped++;
-      continue;
-    }
+    const skip = o.skip?.(id) ?? false;
+    if (skip) skipped++;
     if (o.filter && !o.filter.test(id)) continue;
     if (o.only && !o.only.has(id)) continue;
     if (sampling && !inSample(o.seed, id, o.fastPct!)) continue;
-    selected.push(id);
+    (skip ? skippedHere : selected).push(id);
   }
   const mode: RunMode = o.filter || o.only ? 'partial' : sampling ? 'sample' : 'full';
-  return { selected, total: ids.length - skipped, skipped, mode };
+  return { selected, total: ids.length - skipped, skipped, skippedHere, mode };
 }
 
 export interface OrderHints {

@@ -8,7 +8,7 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export const PLACEHOLDERS = ['test', 'abs', 'id', 'dir', 'name', 'tmp', 'root'] as const;
+export const PLACEHOLDERS = ['test', 'abs', 'id', 'dir', 'name', 'tmp', 'root', 'tool'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** Fills `{test}`-style placeholders with shell-quoted values; `{{` is a literal `{`. */

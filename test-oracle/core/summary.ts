@@ -1,7 +1,7 @@
 // The few lines an agent reads after a run. At most ~40 however many tests fail: the
 // counts, the trend, then one grep-able `ERROR <id>: <reason> (log: <path>)` per failure,
 // most informative first, then where the rest is.
-import type { Comparison } from './records.js';
+import { toolLabel, type Comparison, type RunRecord } from './records.js';
 import { RESULTS, type Result, type TestOutcome } from './types.js';
 import { formatPct } from './select.js';
 
@@ -42,8 +42,23 @@ export interface Trend {
   against: string;
   /** first-parent steps from HEAD; 0 = an earlier run on this same commit */
   distance: number;
+  /** what the results compared with are, e.g. "full run, tool gcc" */
+  basis: string;
   cmp: Comparison;
 }
+
+/** What earlier results are, in words: "full run, tool gcc", "3 samples". */
+export function basisOf(runs: readonly Pick<RunRecord, 'mode' | 'pct'>[], tool: string): string {
+  const modes = new Set(runs.map((r) => r.mode));
+  const n = runs.length;
+  let what: string;
+  if (modes.size === 1 && modes.has('full')) what = n === 1 ? 'full run' : `${n} full runs`;
+  else if (modes.size === 1 && modes.has('sample')) what = n === 1 ? `${formatPct(runs[0]!.pct)} sample` : `${n} samples`;
+  else what = plural(n, 'recorded run');
+  return tool ? `${what}, ${toolLabel(tool)}` : what;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function countsLine(outcomes: readonly TestOutcome[], wallMs: number): string {
   const c = new Map<Result, number>();
@@ -51,19 +66,27 @@ export function countsLine(outcomes: readonly TestOutcome[], wallMs: number): st
   const parts = RESULTS.filter((r) => c.get(r)).map((r) => `${c.get(r)} ${r}`);
   const pass = c.get('pass') ?? 0;
   const n = outcomes.length;
-  return `${n} test${n === 1 ? '' : 's'} in ${formatDuration(wallMs)}: ${parts.join(', ') || 'nothing ran'}; pass rate ${passRate(pass, n)}`;
+  return `${plural(n, 'test')} in ${formatDuration(wallMs)}: ${parts.join(', ') || 'nothing ran'}; pass rate ${passRate(pass, n)}`;
 }
 
-export function trendLine(t: Trend | null | undefined): string {
-  if (!t) return 'no earlier recorded result on this branch to compare with';
-  const where = t.distance === 0 ? 'an earlier run on this commit' : `${t.distance} commit${t.distance === 1 ? '' : 's'} back`;
+/**
+ * The change against earlier results. Every failure is accounted for: new, failing before
+ * too, or without an earlier result; "0 newly failing" never stands alone beside ERRORs.
+ * `none` names what was looked for when nothing was found.
+ */
+export function trendLine(t: Trend | null | undefined, none = 'result'): string {
+  if (!t) return `no earlier recorded ${none} on this branch to compare with`;
+  const where = t.distance === 0 ? 'an earlier run on this commit' : `${plural(t.distance, 'commit')} back`;
   const { cmp } = t;
-  if (cmp.common === 0) return `vs ${t.against} (${where}): no tests in common`;
+  const head = `vs ${t.against} (${t.basis}, ${where}`;
+  const uncompared = cmp.uncompared ? `; ${plural(cmp.uncompared, 'failing test')} with no earlier result` : '';
+  if (cmp.common === 0) return `${head}): no tests in common${uncompared}`;
   const newly = cmp.regressions.length;
+  const still = cmp.common - cmp.nowPass - newly;
   return (
-    `vs ${t.against} (${where}, ${cmp.common} tests in common): ` +
+    `${head}, ${plural(cmp.common, 'test')} in common): ` +
     `${passRate(cmp.basePass, cmp.common)} -> ${passRate(cmp.nowPass, cmp.common)}, ` +
-    `${newly} newly failing, ${cmp.fixed.length} fixed`
+    `${newly} newly failing${still ? `, ${still} failing before too` : ''}, ${cmp.fixed.length} fixed${uncompared}`
   );
 }
 
@@ -71,6 +94,8 @@ export interface ReportInput {
   outcomes: readonly TestOutcome[];
   wallMs: number;
   trend?: Trend | null;
+  /** what an absent trend was looking for, e.g. "full run of tool gcc" */
+  trendNone?: string;
   /** at most this many ERROR lines */
   maxErrors: number;
   /** file listing every failure, for the `… and N more` line */
@@ -85,7 +110,7 @@ export interface ReportInput {
 export function formatReport(r: ReportInput): string[] {
   const newly = new Set(r.trend?.cmp.regressions.map((x) => x.id) ?? []);
   const failures = rankFailures(r.outcomes, newly);
-  const lines = [countsLine(r.outcomes, r.wallMs), trendLine(r.trend)];
+  const lines = [countsLine(r.outcomes, r.wallMs), trendLine(r.trend, r.trendNone)];
   for (const o of failures.slice(0, r.maxErrors)) lines.push(errorLine(o));
   if (failures.length > r.maxErrors) {
     lines.push(`… and ${failures.length - r.maxErrors} more (see ${r.failuresFile})`);

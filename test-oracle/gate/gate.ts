@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Io } from '../../harness/cli-kit.js';
 import { UsageError } from '../../harness/errors.js';
 import { formatGateReport } from '../core/gate.js';
-import { compareResults, latestPerTest, type RecordedOutcome } from '../core/records.js';
+import { compareResults, latestPerTest, toolLabel, toolOf, type RecordedOutcome } from '../core/records.js';
 import type { TestOutcome } from '../core/types.js';
 import { extractTree, repoPrefix, resolveCommit } from '../git/git.js';
 import { readRecords } from '../git/notes.js';
@@ -30,14 +30,16 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
   const base = await resolveCommit(root, io.env, baseRev);
   if (!base) throw new UsageError('BAD_BASELINE', `baseline ${baseRev} does not name a commit; pass --baseline REF`);
   const short = { commit: commit.slice(0, 7), baseline: base.slice(0, 7) };
-  io.out(`gate: ${plan.firstLine} at ${short.commit} vs baseline ${short.baseline}`);
+  io.out(`gate: ${plan.firstLine} at ${short.commit} vs baseline ${short.baseline}${plan.tool ? ` (${toolLabel(plan.tool)})` : ''}`);
   if (plan.ordered.length === 0) {
     io.out('gate: ok, no test selected');
     return 0;
   }
   const x = await executePlan(plan, io);
   const failing = x.outcomes.filter((o) => o.result !== 'pass');
-  const baseResults: Map<string, Pick<RecordedOutcome, 'result' | 'reason'>> = latestPerTest(await readRecords(root, io.env, base));
+  // Only runs of this run's tool: a test failing under one compiler is no regression under another.
+  const baseRuns = (await readRecords(root, io.env, base)).filter((r) => toolOf(r) === plan.tool);
+  const baseResults: Map<string, Pick<RecordedOutcome, 'result' | 'reason'>> = latestPerTest(baseRuns);
   const unknown = failing.map((o) => o.id).filter((id) => !baseResults.has(id));
   if (unknown.length && a.baselineRun !== false) {
     for (const o of await runAtBaseline(plan, base, unknown, io)) baseResults.set(o.id, o);

@@ -42,6 +42,9 @@ export interface WorkTreeInfo {
   head: string | null;
   /** no changes to tracked files: results then describe the commit */
   clean: boolean;
+  /** tracked files with changes, and untracked files (not ignored), as git names them */
+  changed: string[];
+  untracked: string[];
 }
 
 export async function workTreeInfo(dir: string, env: NodeJS.ProcessEnv): Promise<WorkTreeInfo | null> {
@@ -49,8 +52,21 @@ export async function workTreeInfo(dir: string, env: NodeJS.ProcessEnv): Promise
   const inside = await tryRaw(g, ['rev-parse', '--is-inside-work-tree']);
   if (inside?.trim() !== 'true') return null;
   const head = await resolveCommit(dir, env, 'HEAD');
-  const status = await tryRaw(g, ['status', '--porcelain', '--untracked-files=no']);
-  return { head, clean: status !== null && status.trim() === '' };
+  const status = await tryRaw(g, ['status', '--porcelain', '-z', '--untracked-files=normal']);
+  const changed: string[] = [];
+  const untracked: string[] = [];
+  const entries = (status ?? '').split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.length < 4) continue;
+    if (e.startsWith('??')) untracked.push(e.slice(3));
+    else {
+      changed.push(e.slice(3));
+      // A rename or copy is followed by its source path.
+      if (/^[RC]/.test(e)) i++;
+    }
+  }
+  return { head, clean: status !== null && changed.length === 0, changed, untracked };
 }
 
 export async function gitCommonDir(dir: string, env: NodeJS.ProcessEnv): Promise<string> {

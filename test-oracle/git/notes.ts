@@ -12,10 +12,14 @@ import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
 export async function appendRecord(dir: string, env: NodeJS.ProcessEnv, commit: string, r: RunRecord): Promise<void> {
   const lockTarget = join(await gitCommonDir(dir, env), 'test-oracle-notes');
   const release = await lockfile.lock(lockTarget, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
+  const g = git(dir, env);
+  // Not `git notes append`: it puts a blank line between runs, and git 2.39 has no
+  // --no-separator. Read, add the line, rewrite: the lock makes that one step.
+  const before = ((await tryRaw(g, ['notes', `--ref=${NOTES_REF}`, 'show', commit])) ?? '').replace(/\n+$/, '');
   // A file, not -m: a run of thousands of tests is longer than one argv string may be.
-  const f = writeTempFile(serializeRecord(r) + '\n');
+  const f = writeTempFile((before ? before + '\n' : '') + serializeRecord(r) + '\n');
   try {
-    await git(dir, env).raw(['notes', `--ref=${NOTES_REF}`, 'append', '-F', f.path, commit]);
+    await g.raw(['notes', `--ref=${NOTES_REF}`, 'add', '-f', '-F', f.path, commit]);
   } finally {
     f.dispose();
     await release();
@@ -61,18 +65,21 @@ export async function recordsAlongHistory(
 
 /**
  * The newest recorded results on the first-parent history of `rev` (default HEAD):
- * every run recorded on the nearest commit that has any, merged to the latest result
- * per test. Null when nothing within `maxCommits` has been recorded.
+ * every run recorded on the nearest commit that has any (of those `where` accepts, e.g.
+ * one tool's), merged to the latest result per test. Null when nothing within
+ * `maxCommits` has been recorded.
  */
 export async function readLatestResults(
   repoDir: string,
   rev = 'HEAD',
-  opts: { env?: NodeJS.ProcessEnv; maxCommits?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; maxCommits?: number; where?: (r: RunRecord) => boolean } = {},
 ): Promise<LatestResults | null> {
   const found = await recordsAlongHistory(repoDir, opts.env ?? process.env, rev, opts.maxCommits ?? 200);
-  const first = found[0];
-  if (!first) return null;
-  return { commit: first.commit, distance: first.distance, runs: first.records, tests: latestPerTest(first.records) };
+  for (const c of found) {
+    const runs = opts.where ? c.records.filter(opts.where) : c.records;
+    if (runs.length) return { commit: c.commit, distance: c.distance, runs, tests: latestPerTest(runs) };
+  }
+  return null;
 }
 
 function remoteNotesRef(remote: string): string {

@@ -34,10 +34,14 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
     mkdirSync(d, { recursive: true });
     madeDirs.add(d);
   };
-  const usesTmp = templateUses(s.command, 'tmp');
+  // `cwd: "tmp"`: each test starts in its own scratch folder, so files it writes never
+  // land in the work tree; paths in the command are then absolute to still resolve.
+  const inTmp = s.cwd === 'tmp';
+  const usesTmp = inTmp || templateUses(s.command, 'tmp');
   if (usesTmp) ensureDir(join(o.runDir, 'tmp'));
   const separateStderr = s.judge === 'stdout';
-  const spawner = new Spawner({ ...o.env, ...s.env }, o.jobs);
+  const toolEnv = s.tool ? { TEST_ORACLE_TOOL: s.tool } : {};
+  const spawner = new Spawner({ ...o.env, ...s.env, ...toolEnv, TEST_ORACLE_ROOT: s.root }, o.jobs);
   let done = 0;
   try {
     // Everything is queued at once; the launcher keeps `jobs` running and we judge each
@@ -50,18 +54,19 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
       // A failed test's scratch folder is kept for inspection until the next run.
       if (tmp && existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
       const command = fillTemplate(s.command, {
-        test: id,
+        test: inTmp ? join(s.root, id) : id,
         abs: join(s.root, id),
         id,
-        dir: dirname(id),
+        dir: inTmp ? join(s.root, dirname(id)) : dirname(id),
         name: testName(s, id),
         tmp,
         root: s.root,
+        tool: s.tool,
       });
       const r = await spawner.run({
         argv: directArgv(command),
         command,
-        cwd: s.root,
+        cwd: inTmp ? tmp! : s.root,
         env: { TEST_ORACLE_TEST: id, ...(tmp ? { TEST_ORACLE_TMP: tmp } : {}) },
         timeoutMs: o.timeoutSec * 1000,
         logPath,

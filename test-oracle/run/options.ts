@@ -37,7 +37,7 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('match', { type: 'string', array: true, describe: "globs naming tests, e.g. '*.c' (overrides the config)" })
     .option('layout', { type: 'string', choices: ['file', 'dir'], describe: 'a file per test, or a folder per test' })
     .option('judge', { type: 'string', choices: ['exit', 'stdout', 'output'], describe: 'exit code; stdout or stdout+stderr vs the expected file' })
-    .option('tool', { type: 'string', describe: 'apply this tool\'s skip list (default: config "tool" or $TEST_ORACLE_TOOL)' })
+    .option('tool', { type: 'string', describe: 'run under this tool (compiler): its "tools" settings, skip list, {tool} and $TEST_ORACLE_TOOL; results compare only with runs of the same tool (default: $TEST_ORACLE_TOOL, else config "tool")' })
     .option('record', { type: 'boolean', default: true, describe: 'record results as a git note on HEAD (--no-record: do not)' })
     .option('show', { type: 'number', default: 30, describe: 'at most this many ERROR lines' }) as unknown as Argv<RunArgs>;
 }
@@ -48,9 +48,12 @@ export const SUITE_HELP = [
   '   "timeout": 10, "judge": "stdout", "skip": {"mycc": "skips/mycc.txt"}}',
   'Fields: tests, match, exclude, layout (file|dir), command, timeout, judge (exit|stdout|output),',
   'expectExit (0; null = any), expected (".expected" beside a file, or "expected.stdout" in a',
-  'folder), skip (ids/globs, or per tool), tool, env, logDir.',
+  'folder), skip (ids/globs, or per tool), tool, tools, env, cwd (root|tmp), logDir.',
+  'Several compilers: "tools": {"gcc": {"command": "..."}, "tcc": {"env": {"CC": "tcc"}}} with',
+  'command, env, skip, timeout per tool; --tool NAME picks one and sets {tool} and $TEST_ORACLE_TOOL.',
   'Placeholders in command: {test} (path from the suite root), {abs}, {id}, {dir}, {name}, {tmp}',
-  '(a scratch folder per test), {root}. Test ids are paths relative to the suite root.',
+  '(a scratch folder per test), {root}, {tool}. Test ids are paths relative to the suite root.',
+  'cwd "tmp" starts each test in its {tmp} folder ({test} and {dir} are then absolute).',
 ].join('\n');
 
 /** `--fast` alone means 10%; `--fast=0.5` half a percent. */
@@ -80,7 +83,7 @@ export function parseFilter(v: string | undefined): RegExp | undefined {
 }
 
 /** The suite-defining flags, repeated in the printed rerun commands. */
-export function suiteArgs(a: RunArgs, shq: (s: string) => string): string[] {
+export function suiteArgs(a: RunArgs, shq: (s: string) => string, tool?: string): string[] {
   const out: string[] = [];
   if (a.config) out.push(`--config=${shq(a.config)}`);
   if (a.cmd) out.push(`--cmd=${shq(a.cmd)}`);
@@ -89,6 +92,7 @@ export function suiteArgs(a: RunArgs, shq: (s: string) => string): string[] {
   if (a.layout) out.push(`--layout=${a.layout}`);
   if (a.judge) out.push(`--judge=${a.judge}`);
   if (a.timeout !== undefined) out.push(`--timeout=${a.timeout}`);
-  if (a.tool) out.push(`--tool=${shq(a.tool)}`);
+  // The tool in effect, wherever it came from: the environment may differ next time.
+  if (tool) out.push(`--tool=${shq(tool)}`);
   return out;
 }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Io } from '../../harness/cli-kit.js';
 import { CheckFailedError, UsageError } from '../../harness/errors.js';
-import { countResults, toRecordedTests, type LatestResults, type RunRecord } from '../core/records.js';
+import { countResults, latestPerTest, toolOf, toRecordedTests, type LatestResults, type RunRecord } from '../core/records.js';
 import { describeSelection, orderTests, selectTests, type Selection } from '../core/select.js';
 import { errorLine, progressLine, rankFailures } from '../core/summary.js';
 import { globToRegExp, matchesAny } from '../core/glob.js';
@@ -32,8 +32,12 @@ export interface RunPlan {
   state: LocalState;
   /** null outside a git work tree */
   wt: WorkTreeInfo | null;
-  /** the newest results recorded on this branch before this run */
+  /** the newest results of this run's tool recorded on this branch before this run */
   latest: LatestResults | null;
+  /** what this run is compared with: for a full run the newest full run of its tool */
+  compareWith: LatestResults | null;
+  /** this run's kind: its tool, '' for none */
+  tool: string;
   firstLine: string;
 }
 
@@ -54,9 +58,11 @@ export async function planRun(a: RunArgs, io: Io): Promise<RunPlan> {
   const dir = stateDir(suite.root, suite.logDir);
   const state = readState(dir);
   const wt = await workTreeInfo(suite.root, io.env);
-  const latest = wt?.head ? await readLatestResults(suite.root, 'HEAD', { env: io.env }) : null;
+  const tool = toolOf(suite);
+  const sameTool = (r: RunRecord) => toolOf(r) === tool;
+  const latest = wt?.head ? await readLatestResults(suite.root, 'HEAD', { env: io.env, where: sameTool }) : null;
 
-  const lastResults = state.last?.results ?? (latest ? Object.fromEntries([...latest.tests].map(([id, o]) => [id, o.result])) : undefined);
+  const lastResults = state.last[tool]?.results ?? (latest ? Object.fromEntries([...latest.tests].map(([id, o]) => [id, o.result])) : undefined);
   const failedBefore = new Set(Object.entries(lastResults ?? {}).filter(([, r]) => r !== 'pass').map(([id]) => id));
   if (a.failed && !lastResults) {
     throw new UsageError('NOTHING_FAILED_YET', "--failed needs an earlier run here or recorded on this branch; run 'test-oracle run' first");
@@ -74,9 +80,15 @@ export async function planRun(a: RunArgs, io: Io): Promise<RunPlan> {
   for (const [id, ms] of Object.entries(state.timings)) timings.set(id, ms);
   const ordered = orderTests(selection.selected, { failedBefore, timings });
   const firstLine = describeSelection(selection, { fastPct, seed, filter: a.filter, failedOnly: a.failed, tool: suite.tool });
+  // A full run against a sample would say little about the rest: compare like with like.
+  let compareWith = latest;
+  if (selection.mode === 'full' && wt?.head) {
+    const full = await readLatestResults(suite.root, 'HEAD', { env: io.env, where: (r) => sameTool(r) && r.mode === 'full' });
+    if (full) compareWith = { ...full, runs: [full.runs.at(-1)!], tests: latestPerTest([full.runs.at(-1)!]) };
+  }
   return {
     suite, selection, ordered, fastPct, seed, filter: a.filter, failedOnly: !!a.failed, jobs,
-    timeoutSec: a.timeout ?? suite.timeoutSec, stateDir: dir, state, wt, latest, firstLine,
+    timeoutSec: a.timeout ?? suite.timeoutSec, stateDir: dir, state, wt, latest, compareWith, tool, firstLine,
   };
 }
 
@@ -147,17 +159,39 @@ export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
   const failuresFile = join(runDir, 'failures.txt');
   const ranked = rankFailures(outcomes);
   writeFileSync(failuresFile, ranked.map(errorLine).join('\n') + (ranked.length ? '\n' : ''));
-  writeState(p.stateDir, p.state, outcomes, started.toISOString());
+  writeState(p.stateDir, p.state, outcomes, started.toISOString(), p.tool);
   if (stop) throw new CheckFailedError('INTERRUPTED', `interrupted after ${done}/${p.ordered.length} tests; logs in ${shown}`);
   return { outcomes, runDir, runDirShown: shown, wallMs, failuresFile: join(shown, 'failures.txt'), at: started.toISOString() };
 }
 
+/** The work tree after the tests ran (one `git status`), for `strayFilesLine` and `recordRun`. */
+export async function treeAfter(p: RunPlan, io: Io): Promise<WorkTreeInfo | null> {
+  return p.wt ? workTreeInfo(p.suite.root, io.env) : null;
+}
+
+/** A warning when tests left files in the work tree: they end up in the next `git add -A`. */
+export function strayFilesLine(p: RunPlan, after: WorkTreeInfo | null): string | null {
+  if (!p.wt || !after || p.suite.cwd === 'tmp') return null;
+  const before = new Set(p.wt.untracked);
+  const added = after.untracked.filter((f) => !before.has(f));
+  if (!added.length) return null;
+  return `WARNING the tests left new files in the work tree: ${listSome(added)}; set "cwd": "tmp" in the suite config to run each test in its own scratch folder`;
+}
+
+function listSome(files: readonly string[], max = 5): string {
+  return files.slice(0, max).join(', ') + (files.length > max ? ` … and ${files.length - max} more` : '');
+}
+
 /** Records the run as a git note on HEAD when the results describe that commit. Returns a line saying what happened. */
-export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolean): Promise<string> {
+export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolean, after?: WorkTreeInfo | null): Promise<string> {
   if (!enabled) return 'not recorded (--no-record)';
   if (!p.wt) return 'not recorded: not in a git work tree';
   if (!p.wt.head) return 'not recorded: HEAD has no commit yet';
   if (!p.wt.clean) return 'not recorded: tracked files have uncommitted changes (commit, then run again to record)';
+  const now = after === undefined ? await workTreeInfo(p.suite.root, io.env) : after;
+  if (now && !now.clean) {
+    return `not recorded: the tests changed tracked files (${listSome(now.changed)}); set "cwd": "tmp" in the suite config so each test runs in its own scratch folder`;
+  }
   const r: RunRecord = {
     at: x.at,
     v: 1,

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../../harness/errors.js';
 import type { JudgeKind } from '../core/judge.js';
-import { PLACEHOLDERS, unknownPlaceholders } from '../core/shell.js';
+import { PLACEHOLDERS, templateUses, unknownPlaceholders } from '../core/shell.js';
 
 export const CONFIG_FILE = 'test-oracle.json';
 
@@ -28,8 +28,13 @@ export interface SuiteConfig {
   expected: string;
   /** tool name -> skip globs; `*` applies to every tool */
   skip: Record<string, string[]>;
+  /** the tool (compiler) this run is for: `--tool`, else $TEST_ORACLE_TOOL, else config "tool" */
   tool?: string;
+  /** tools the config describes in its `tools` map */
+  tools: string[];
   env: Record<string, string>;
+  /** where each test starts: the suite root, or its own scratch folder ({tmp}) */
+  cwd: 'root' | 'tmp';
   /** logs and local state, relative to root */
   logDir: string;
 }
@@ -45,7 +50,16 @@ export interface SuiteFlags {
   tool?: string;
 }
 
-const FIELDS = ['tests', 'match', 'exclude', 'layout', 'command', 'timeout', 'judge', 'expectExit', 'expected', 'skip', 'tool', 'env', 'logDir'];
+const FIELDS = ['tests', 'match', 'exclude', 'layout', 'command', 'timeout', 'judge', 'expectExit', 'expected', 'skip', 'tool', 'tools', 'env', 'cwd', 'logDir'];
+const TOOL_FIELDS = ['command', 'env', 'skip', 'timeout'];
+/** Tool names reach environment variables, notes and printed shell commands. */
+export const TOOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
+export function checkToolName(name: string, where: string): void {
+  if (!TOOL_NAME.test(name)) {
+    throw new UsageError('BAD_TOOL', `${where} "${name}" is not a tool name: use letters, digits and . _ + - (at most 64), like "gcc" or "tcc-0.9"`);
+  }
+}
 
 /** Finds and validates the suite; throws one UsageError naming every bad field. */
 export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv = {}): SuiteConfig {
@@ -76,15 +90,36 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   for (const k of Object.keys(raw)) {
     if (!FIELDS.includes(k) && !k.startsWith('//') && k !== '$comment') errs.push(`unknown field "${k}" (known: ${FIELDS.join(', ')})`);
   }
+  // The tool: the flag, else the environment (one shell, one compiler), else the config's default.
+  if (flags.tool !== undefined) checkToolName(flags.tool, '--tool');
+  const envTool = env.TEST_ORACLE_TOOL || undefined;
+  if (flags.tool === undefined && envTool !== undefined) checkToolName(envTool, '$TEST_ORACLE_TOOL');
+  const tools = parseTools(raw.tools, errs);
   const merged: Record<string, unknown> = { ...raw };
-  if (flags.cmd !== undefined) merged.command = flags.cmd;
+  const chosen = flags.tool ?? envTool ?? (typeof raw.tool === 'string' ? raw.tool : undefined);
+  if (chosen !== undefined) merged.tool = chosen;
+  const own = chosen !== undefined ? tools[chosen] : undefined;
+  const unknownTool = chosen !== undefined && Object.keys(tools).length > 0 && !own;
+  if (unknownTool && !errs.length) {
+    const from = flags.tool !== undefined ? '--tool' : envTool !== undefined ? '$TEST_ORACLE_TOOL' : '"tool"';
+    errs.push(`${from} names "${chosen}", which "tools" does not describe (known: ${Object.keys(tools).join(', ')})`);
+  }
+  // Which words came from where, so an error blames what the user actually wrote.
+  const source: Record<string, string> = {};
+  if (own?.command !== undefined) {
+    merged.command = own.command;
+    source.command = `"tools.${chosen}.command"`;
+  }
+  if (own?.timeout !== undefined) merged.timeout = own.timeout;
+  if (flags.cmd !== undefined) {
+    merged.command = flags.cmd;
+    source.command = '--cmd';
+  }
   if (flags.tests !== undefined) merged.tests = flags.tests;
   if (flags.match !== undefined && flags.match.length) merged.match = flags.match;
   if (flags.layout !== undefined) merged.layout = flags.layout;
   if (flags.judge !== undefined) merged.judge = flags.judge;
   if (flags.timeout !== undefined) merged.timeout = flags.timeout;
-  if (flags.tool !== undefined) merged.tool = flags.tool;
-  else if (merged.tool === undefined && env.TEST_ORACLE_TOOL) merged.tool = env.TEST_ORACLE_TOOL;
 
   const str = (k: string, dflt: string | undefined, ok?: (s: string) => string | null): string => {
     const v = merged[k];
@@ -117,12 +152,19 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   };
 
   const tests = str('tests', '.', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"tests" must be a folder inside the suite root (got "${s}")` : null));
-  const command = str('command', undefined, (s) => {
+  const noTool = merged.command === undefined && Object.keys(tools).length > 0 && (chosen === undefined || unknownTool);
+  if (noTool && !unknownTool) errs.push(`say which tool to run with --tool (or $TEST_ORACLE_TOOL): ${Object.keys(tools).join(', ')}; or give a top-level "command"`);
+  const cmdName = source.command ?? '"command"';
+  const nErrs = errs.length;
+  const command = str('command', noTool ? '' : undefined, (s) => {
     const unknown = unknownPlaceholders(s);
-    if (unknown.length) return `"command" has unknown placeholder ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`;
-    if (!/\{(test|abs|id|dir|name)\}/.test(s)) return `"command" must say where the test goes, e.g. "./run-one.sh {test}" (got "${s}")`;
+    if (unknown.length) return `${cmdName} has unknown placeholder ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`;
+    if (!/\{(test|abs|id|dir|name)\}/.test(s)) return `${cmdName} must say where the test goes, e.g. "./run-one.sh {test}" (got "${s}")`;
+    if (chosen === undefined && templateUses(s, 'tool')) return `${cmdName} uses {tool}, but no tool is chosen; pass --tool NAME or set $TEST_ORACLE_TOOL`;
     return null;
   });
+  // A bad --cmd is the flag's fault, not the config file's.
+  const flagErrs = source.command === '--cmd' ? errs.splice(nErrs) : [];
   const layout = oneOf('layout', ['file', 'dir'] as const, 'file');
   const judge = oneOf('judge', ['exit', 'stdout', 'output'] as const, 'exit');
   let timeoutSec = 10;
@@ -140,35 +182,78 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   const expected = str('expected', layout === 'dir' ? 'expected.stdout' : '.expected');
   const match = strList('match', ['*']);
   const exclude = strList('exclude', []);
-  const tool = merged.tool === undefined ? undefined : str('tool', undefined);
+  const tool = merged.tool === undefined ? undefined : str('tool', undefined, (t) => (TOOL_NAME.test(t) ? null : `"tool" must be a tool name like "gcc" (got "${t}")`));
+  const startIn = oneOf('cwd', ['root', 'tmp'] as const, 'root');
   const logDir = str('logDir', '.test-oracle', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"logDir" must be a folder inside the suite root (got "${s}")` : null));
 
   const skip: Record<string, string[]> = {};
+  const skipList = (name: string, list: unknown): string[] | undefined => {
+    if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return list as string[];
+    if (typeof list === 'string' && list) {
+      const f = resolve(root, list);
+      if (existsSync(f)) return parseSkipFile(readFileSync(f, 'utf8'));
+      errs.push(`"${name}" names ${list}, which does not exist (give a file of ids, one a line)`);
+    } else errs.push(`"${name}" must be a list of test ids/globs or the path of a file listing them`);
+    return undefined;
+  };
   const sk = merged.skip;
   if (sk !== undefined) {
     if (Array.isArray(sk) && sk.every((x) => typeof x === 'string')) skip['*'] = sk as string[];
     else if (sk && typeof sk === 'object' && !Array.isArray(sk)) {
       for (const [t, list] of Object.entries(sk as Record<string, unknown>)) {
-        if (Array.isArray(list) && list.every((x) => typeof x === 'string')) skip[t] = list as string[];
-        else if (typeof list === 'string' && list) {
-          const f = resolve(root, list);
-          if (existsSync(f)) skip[t] = parseSkipFile(readFileSync(f, 'utf8'));
-          else errs.push(`"skip.${t}" names ${list}, which does not exist (give a file of ids, one a line)`);
-        } else errs.push(`"skip.${t}" must be a list of test ids/globs or the path of a file listing them`);
+        const l = skipList(`skip.${t}`, list);
+        if (l) skip[t] = l;
       }
     } else errs.push(`"skip" must be a list of ids/globs, or {"tool": [ids] | "file"} per tool (got ${JSON.stringify(sk)})`);
   }
+  for (const [t, def] of Object.entries(tools)) {
+    if (def.skip === undefined) continue;
+    const l = skipList(`tools.${t}.skip`, def.skip);
+    if (l) skip[t] = [...(skip[t] ?? []), ...l];
+  }
   const envv: Record<string, string> = {};
-  if (merged.env !== undefined) {
-    const e = merged.env;
+  const envObj = (name: string, e: unknown) => {
     if (e && typeof e === 'object' && !Array.isArray(e) && Object.values(e).every((x) => typeof x === 'string')) Object.assign(envv, e);
-    else errs.push(`"env" must be an object of string values (got ${JSON.stringify(e)})`);
+    else errs.push(`"${name}" must be an object of string values (got ${JSON.stringify(e)})`);
+  };
+  if (merged.env !== undefined) envObj('env', merged.env);
+  if (own?.env !== undefined) envObj(`tools.${chosen}.env`, own.env);
+  if (!errs.length && !flagErrs.length && !existsSync(join(root, tests))) errs.push(`"tests" folder ${tests} does not exist in ${root}`);
+  if (errs.length || flagErrs.length) {
+    const parts = [...flagErrs, ...(errs.length ? [`${where}: ${errs.join('; ')}`] : [])];
+    throw new UsageError(flagErrs.length && !errs.length ? 'BAD_CMD' : 'CONFIG_INVALID', parts.join('; '));
   }
-  if (!errs.length && !existsSync(join(root, tests))) errs.push(`"tests" folder ${tests} does not exist in ${root}`);
-  if (errs.length) {
-    throw new UsageError('CONFIG_INVALID', `${where}: ${errs.join('; ')}`);
+  return {
+    root, configPath: path, tests, match, exclude, layout, command, timeoutSec, judge, expectExit, expected, skip, tool,
+    tools: Object.keys(tools), env: envv, cwd: startIn, logDir,
+  };
+}
+
+interface ToolDef {
+  command?: unknown;
+  env?: unknown;
+  skip?: unknown;
+  timeout?: unknown;
+}
+
+/** The `tools` map: {"gcc": {"command": ..., "env": {...}, "skip": [...], "timeout": 5}, ...}. */
+function parseTools(v: unknown, errs: string[]): Record<string, ToolDef> {
+  if (v === undefined) return {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    errs.push(`"tools" must map tool names to settings, like {"gcc": {"command": "..."}} (got ${JSON.stringify(v)})`);
+    return {};
   }
-  return { root, configPath: path, tests, match, exclude, layout, command, timeoutSec, judge, expectExit, expected, skip, tool, env: envv, logDir };
+  const out: Record<string, ToolDef> = {};
+  for (const [name, def] of Object.entries(v as Record<string, unknown>)) {
+    if (!TOOL_NAME.test(name)) errs.push(`"tools" has "${name}", which is not a tool name (letters, digits, . _ + -)`);
+    else if (!def || typeof def !== 'object' || Array.isArray(def)) errs.push(`"tools.${name}" must be an object with any of ${TOOL_FIELDS.join(', ')}`);
+    else {
+      const bad = Object.keys(def).filter((k) => !TOOL_FIELDS.includes(k));
+      if (bad.length) errs.push(`"tools.${name}" has unknown field ${bad.map((k) => `"${k}"`).join(', ')} (known: ${TOOL_FIELDS.join(', ')})`);
+      out[name] = def as ToolDef;
+    }
+  }
+  return out;
 }
 
 export function findConfig(cwd: string, stopAt?: string): string | undefined {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { harness, ROOT } from './repos.js';
 import type { ModelServer, Turn, TurnUsage } from './model-server.js';
-import { FAST } from './swarm.js';
+import { fastUnless } from './swarm.js';
 
 export const CLAUDE_BIN = path.join(ROOT, 'node_modules/.bin/claude');
 export const CODEX_BIN = path.join(ROOT, 'node_modules/.bin/codex');
@@ -33,7 +33,7 @@ export const MODEL = { claude: 'claude-sonnet-4-5', codex: 'gpt-5.5' } as const;
 
 /** `harness run` with a real agent, in-process (the sessions are real processes). */
 export function runReal(cwd: string, kind: 'claude' | 'codex', server: ModelServer, args: string[], extraEnv: Record<string, string> = {}) {
-  return harness(cwd, ['run', '--agent', kind, '--model', MODEL[kind], ...FAST, ...args], agentEnv(kind, server, extraEnv));
+  return harness(cwd, ['run', '--agent', kind, '--model', MODEL[kind], ...fastUnless(args), ...args], agentEnv(kind, server, extraEnv));
 }
 
 /** Turns that claim `task`, write `<task>.txt` (tasks never conflict), and land it with `harness task done`. */

@@ -27,6 +27,15 @@ export function agentScript(root: string, name: string, body: string): string {
 
 /** Fast settings so tests never wait on production backoffs. */
 export const FAST = ['--backoff-base', '20ms', '--backoff-cap', '80ms', '--grace', '2s'];
+/** FAST without its --grace, for a test that sets its own (a flag given twice is refused). */
+export const FAST_NO_GRACE = FAST.slice(0, 4);
+
+/** FAST's flags that `args` does not set itself (a flag given twice is refused). */
+export function fastUnless(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < FAST.length; i += 2) if (!args.includes(FAST[i]!)) out.push(FAST[i]!, FAST[i + 1]!);
+  return out;
+}
 
 export function events(root: string, dir = '.swarm'): LoggedEvent[] {
   return readEvents(path.join(root, dir, 'events.jsonl'));
