@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Registers tsx so the TypeScript sources run without a build step after `npm install`.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../test-oracle/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+// `test-oracle` for paths that name bin/ (scripts, aliases, hooks): runs the build in dist/, which
+// `npm install` makes (the package's bin entry points at dist/test-oracle.js directly).
+try {
+  await import('../dist/test-oracle.js');
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist/test-oracle.js')) throw e;
+  process.stderr.write('test-oracle: not built yet; run npm install (or npm run build) in ' + new URL('..', import.meta.url).pathname + ' [NOT_BUILT]\n');
+  process.exitCode = 4;
+}

@@ -5,7 +5,7 @@
 // the sim agent reads. `demoStatus` says how far a swarm has got.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../harness/paths.js';
 import { Git } from '../harness/git/git.js';
 import { TASKS as ALL_TASKS, type TaskSpec } from './spec/index.js';
 import { UsageError } from '../harness/errors.js';
@@ -13,7 +13,8 @@ import type { BankEntry } from './solution.js';
 
 export { demoStatus, type DemoStatus } from './status.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
+// Found from the package root: the built CLI runs from dist/, not from this folder.
+const HERE = packageFile('demo');
 export const DEMO_TEMPLATE = path.join(HERE, 'project');
 
 export interface PreparedDemo {

@@ -1,11 +1,16 @@
-// The single exit point shared by `harness` and `test-oracle`: parse with yargs, run the
-// command, turn any HarnessError into one line on stderr and its exit code. Commands get
-// their world (env, cwd, clock, output) through `Io`, so tests can run them in-process.
+// The single exit point shared by `harness` and `test-oracle`: pick the command from one
+// table, load only that command's module, parse with yargs, run it, and turn any
+// HarnessError into one line on stderr and its exit code. Commands get their world (env,
+// cwd, clock, output) through `Io`, so tests can run them in-process.
+//
+// Agents run these CLIs dozens of times per session, so start-up is kept to what the
+// command uses: `--version` and the top-level `--help` load neither yargs nor any command,
+// and a command loads its own module (and through it its own dependencies) only.
 import os from 'node:os';
 import path from 'node:path';
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { EXIT, EXIT_CODES_HELP, HarnessError, UsageError } from './errors.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { PACKAGE_ROOT, packageVersion } from './paths.js';
 
 export interface Io {
   env: NodeJS.ProcessEnv;
@@ -80,6 +85,21 @@ export function defineCommand<A>(io: Io, setResult: Register, spec: CommandSpec<
   };
 }
 
+/** Makes a command's yargs module; what a command file exports. */
+export type CommandFactory = (io: Io, setResult: Register) => CommandModule;
+
+/**
+ * One row of a CLI's command table. `describe` is what the top-level help lists without
+ * loading the command; `load` imports the command's module only when it runs.
+ */
+export interface CommandEntry {
+  name: string;
+  describe: string;
+  load: () => Promise<CommandFactory>;
+  /** runs when the first argument is an option or absent (`harness --agents 16`) */
+  isDefault?: boolean;
+}
+
 /**
  * yargs turns `--units a --units b` into an array even for a single-value option, which
  * then reaches code expecting a string. A flag that takes one value, given twice, is a
@@ -101,12 +121,48 @@ function onlyOnce(y: Argv): Argv {
 export interface CliSpec {
   prog: string;
   usage: string;
-  /** registers commands; handlers must call `done(code)` via the returned promise */
-  build: (y: Argv, io: Io, setResult: Register) => Argv;
+  commands: CommandEntry[];
+  /** added to the top-level help, before the exit codes */
+  helpNote?: string;
 }
 
 export async function runCli(spec: CliSpec, argv: string[], io: Io = processIo()): Promise<number> {
+  try {
+    const first = argv[0];
+    if (first === '--version' || first === '-V') {
+      io.out(packageVersion());
+      return EXIT.ok;
+    }
+    if (first === '--help' || first === '-h' || first === 'help') {
+      io.out(topLevelHelp(spec));
+      return EXIT.ok;
+    }
+    const entry = pickCommand(spec, first);
+    const factory = await entry.load();
+    return await parseAndRun(spec, entry, factory, argv, io);
+  } catch (e) {
+    return reportError(spec.prog, e, io);
+  }
+}
+
+function pickCommand(spec: CliSpec, first: string | undefined): CommandEntry {
+  const named = spec.commands.find((c) => c.name === first);
+  if (named) return named;
+  const dflt = spec.commands.find((c) => c.isDefault);
+  if (dflt && (first === undefined || first.startsWith('-'))) return dflt;
+  const names = spec.commands.map((c) => c.name).join(', ');
+  if (first === undefined) throw new UsageError('USAGE', `say which command to run: ${names} (see '${spec.prog} --help')`);
+  throw new UsageError('USAGE', `unknown command "${first}"; the commands are ${names} (see '${spec.prog} --help')`);
+}
+
+async function parseAndRun(spec: CliSpec, entry: CommandEntry, factory: CommandFactory, argv: string[], io: Io): Promise<number> {
+  const { default: yargs } = await import('yargs');
   let result: Promise<CommandResult> | undefined;
+  const mod = factory(io, (p) => {
+    result = p;
+  });
+  // The default command also answers to the bare program name, as yargs' `$0`.
+  const command = entry.isDefault ? [entry.name, '$0'] : mod.command;
   const y = yargs(argv)
     .scriptName(spec.prog)
     .usage(spec.usage)
@@ -120,17 +176,43 @@ export async function runCli(spec: CliSpec, argv: string[], io: Io = processIo()
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError('USAGE', `${msg} (see '${spec.prog} --help')`);
-    });
-  spec.build(y, io, (p) => {
-    result = p;
-  });
-  try {
-    await y.parseAsync();
-    const code = result ? await result : undefined;
-    return typeof code === 'number' ? code : EXIT.ok;
-  } catch (e) {
-    return reportError(spec.prog, e, io);
-  }
+    })
+    .command({ ...mod, command } as CommandModule);
+  skipHelpRendering(y);
+  await y.parseAsync();
+  const code = result ? await result : undefined;
+  return typeof code === 'number' ? code : EXIT.ok;
+}
+
+/**
+ * yargs renders a command's whole help text just before running it, in case the command
+ * asks to show it later. None of ours does (failures go through `.fail`, and `--help` is
+ * rendered when asked), and for an agent's `task claim` that rendering alone costs about
+ * as much CPU as node's start-up. The hook is yargs-internal: if it moves, this does nothing.
+ */
+function skipHelpRendering(y: Argv): void {
+  type Internal = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (y as unknown as Internal).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
+/** The top-level help, from the command table alone (no command is loaded for it). */
+export function topLevelHelp(spec: CliSpec): string {
+  const width = Math.max(...spec.commands.map((c) => c.name.length));
+  const lines = spec.commands.map((c) => `  ${spec.prog} ${c.name.padEnd(width)}  ${c.describe}${c.isDefault ? ' [default]' : ''}`);
+  return [
+    spec.usage,
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    `  -h, --help     show help (${spec.prog} <command> --help: that command's options)`,
+    '  -V, --version  show the version',
+    '',
+    ...(spec.helpNote ? [spec.helpNote, ''] : []),
+    EXIT_CODES_HELP,
+  ].join('\n');
 }
 
 export function reportError(prog: string, e: unknown, io: Io): number {

@@ -1,7 +1,7 @@
-// `test-oracle`: the test runner and the bisector. One file per command under commands/;
-// this file only wires them to yargs and the shared exit point.
+// `test-oracle`: the test runner and the bisector. One file per command under commands/,
+// listed once in commands/index.ts and loaded only when it runs.
 import { runCli, type Io } from '../harness/cli-kit.js';
-import { oracleCommands } from './commands/index.js';
+import { ORACLE_COMMANDS } from './commands/index.js';
 
 export function main(argv: string[], io?: Io): Promise<number> {
   return runCli(
@@ -13,10 +13,7 @@ export function main(argv: string[], io?: Io): Promise<number> {
         'Fast, terse, sampled test feedback for agents, and a bisector that uses a trusted',
         'reference compiler to find the units a candidate compiler miscompiles.',
       ].join('\n'),
-      build: (y, io, setResult) => {
-        for (const c of oracleCommands(io, setResult)) y = y.command(c);
-        return y.demandCommand(1, 'say which command to run');
-      },
+      commands: ORACLE_COMMANDS,
     },
     argv,
     io,

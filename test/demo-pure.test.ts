@@ -75,7 +75,7 @@ describe('sim flags', () => {
   it('round-trips through simAgentArgv and parseSimArgs', () => {
     const argv = simAgentArgv({ crash: 0.1, regress: 0.05, thinkMs: 250, bank: '/b', idleMs: 1000, seed: 's' });
     expect(argv[0]).toBe('node');
-    expect(argv[1]).toMatch(/harness\/agents\/sim\/launch\.js$/);
+    expect(argv[1]).toMatch(/dist\/sim-agent\.js$/); // the built simulator, not TypeScript through tsx
     expect(parseSimArgs(argv.slice(2))).toEqual({ crash: 0.1, regress: 0.05, thinkMs: 250, bank: '/b', idleMs: 1000, seed: 's' });
   });
 

@@ -86,7 +86,7 @@ describe('harness init --gate', () => {
     swarm = await makeSwarm({ from: project });
     const r = await harness(swarm.root, ['init', '--gate', 'test-oracle gate', '--gate-timeout', '60s']);
     expect(r.code, r.err.join()).toBe(0);
-    expect(r.out.join('\n')).toMatch(/gate: pushes to main run .*bin\/test-oracle\.js'? gate/);
+    expect(r.out.join('\n')).toMatch(/gate: pushes to main run .*dist\/test-oracle\.js'? gate/);
 
     const a = swarm.clone('a');
     // a fix lands, with results recorded for the baseline

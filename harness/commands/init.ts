@@ -16,7 +16,7 @@ import { shq } from '../../test-oracle/core/shell.js';
 export function resolveGateCommand(cmd: string): string {
   const m = /^\s*(test-oracle|harness)(\s|$)/.exec(cmd);
   if (!m) return cmd.trim();
-  return `${shq(process.execPath)} ${shq(packageFile(`bin/${m[1]}.js`))}${cmd.trim().slice(m[1]!.length)}`;
+  return `${shq(process.execPath)} ${shq(packageFile(`dist/${m[1]}.js`))}${cmd.trim().slice(m[1]!.length)}`;
 }
 
 /**

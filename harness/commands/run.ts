@@ -16,6 +16,7 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['memory', 'memory per session, e.g. 512m or 4g (docker/podman only)', { type: 'string' }],
   ['pidsLimit', 'processes per session, e.g. 512 (docker/podman only)', { type: 'string' }],
   ['mount', 'an extra host folder every session sees at the same path, read-only unless PATH:rw (repeatable)', { type: 'string', array: true }],
+  ['role', 'a standing role for some slots: NAME=COUNT[:PROMPT_FILE], e.g. docs=1:templates/roles/docs.md (repeatable; slots take roles in order; its prompt is added to the agent prompt)', { type: 'string', array: true }],
   ['prompt', "the agents' prompt file (default: AGENT_PROMPT.md in the repo, read each session)", { type: 'string' }],
   ['model', 'model name passed to the agent', { type: 'string' }],
   ['dir', 'the swarm folder (default .swarm; .swarm-demo for the demo)', { type: 'string' }],
@@ -76,7 +77,7 @@ export function runCommand(io: Io, setResult: Register, deps: RunDeps = { onSign
         const v = args[k];
         if (v === undefined) continue;
         // a repeated flag: the last wins, except for the ones that are lists
-        (flags as Record<string, unknown>)[k] = Array.isArray(v) && k !== 'mount' ? v[v.length - 1] : v;
+        (flags as Record<string, unknown>)[k] = Array.isArray(v) && k !== 'mount' && k !== 'role' ? v[v.length - 1] : v;
       }
       return startRun(flags, io, deps);
     },

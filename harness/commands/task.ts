@@ -14,6 +14,7 @@ import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
 import { readClaim, readClaims } from '../tasks/read.js';
 import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
 import { claimJson, claimTable } from './task-view.js';
+import { addCmd, backlogCmd } from './task-backlog.js';
 
 type TaskArg = CommonTaskArgs & { task: string };
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');
@@ -28,7 +29,9 @@ export function taskCommand(io: Io, setResult: Register): CommandModule {
       .command(showCmd(io, setResult))
       .command(reapCmd(io, setResult))
       .command(nextCmd(io, setResult))
-      .demandCommand(1, 'say which task command to run: claim, done, release, list, show, reap or next')
+      .command(addCmd(io, setResult))
+      .command(backlogCmd(io, setResult))
+      .demandCommand(1, 'say which task command to run: claim, done, release, list, show, reap, next, add or backlog')
       .epilogue(
         'Run inside a clone of the upstream. Identity comes from HARNESS_AGENT / HARNESS_SESSION, else --agent / --session, else the hostname.\n' +
           'Exit codes: 0 ok, 1 upstream refused or a real conflict, 2 bad input (nothing written), 3 held by someone else, 4 git or upstream unavailable.',
@@ -178,12 +181,12 @@ function reapCmd(io: Io, setResult: Register) {
 function nextCmd(io: Io, setResult: Register) {
   return defineCommand<CommonTaskArgs & { claim: boolean; json: boolean }>(io, setResult, {
     command: 'next',
-    describe: 'Propose an unclaimed failing test from the latest recorded results (--claim: claim it)',
+    describe: 'Propose (or --claim) the best task nobody holds: a ready backlog task by priority, or a failing test from the latest recorded results',
     builder: (y) =>
       withCommonTaskOptions(y)
         .option('claim', { type: 'boolean', default: false, describe: 'claim the proposed task (tries the next one if another agent wins it)' })
         .option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' })
-        .epilogue('Exit: 0 a task was proposed (or claimed); 1 nothing to propose (no recorded results, all failures claimed, or all pass); 3 lost every race.') as never,
+        .epilogue('Exit: 0 a task was proposed (or claimed); 1 nothing to propose (backlog empty or blocked, and no recorded results, all failures claimed, or all pass); 3 lost every race.') as never,
     run: async (args, io) => {
       const ctx = await taskContext(args, io);
       const r = await nextTask(ctx, { claim: args.claim, env: io.env });
@@ -196,11 +199,22 @@ function nextCmd(io: Io, setResult: Register) {
               ? 'every recorded test passes: nothing to propose'
               : `all ${r.failing} failing tests are claimed: nothing to propose (harness task list)`,
         );
+        const b = r.backlog;
+        if (b.blocked + b.held + b.done > 0) io.out(`backlog: none ready; ${b.blocked} blocked, ${b.held} held, ${b.done} done (harness task backlog)`);
       } else {
         const p = r.proposal;
-        io.out(`${r.kind === 'claimed' ? 'claimed' : 'next'}: ${p.task}  (${p.testId}: ${p.result}, ${p.reason})`);
-        io.out(`${p.unclaimed} of ${p.failing} failing tests unclaimed; results from ${r.resultsCommit.slice(0, 7)}`);
+        const verb = r.kind === 'claimed' ? 'claimed' : 'next';
+        if (p.source === 'backlog') {
+          io.out(`${verb}: ${p.task}  (backlog, priority ${p.priority}${p.depends.length ? `, after ${p.depends.join(', ')}` : ''})`);
+          if (p.note) p.note.split('\n').slice(0, 10).forEach((l) => io.out(`  ${l}`));
+          io.out(`${p.ready} backlog tasks ready and unclaimed`);
+        } else {
+          io.out(`${verb}: ${p.task}  (${p.testId}: ${p.result}, ${p.reason})`);
+          io.out(`${p.unclaimed} of ${p.failing} failing tests unclaimed; results from ${r.resultsCommit?.slice(0, 7) ?? '-'}`);
+        }
       }
+      const problems = r.backlog.cycles.length + r.backlog.unknown.length;
+      if (problems && !args.json) io.err(`backlog problems: ${r.backlog.cycles.length} cycles, ${r.backlog.unknown.length} unknown dependencies (harness task backlog)`);
       return r.kind === 'none' ? 1 : 0;
     },
   });

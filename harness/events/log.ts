@@ -43,7 +43,7 @@ export interface SessionResult {
 export type SwarmEvent =
   | { type: 'run_start'; run: string; agents: number; agent: string; sandbox: string; upstream: string; takeover: boolean }
   | { type: 'run_end'; run: string; reason: string; sessions: number }
-  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null }
+  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null; role?: string; messages?: number }
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }

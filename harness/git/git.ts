@@ -147,6 +147,11 @@ export class Git {
     this.timeouts = resolveTimeouts(this.env, opts.timeouts);
   }
 
+  /** A variable of the environment git runs with. */
+  envValue(name: string): string | undefined {
+    return this.env[name] || undefined;
+  }
+
   /** Caches a fact about the repo (its git dir, say) for the life of this object. */
   memo<T>(key: string, f: () => Promise<T>): Promise<T> {
     if (!this.memos.has(key)) this.memos.set(key, f());

@@ -2,9 +2,12 @@
 // main without touching anybody's working tree, index or local commits. Works the same in
 // a clone and in a bare repo. Claims are contended, so the cost per attempt matters: one
 // `cat-file --batch` reads every tree and file an edit needs, and new blobs and trees are
-// written in-process (isomorphic-git) instead of one git process each.
-import fs from 'node:fs';
-import iso from 'isomorphic-git';
+// written in-process as loose objects instead of one git process each (and without
+// loading a git library: a claim is a short-lived process, its start-up counts).
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { Git, GitFailure } from './git.js';
 
 export interface TreeEntry {
@@ -63,9 +66,68 @@ export async function lsTree(git: Git, treeish: string): Promise<TreeEntry[]> {
   return obj && obj.type === 'tree' ? parseTree(obj.data) : [];
 }
 
-/** The object directory new objects go to (the common dir for linked worktrees). */
-async function gitdirOf(git: Git): Promise<string> {
-  return git.memo('gitdir', () => git.must(['rev-parse', '--path-format=absolute', '--git-common-dir']));
+/**
+ * The object directory new objects go to: the common dir's for linked worktrees, or
+ * GIT_OBJECT_DIRECTORY when git set one (a pre-receive hook's quarantine).
+ */
+async function objectDirOf(git: Git): Promise<string> {
+  return path.join((await repoFacts(git)).commonDir, 'objects');
+}
+
+export interface RepoFacts {
+  /** the common git dir (shared by linked worktrees), absolute */
+  commonDir: string;
+  /** the branch HEAD is on (refs/heads/...), or null when detached or unborn */
+  headRef: string | null;
+}
+
+/** Where the repo keeps its objects and which branch is checked out: one git call, cached. */
+export function repoFacts(git: Git): Promise<RepoFacts> {
+  return git.memo('facts', async () => {
+    const r = await git.run(['rev-parse', '--path-format=absolute', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
+    const [commonDir, head] = r.stdout.split('\n');
+    if (r.code === 0 && commonDir) return { commonDir, headRef: head?.startsWith('refs/heads/') ? head : null };
+    // An unborn HEAD (a clone of an empty repo) makes the pair fail: ask for the dir alone.
+    return { commonDir: await git.must(['rev-parse', '--path-format=absolute', '--git-common-dir']), headRef: null };
+  });
+}
+
+/** A loose object's bytes before compression, and its name. */
+export function encodeObject(type: 'blob' | 'tree', data: Buffer): { oid: string; body: Buffer } {
+  const body = Buffer.concat([Buffer.from(`${type} ${data.length}\0`), data]);
+  return { oid: createHash('sha1').update(body).digest('hex'), body };
+}
+
+/** A tree object's content: entries in git's order (a folder sorts as if its name ended in '/'). */
+export function encodeTree(entries: TreeEntry[]): Buffer {
+  const key = (e: TreeEntry) => Buffer.from(e.type === 'tree' ? `${e.name}/` : e.name);
+  const sorted = entries.slice().sort((a, b) => Buffer.compare(key(a), key(b)));
+  return Buffer.concat(
+    sorted.flatMap((e) => [Buffer.from(`${e.type === 'tree' ? '40000' : e.mode} ${e.name}\0`), Buffer.from(e.sha, 'hex')]),
+  );
+}
+
+/**
+ * Writes a loose object the way git does: compressed into a temporary file beside it,
+ * then linked to its name, so a reader never sees half an object and two writers of the
+ * same object both succeed.
+ */
+export function writeLooseObject(objectDir: string, type: 'blob' | 'tree', data: Buffer): string {
+  const { oid, body } = encodeObject(type, data);
+  const dir = path.join(objectDir, oid.slice(0, 2));
+  const file = path.join(dir, oid.slice(2));
+  if (existsSync(file)) return oid;
+  mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
+  writeFileSync(tmp, deflateSync(body), { mode: 0o444 });
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
+  return oid;
 }
 
 /** A change to one file: new content, or null to delete it. */
@@ -123,7 +185,8 @@ function parentDir(path: string): string {
  * The snapshot must have been loaded with every edited path.
  */
 export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Promise<string> {
-  const gitdir = await gitdirOf(git);
+  const quarantine = git.envValue('GIT_OBJECT_DIRECTORY');
+  const objects = quarantine ? path.resolve(git.dir, quarantine) : await objectDirOf(git);
   const write = async (dir: string, sub: FileEdit[]): Promise<string | null> => {
     const byName = new Map((snap.tree(dir) ?? []).map((e) => [e.name, e]));
     const groups = new Map<string, FileEdit[]>();
@@ -134,7 +197,7 @@ export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Pro
         groups.set(name, [...(groups.get(name) ?? []), { path: ed.path.slice(slash + 1), content: ed.content }]);
       } else if (ed.content === null) byName.delete(ed.path);
       else {
-        const oid = await iso.writeBlob({ fs, gitdir, blob: Buffer.from(ed.content) });
+        const oid = writeLooseObject(objects, 'blob', Buffer.from(ed.content));
         byName.set(ed.path, { mode: '100644', type: 'blob', sha: oid, name: ed.path });
       }
     }
@@ -144,8 +207,7 @@ export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Pro
       else byName.set(name, { mode: '040000', type: 'tree', sha: oid, name });
     }
     if (byName.size === 0 && dir !== '') return null; // git has no empty folders
-    const tree = [...byName.values()].map((e) => ({ mode: e.mode, path: e.name, oid: e.sha, type: e.type }));
-    return iso.writeTree({ fs, gitdir, tree });
+    return writeLooseObject(objects, 'tree', encodeTree([...byName.values()]));
   };
   return (await write('', edits))!;
 }

@@ -11,7 +11,7 @@ const SYSTEM = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
 
 export function writeBinDir(binDir: string, node = process.execPath): string {
   mkdirSync(binDir, { recursive: true });
-  for (const [name, script] of [['harness', 'bin/harness.js'], ['test-oracle', 'bin/test-oracle.js']] as const) {
+  for (const [name, script] of [['harness', 'dist/harness.js'], ['test-oracle', 'dist/test-oracle.js']] as const) {
     const file = path.join(binDir, name);
     // A container image has its own node, maybe elsewhere: fall back to the one on PATH.
     const js = shq(path.join(PACKAGE_ROOT, script));

@@ -9,6 +9,7 @@ import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
 import { parsePrices, type PriceTable } from '../events/prices.js';
+import { agentsFor, parseRoles, type RoleSpec } from './roles.js';
 
 export type { Until };
 
@@ -59,13 +60,14 @@ export interface RawSettings {
   stallAfter?: unknown;
   stallAction?: unknown;
   prices?: unknown;
+  role?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure', 'idleBase', 'idleCap',
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
-  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices',
+  'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
 ];
 
 export interface RunConfig {
@@ -114,6 +116,8 @@ export interface RunConfig {
   stallAction: 'stop' | 'warn';
   /** USD per million tokens per model, for agents that report tokens but no cost */
   prices: PriceTable;
+  /** standing roles, in slot order (--role NAME=COUNT[:PROMPT_FILE]); empty: none */
+  roles: RoleSpec[];
 }
 
 export interface ResolveInput {
@@ -238,9 +242,10 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   // The demo's simulator leaves at once when everything open is claimed; its slot waits here instead, waking when main moves.
   const idle = { baseMs: timerDur('idleBase', demo ? '2s' : DEFAULTS.idleBase)!, capMs: timerDur('idleCap', demo ? '20s' : DEFAULTS.idleCap)! };
   if (idle.capMs < idle.baseMs) throw new UsageError('BAD_CONFIG', `idleCap (${idle.capMs} ms) is below idleBase (${idle.baseMs} ms)`);
+  const roles = parseRoles(pick('role').v, pick('role').from, input.cwd);
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
-    agents: int('agents', 1, 1024) ?? DEFAULTS.agents,
+    agents: agentsFor(roles, int('agents', 1, 1024), DEFAULTS.agents),
     agent,
     agentCmd,
     sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? 'process',
@@ -272,6 +277,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     stallAfterMs: timerDur('stallAfter', null),
     stallAction: oneOf('stallAction', ['stop', 'warn'] as const) ?? 'stop',
     prices: parsePrices(pick('prices').v, pick('prices').from),
+    roles,
   };
 }
 

@@ -7,6 +7,7 @@ import type { SessionResult } from '../events/log.js';
 import type { Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
 import type { Limits } from './limits.js';
 import { logName, nextSessionNumber } from './numbering.js';
+import { composePrompt } from './roles.js';
 
 export interface SessionPlan {
   agent: string;
@@ -22,6 +23,10 @@ export interface SessionPlan {
   /** the prompt file given with --prompt, else null: AGENT_PROMPT.md in the workspace, else `fallbackPrompt` */
   promptFile: string | null;
   fallbackPrompt: string;
+  /** added before the prompt: the messages waiting for this agent */
+  promptHeader?: string;
+  /** the slot's standing role, whose prompt follows the agent prompt */
+  role?: { name: string; text: string } | null;
   model: string | null;
   image: string | null;
   /** the sandbox's name for this session (container name): unique on the host, see sessionName */
@@ -97,12 +102,13 @@ export class Session {
   async run(): Promise<SessionResult> {
     const p = this.plan;
     const prompt = promptFor(p);
+    const text = composePrompt({ header: p.promptHeader, base: prompt.text, role: p.role });
     const started = p.now();
     writeSync(this.log.fd, `# harness: ${p.agent} session ${this.id} on ${p.head.slice(0, 12)} at ${new Date(started).toISOString()} (${p.adapter.kind}, ${p.sandbox.kind} sandbox)\n`);
     const mounts = [...p.mounts, { path: p.sessionDir, mode: 'rw' as const }];
     if (!prompt.file.startsWith(p.workspace + path.sep)) mounts.push({ path: prompt.file, mode: 'ro' });
     try {
-      const inv = p.adapter.invocation({ prompt: prompt.text, promptFile: prompt.file, model: p.model, sessionDir: p.sessionDir, sandbox: p.sandbox.kind, root: p.root, secrets: p.secrets });
+      const inv = p.adapter.invocation({ prompt: text, promptFile: prompt.file, model: p.model, sessionDir: p.sessionDir, sandbox: p.sandbox.kind, root: p.root, secrets: p.secrets });
       prepareSessionDir(p.sessionDir, inv.files ?? {});
       this.running = await p.sandbox.start({
         name: p.name,

@@ -78,6 +78,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const from = await projectSource(c, io);
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
   await sandbox.check();
+  for (const r of c.roles) if (r.prompt && !existsSync(r.prompt)) throw new UsageError('BAD_ROLE_PROMPT', `--role ${r.name}: no such prompt file ${r.prompt}; sample role prompts are in the harness's templates/roles/`);
   const root = process.getuid?.() === 0;
   const secrets = pickSecrets(io.env, c.passEnv);
   if (c.agent !== 'sim') agentFor(c, io.env).preflight?.({ sandbox: sandbox.kind, root, envNames: [...SESSION_ENV_KEEP.filter((k) => io.env[k]), ...Object.keys(secrets)], secrets });

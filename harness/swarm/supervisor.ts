@@ -3,7 +3,7 @@
 // releases the claims its last session still held; fast failures back off. A timer reaps
 // claims older than the lock TTL whose owner is not a running session.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { EnvError, HarnessError } from '../errors.js';
@@ -12,6 +12,9 @@ import { Git, GitFailure } from '../git/git.js';
 import { liveMatcher, staleClaims } from '../tasks/claims.js';
 import { removeOnce } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
+import { readMessages } from '../tasks/message-ops.js';
+import { promptHeader, unread, type Message } from '../tasks/messages.js';
+import { roleOfSlot, type RoleSpec } from './roles.js';
 import type { RemovalTarget } from '../tasks/removals.js';
 import { fetchUpstream, removeDeadRefLock } from '../git/sync.js';
 import { readEvents } from '../events/log.js';
@@ -69,6 +72,8 @@ interface Slot {
   capped: CapHit | null;
   /** sessions in a row that found nothing to do (no commit landed, no claim made) */
   idle?: number;
+  /** the slot's standing role (--role), or null */
+  role: RoleSpec | null;
 }
 
 export type StopReason = 'signal' | 'max-sessions' | 'until-time' | 'done' | 'stopping' | 'error' | 'budget' | 'stalled' | 'failed';
@@ -127,7 +132,7 @@ export class Supervisor {
     const untilTimer = this.armUntil();
     const stallTimer = this.armStall();
     try {
-      this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null, capped: null }));
+      this.slots = Array.from({ length: c.agents }, (_, i) => ({ agent: agentId(i + 1), ws: this.wsCtx(agentId(i + 1)), streak: 0, session: null, wake: null, capped: null, role: roleOfSlot(c.roles, i) }));
       const all = Promise.all(this.slots.map((s) => this.slotLoop(s).catch((e: Error) => this.fail(`${s.agent}: ${e.message}`))));
       await Promise.race([all, new Promise<void>((r) => (this.stopNow = r))]);
       // every slot reached its own cap: the run ends on a budget
@@ -354,11 +359,13 @@ export class Supervisor {
     const id = String(log.n);
     markSession(slot.ws, id);
     const c = this.d.config;
+    const waiting = await this.waitingMessages(slot);
+    const role = slot.role ? { name: slot.role.name, text: slot.role.prompt ? readFileSync(slot.role.prompt, 'utf8') : '' } : null;
     const session = new Session(
       {
         agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
-        promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image,
-        env: { ...this.d.sessionEnv, HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
+        promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image, promptHeader: promptHeader(waiting), role,
+        env: { ...this.d.sessionEnv, ...(role ? { HARNESS_ROLE: role.name } : {}), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
         onStart: (pid, name) => {
@@ -372,7 +379,7 @@ export class Supervisor {
     slot.session = session;
     if (this.stopping) session.stopped = true;
     const rel = path.relative(c.dir, log.file);
-    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head });
+    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
     this.d.printer.sessionStarted(slot.agent, id, rel);
     let r: SessionResult;
     try {
@@ -393,6 +400,17 @@ export class Supervisor {
     if (!this.immediate) saved = await this.afterSession(slot);
     const idle = !this.immediate && !saved && !(await this.didWork(slot, head));
     return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null, idle };
+  }
+
+  /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
+  private async waitingMessages(slot: Slot): Promise<Message[]> {
+    const git = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
+    try {
+      return unread(await readMessages(git, await git.revParse('refs/remotes/origin/main')), { agent: slot.agent, role: slot.role?.name ?? null });
+    } catch (e) {
+      this.d.printer.line(`${slot.agent}: could not read its messages: ${(e as Error).message}`);
+      return [];
+    }
   }
 
   /** Saves leftover work and resets to main (the ended session's claims are already owed, in pending/); true when work was saved. */
@@ -470,7 +488,7 @@ export class Supervisor {
     const dir = path.join(this.d.config.dir, 'agents');
     mkdirSync(dir, { recursive: true });
     for (const agent of readdirSync(dir)) {
-      const slot: Slot = { agent, ws: this.wsCtx(agent), streak: 0, session: null, wake: null, capped: null };
+      const slot: Slot = { agent, ws: this.wsCtx(agent), streak: 0, session: null, wake: null, capped: null, role: null };
       if (!existsSync(path.join(slot.ws.paths.stateDir, 'git-config'))) continue;
       await this.afterSession(slot).catch(() => {}); // reported; the slot retries before its next session
     }

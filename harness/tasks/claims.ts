@@ -119,12 +119,14 @@ export function liveMatcher(live: Iterable<string>): (c: Claim) => boolean {
 }
 
 export type TaskStatus = 'claimed' | 'done' | 'abandoned' | 'reaped';
+/** Statuses of commits that change the coordination files but no lock: a backlog entry added. */
+export type OtherStatus = 'added';
 
 /** A commit message whose trailers let the history answer who did what. */
 export function taskCommitMessage(opts: {
   subject: string;
   tasks: string[];
-  status: TaskStatus;
+  status: TaskStatus | OtherStatus;
   who: Identity;
   body?: string;
 }): string {

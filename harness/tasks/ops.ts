@@ -3,7 +3,7 @@
 // touch the agent's working tree or local commits; only `done` with work commits locally.
 import { HeldError, UsageError } from '../errors.js';
 import { type Git } from '../git/git.js';
-import { commitTree, editTree, Snapshot, type FileEdit } from '../git/objects.js';
+import { commitTree, editTree, repoFacts, Snapshot, type FileEdit } from '../git/objects.js';
 import { landInPlace, landOnce, landOnUpstream, trackingRef, type Attempt, type BuildResult, type RetryPolicy, type Upstream } from '../git/sync.js';
 import {
   decideClaim,
@@ -17,6 +17,8 @@ import {
   type ReleaseDecision,
   type TaskStatus,
 } from './claims.js';
+import { backlogPath } from './backlog.js';
+import { claimGate, gateError } from './backlog-ops.js';
 import { type Identity } from './identity.js';
 import { formatLock } from './lockfile.js';
 import { planRemovals, type Removal } from './removals.js';
@@ -43,9 +45,11 @@ export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine' };
 export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promise<ClaimResult> {
   const task = validateTaskName(rawTask);
   const landed = await landOnUpstream<ClaimDecision>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
-    const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task)] });
+    const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task), backlogPath(task)] });
     const decision = decideClaim(await claimIn(ctx.git, snap, task), ctx.me);
     if (decision.kind !== 'free') return { stop: decision };
+    const gate = await claimGate(ctx.git, snap, task);
+    if (gate.kind !== 'ok') throw gateError(task, gate);
     const content = formatLock({ task, agent: ctx.me.agent, session: ctx.me.session, run: ctx.me.run ?? null, claimed: ctx.now(), host: ctx.me.host }, note);
     const msg = taskCommitMessage({ subject: `Claim ${task}`, tasks: [task], status: 'claimed', who: ctx.me, body: note });
     return { commit: await commitOn(ctx, snap, [{ path: lockPath(task), content }], msg), value: decision };
@@ -145,7 +149,7 @@ export async function removeOnce(ctx: Pick<TaskCtx, 'git' | 'upstream' | 'me'>, 
   });
 }
 
-async function commitOn(ctx: TaskCtx, snap: Snapshot, edits: FileEdit[], message: string): Promise<string> {
+export async function commitOn(ctx: TaskCtx, snap: Snapshot, edits: FileEdit[], message: string): Promise<string> {
   const tree = await editTree(ctx.git, snap, edits);
   return commitTree(ctx.git, tree, snap.commit ? [snap.commit] : [], message, ctx.me.agent);
 }
@@ -161,8 +165,7 @@ function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError 
  * A diverged or dirty-conflicting checkout is left alone: its owner rebases when ready.
  */
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
-  const head = await ctx.git.run(['symbolic-ref', '--quiet', 'HEAD']);
-  if (head.code !== 0 || head.stdout.trim() !== `refs/heads/${ctx.upstream.branch}`) return false;
+  if ((await repoFacts(ctx.git)).headRef !== `refs/heads/${ctx.upstream.branch}`) return false;
   const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }

@@ -4,10 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join } from 'node:path';
+import { packageFile } from '../../harness/paths.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'launcher.c');
+// Found from the package root: the built CLI runs from dist/, not from this folder.
+const SOURCE = packageFile('test-oracle/exec/launcher.c');
 let cached: string | null | undefined;
 
 export function nativeLauncher(env: NodeJS.ProcessEnv): string | null {

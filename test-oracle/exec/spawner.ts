@@ -4,13 +4,11 @@
 // spawner.mjs (Node) elsewhere; TEST_ORACLE_LAUNCHER=node|native picks one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../harness/paths.js';
 import { CheckFailedError, EnvError } from '../../harness/errors.js';
 import { nativeLauncher } from './native.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 export interface RunOneSpec {
   /** run directly when set (no shell); otherwise `sh -c command` */
@@ -77,7 +75,7 @@ export class Spawner {
     this.child =
       kind === 'native'
         ? spawn(launcher.bin!, [], { env, stdio: ['pipe', 'pipe', 'inherit'] })
-        : spawn(process.execPath, [join(HERE, 'spawner.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+        : spawn(process.execPath, [packageFile('test-oracle/exec/spawner.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
     active.add(this);
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.receive(line));
     const fail = (why: string) => {

@@ -48,11 +48,13 @@ export interface WorkTreeInfo {
 }
 
 export async function workTreeInfo(dir: string, env: NodeJS.ProcessEnv): Promise<WorkTreeInfo | null> {
-  const g = git(dir, env);
-  const inside = await tryRaw(g, ['rev-parse', '--is-inside-work-tree']);
-  if (inside?.trim() !== 'true') return null;
-  const head = await resolveCommit(dir, env, 'HEAD');
-  const status = await tryRaw(g, ['status', '--porcelain', '-z', '--untracked-files=normal']);
+  // One process for both questions (every agent runs this often): an unborn HEAD exits 1
+  // after printing `true`.
+  const r = await new Git(dir, env).run(['rev-parse', '--is-inside-work-tree', '--verify', '--quiet', 'HEAD^{commit}']);
+  const [inside, sha] = r.stdout.split('\n');
+  if ((r.code !== 0 && r.code !== 1) || inside !== 'true') return null;
+  const head = r.code === 0 && sha ? sha : null;
+  const status = await tryRaw(git(dir, env), ['status', '--porcelain', '-z', '--untracked-files=normal']);
   const changed: string[] = [];
   const untracked: string[] = [];
   const entries = (status ?? '').split('\0');

@@ -2,7 +2,6 @@
 // concurrent writers (two runs here, or two agents on one commit elsewhere) never lose
 // each other's lines: locally a lock serialises appends, across clones a rejected push
 // means fetch, `git notes merge -s cat_sort_uniq`, and push again.
-import lockfile from 'proper-lockfile';
 import { join } from 'node:path';
 import { EnvError } from '../../harness/errors.js';
 import { GitFailure } from '../../harness/git/git.js';
@@ -11,6 +10,7 @@ import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
 
 export async function appendRecord(dir: string, env: NodeJS.ProcessEnv, commit: string, r: RunRecord): Promise<void> {
   const lockTarget = join(await gitCommonDir(dir, env), 'test-oracle-notes');
+  const { default: lockfile } = await import('proper-lockfile'); // only writers need it: readers start faster
   const release = await lockfile.lock(lockTarget, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
   const g = git(dir, env);
   // Not `git notes append`: it puts a blank line between runs, and git 2.39 has no

@@ -9,7 +9,8 @@ import { main } from '../../harness/cli.js';
 import { captureIo } from './io.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const HARNESS_BIN = path.join(ROOT, 'bin/harness.js');
+/** The built executable, as npm links it (package.json "bin"). */
+export const HARNESS_BIN = path.join(ROOT, 'dist/harness.js');
 
 /** An environment with a fixed git identity and nothing from the user's git config. */
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

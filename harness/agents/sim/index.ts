@@ -3,7 +3,7 @@
 // its "work" is the known solution of a task, read from a bank that ships with the demo.
 // It says so in every log it writes; it must never be presented as real work.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../paths.js';
 import { UsageError } from '../../errors.js';
 
 export interface SimOptions {
@@ -23,7 +23,8 @@ export interface SimOptions {
 
 export const DEFAULT_IDLE_MS = 20_000;
 
-const LAUNCH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'launch.js');
+// Found from the package root: the built CLI runs from dist/, not from this folder.
+const LAUNCH = packageFile('dist/sim-agent.js');
 
 /**
  * The command that runs ONE simulated session in the current folder (the agent's clone,

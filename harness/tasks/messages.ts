@@ -1,0 +1,113 @@
+// Messages between agents, their supervisor and people: one file per message under
+// current_tasks/messages/ on upstream main. A new file per message means concurrent
+// senders never edit the same file, so a rejected push is rebuilt and nothing is lost.
+// Pure: naming, the file format, who a message is for, what an acknowledgement changes.
+import { UsageError } from '../errors.js';
+import { parseLock } from './lockfile.js';
+import { LOCK_DIR } from './name.js';
+
+export const MSG_DIR = `${LOCK_DIR}/messages`;
+export const MSG_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[a-z0-9][a-z0-9._-]{0,40}-[0-9a-f]{6}$/;
+export const msgPath = (id: string) => `${MSG_DIR}/${id}.txt`;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+const MAX_TEXT = 4000;
+
+export interface Message {
+  id: string;
+  from: string;
+  /** `all`, an agent id, or `role:NAME` */
+  to: string;
+  sent: Date | null;
+  ackedBy: string[];
+  text: string;
+}
+
+/** `all`, `role:docs` and `agent-3` as given; a bare name that is a known role becomes `role:NAME`. */
+export function parseTarget(raw: string, roles: readonly string[] = []): string {
+  const t = raw.trim();
+  if (t === 'all') return t;
+  const name = t.startsWith('role:') ? t.slice(5) : t;
+  if (!NAME_RE.test(name)) throw new UsageError('BAD_RECIPIENT', `recipient ${JSON.stringify(raw)}: give an agent (agent-3), a role (role:docs) or all`);
+  return t.startsWith('role:') || roles.includes(name) ? `role:${name}` : name;
+}
+
+export function checkText(text: string): string {
+  const t = text.trim();
+  if (!t) throw new UsageError('EMPTY_MESSAGE', 'the message is empty; say something, e.g. harness msg send all "stop touching src/parser.c"');
+  if (t.length > MAX_TEXT) throw new UsageError('MESSAGE_TOO_LONG', `the message is ${t.length} characters; keep it under ${MAX_TEXT} (put long notes in a file in the repo and point to it)`);
+  if (t.includes('\0')) throw new UsageError('BAD_MESSAGE', 'the message contains a NUL byte');
+  return t;
+}
+
+/** A unique, sortable file name: time, sender, random. */
+export function messageId(at: Date, from: string, random: () => number): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const who = from.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 40).replace(/[^a-z0-9]+$/, '') || 'someone';
+  const rand = Math.floor(random() * 0x1000000).toString(16).padStart(6, '0');
+  return `${stamp}-${who}-${rand}`;
+}
+
+export function formatMessage(m: Message): string {
+  const lines = [`From: ${oneLine(m.from)}`, `To: ${m.to}`, `Sent: ${(m.sent ?? new Date(0)).toISOString()}`];
+  if (m.ackedBy.length) lines.push(`Acked-By: ${m.ackedBy.join(', ')}`);
+  return [...lines, '', m.text, ''].join('\n');
+}
+
+export function parseMessage(id: string, data: Uint8Array | string): Message | null {
+  const p = parseLock(data);
+  if (!p.readable) return null;
+  const h = (k: string) => Object.entries(p.headers).find(([x]) => x.toLowerCase() === k)?.[1] ?? '';
+  const sent = new Date(h('sent'));
+  return {
+    id,
+    from: h('from') || 'unknown',
+    to: h('to') || 'all',
+    sent: Number.isNaN(sent.getTime()) ? null : sent,
+    ackedBy: h('acked-by').split(/[\s,]+/).filter(Boolean),
+    text: p.note,
+  };
+}
+
+export interface Reader {
+  agent: string;
+  role: string | null;
+}
+
+export function isFor(m: Message, r: Reader): boolean {
+  return m.to === 'all' || m.to === r.agent || (r.role !== null && m.to === `role:${r.role}`);
+}
+
+/** What `r` has not acknowledged yet, oldest first; a sender never waits on its own broadcast. */
+export function unread(messages: Message[], r: Reader): Message[] {
+  return messages.filter((m) => isFor(m, r) && !m.ackedBy.includes(r.agent) && !(m.to !== r.agent && m.from === r.agent)).sort(byTime);
+}
+
+const byTime = (a: Message, b: Message) => a.id.localeCompare(b.id);
+
+/** An acknowledgement: a message to this reader alone is removed; a broadcast records who has read it. */
+export function ackEdit(m: Message, r: Reader): { path: string; content: string | null } | null {
+  if (m.ackedBy.includes(r.agent)) return null;
+  if (m.to === r.agent) return { path: msgPath(m.id), content: null };
+  return { path: msgPath(m.id), content: formatMessage({ ...m, ackedBy: [...m.ackedBy, r.agent] }) };
+}
+
+/** The lines a session's prompt starts with when messages wait for it. */
+export function promptHeader(waiting: Message[]): string {
+  if (waiting.length === 0) return '';
+  const n = waiting.length;
+  const lines = [
+    `# ${n} message${n > 1 ? 's' : ''} waiting for you`,
+    '',
+    `Read ${n > 1 ? 'them' : 'it'} first; when you have, run \`harness msg inbox --ack\`. Reply with \`harness msg send AGENT|ROLE|all "TEXT"\`.`,
+    '',
+    ...waiting.map((m) => `- from ${m.from} to ${m.to}${m.sent ? ` at ${m.sent.toISOString()}` : ''}: ${m.text.replace(/\n+/g, ' ')}`),
+    '',
+    '---',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').trim();
+}

@@ -1,0 +1,57 @@
+// Objects written in-process (loose blobs and trees) against git's own: the same names,
+// readable by git, and a repository that passes `git fsck` after edits at every depth.
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { Git } from '../harness/git/git.js';
+import { commitTree, editTree, encodeTree, parseTree, Snapshot, writeLooseObject } from '../harness/git/objects.js';
+import { git, gitEnv, tempDir } from './helpers/repos.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('git-objects-'));
+  git(dir, 'init', '-q', '--bare');
+});
+afterEach(() => cleanup());
+
+const gitIn = (input: string | Buffer, ...args: string[]) =>
+  execFileSync('git', args, { cwd: dir, env: gitEnv(), input }).toString().trim();
+
+it('names and writes blobs and trees exactly as git does', () => {
+  for (const content of ['', 'hello\n', Buffer.from([0, 1, 2, 255])]) {
+    const oid = writeLooseObject(`${dir}/objects`, 'blob', Buffer.from(content));
+    expect(oid).toBe(gitIn(content, 'hash-object', '--stdin'));
+    expect(Buffer.from(execFileSync('git', ['cat-file', 'blob', oid], { cwd: dir })).equals(Buffer.from(content))).toBe(true);
+  }
+  const blob = writeLooseObject(`${dir}/objects`, 'blob', Buffer.from('x'));
+  const sub = writeLooseObject(`${dir}/objects`, 'tree', encodeTree([{ mode: '100644', type: 'blob', sha: blob, name: 'f' }]));
+  // 'a.b' < 'a/' < 'a0' in git's order: a folder sorts as if its name ended in '/'.
+  const entries = [
+    { mode: '100755', type: 'blob' as const, sha: blob, name: 'a0' },
+    { mode: '040000', type: 'tree' as const, sha: sub, name: 'a' },
+    { mode: '100644', type: 'blob' as const, sha: blob, name: 'a.b' },
+  ];
+  const tree = writeLooseObject(`${dir}/objects`, 'tree', encodeTree(entries));
+  const mktree = gitIn(`100755 blob ${blob}\ta0\n040000 tree ${sub}\ta\n100644 blob ${blob}\ta.b\n`, 'mktree');
+  expect(tree).toBe(mktree);
+  expect(parseTree(execFileSync('git', ['cat-file', 'tree', tree], { cwd: dir })).map((e) => e.name)).toEqual(['a.b', 'a', 'a0']);
+  // Writing an object that exists already is a no-op, not an error.
+  expect(writeLooseObject(`${dir}/objects`, 'tree', encodeTree(entries))).toBe(tree);
+});
+
+it('edits nested paths on top of a commit, and git fsck finds nothing wrong', async () => {
+  const g = new Git(dir, gitEnv());
+  let head: string | null = null;
+  const steps = [
+    [{ path: 'current_tasks/a.txt', content: 'A\n' }, { path: 'deep/x/y/z.txt', content: 'Z\n' }, { path: 'top', content: 'T' }],
+    [{ path: 'current_tasks/b.txt', content: 'B\n' }, { path: 'deep/x/y/z.txt', content: null }],
+    [{ path: 'current_tasks/a.txt', content: null }, { path: 'current_tasks/b.txt', content: null }],
+  ];
+  for (const edits of steps) {
+    const snap = await Snapshot.load(g, head, { files: edits.map((e) => e.path) });
+    const tree = await editTree(g, snap, edits);
+    head = await commitTree(g, tree, head ? [head] : [], 'step\n', 'test');
+  }
+  expect(git(dir, 'ls-tree', '-r', '--name-only', head!).split('\n')).toEqual(['top']);
+  expect(git(dir, 'fsck', '--strict', '--no-dangling', head!)).toBe('');
+});

@@ -1,0 +1,82 @@
+// Roles and messages through the real loop: `--role` gives the right slots their role
+// (HARNESS_ROLE and the role prompt after the agent prompt), messages sent before the run
+// head each recipient's first prompt with their count and text, and once the session
+// acknowledged them (`harness msg inbox --ack`), the next session's prompt has none.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { harness, tempDir } from './helpers/repos.js';
+import { agentScript, events, FAST, makeProject } from './helpers/swarm.js';
+
+describe('roles and messages in a swarm', () => {
+  it('roles reach the right slots; messages are delivered at session start and acknowledged', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      expect((await harness(t.dir, ['init', '--from', 'proj'])).code).toBe(0);
+      const send = (to: string, text: string) => harness(t.dir, ['msg', 'send', to, text, '--dir', '.swarm', '--agent', 'alice']);
+      expect((await send('role:review', 'review the parser first')).code).toBe(0);
+      expect((await send('agent-4', 'you own the docs build')).code).toBe(0);
+      expect((await send('all', 'stop touching src/parser.c')).code).toBe(0);
+
+      writeFileSync(path.join(t.dir, 'review.md'), 'REVIEW-ROLE-PROMPT: look for duplicate code.\n');
+      const out = path.join(t.dir, 'seen');
+      mkdirSync(out);
+      // the cmd agent gets the prompt on stdin: keep it, with the role the session was given
+      const agent = agentScript(t.dir, 'agent', `{ echo "role=$HARNESS_ROLE"; cat; } > ${out}/$HARNESS_AGENT-$HARNESS_SESSION.txt\nharness msg inbox --ack > /dev/null\n`);
+      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '4', '--role', 'review=2:review.md', '--role', 'docs=1', '--max-sessions-per-agent', '2', ...FAST]);
+      expect(r.code, r.err.join('\n')).toBe(0);
+
+      const seen = (agent: string, n: number) => readFileSync(path.join(out, `${agent}-${n}.txt`), 'utf8');
+      expect(readdirSync(out)).toHaveLength(8);
+      for (const a of ['agent-1', 'agent-2']) {
+        expect(seen(a, 1)).toMatch(/^role=review\n# 2 messages waiting for you\n/);
+        expect(seen(a, 1)).toContain('review the parser first');
+        expect(seen(a, 1)).toMatch(/You are one of several agents[\s\S]*# Your standing role: review\n\nREVIEW-ROLE-PROMPT/);
+        expect(seen(a, 2)).toMatch(/^role=review\n# You are one of several/); // acknowledged: nothing waits
+      }
+      expect(seen('agent-3', 1)).toMatch(/^role=docs\n# 1 message waiting for you\n/);
+      expect(seen('agent-3', 1)).not.toContain('REVIEW-ROLE-PROMPT');
+      expect(seen('agent-3', 1)).toContain('# Your standing role: docs');
+      expect(seen('agent-4', 1)).toMatch(/^role=\n# 2 messages waiting for you\n/);
+      expect(seen('agent-4', 1)).toContain('you own the docs build');
+      expect(seen('agent-4', 1)).not.toContain('standing role');
+
+      const starts = events(t.dir).filter((e) => e.type === 'session_start');
+      expect(starts.filter((e) => e.session === '1').map((e) => [e.agent, e.role ?? null, e.messages ?? 0]).sort()).toEqual([
+        ['agent-1', 'review', 2], ['agent-2', 'review', 2], ['agent-3', 'docs', 1], ['agent-4', null, 2],
+      ]);
+      const run = JSON.parse(readFileSync(path.join(t.dir, '.swarm/run.json'), 'utf8'));
+      expect(run.roles.map((x: { name: string; count: number }) => [x.name, x.count])).toEqual([['review', 2], ['docs', 1]]);
+    } finally {
+      t.cleanup();
+    }
+  }, 300_000);
+
+  it('bad roles: one line, exit 2, before anything is written', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      const run = (...a: string[]) => harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', 'true', '--from', 'proj', ...a]);
+      for (const [args, why] of [
+        [['--role', 'Bad=1'], /role name "Bad"/],
+        [['--role', 'docs'], /NAME=COUNT/],
+        [['--role', 'docs=0'], /count from 1/],
+        [['--role', 'a=2', '--role', 'a=1'], /given twice/],
+        [['--role', 'a=3', '--agents', '2'], /--agents 2 is fewer than the 3 slots/],
+        [['--role', 'a=1:nowhere.md'], /no such prompt file/],
+      ] as const) {
+        const r = await run(...args);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.err).toHaveLength(1);
+        expect(r.err[0]).toMatch(why);
+      }
+      writeFileSync(path.join(t.dir, 'harness.config.json'), JSON.stringify({ role: [{ name: 'docs', count: 'x' }] }));
+      const f = await run();
+      expect(f.code).toBe(2);
+      expect(f.err[0]).toMatch(/harness\.config\.json "role": role docs needs a count/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
