@@ -111,7 +111,7 @@ export function claudeRateLimitIn(events: Iterable<Record<string, unknown>>, now
   return found;
 }
 
-async function claudeRateLimitOf(logFile: string, now: number): Promise<RateLimit | null> {
+export async function claudeRateLimitOf(logFile: string, now: number): Promise<RateLimit | null> {
   const all: Record<string, unknown>[] = [];
   await eachJsonLine(logFile, (o) => void all.push(o));
   return claudeRateLimitIn(all, now);

@@ -38,6 +38,8 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['simCrash', 'demo: probability a simulated session crashes (default 0.1)', { type: 'number' }],
   ['simRegress', 'demo: probability a simulated fix breaks another test (default 0)', { type: 'number' }],
   ['simThink', 'demo: simulated thinking time per step, e.g. 200ms', { type: 'string' }],
+  ['simFaults', 'sim: a file of faults planned per session ({"v":1,"sessions":{"agent-1/3":{"kind":"crash"}}}; the endurance benchmark writes it)', { type: 'string', hidden: true }],
+  ['simCommitLog', 'sim: append every commit a simulated session makes to this file (the endurance benchmark checks none is lost)', { type: 'string', hidden: true }],
   ['backoffBase', 'first wait after a fast failure (default 10s)', { type: 'string', hidden: true }],
   ['backoffCap', 'longest wait between failing sessions (default 10m)', { type: 'string', hidden: true }],
   ['fastFailure', 'a failed session shorter than this is a fast failure (default 2m)', { type: 'string', hidden: true }],

@@ -10,6 +10,7 @@ import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
 import { doneWithWork } from '../tasks/done.js';
 import { validateTaskName } from '../tasks/name.js';
 import { nextTask } from '../tasks/next.js';
+import { attemptLine, earlierAttempts } from '../tasks/history.js';
 import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
 import { readClaim, readClaims } from '../tasks/read.js';
 import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
@@ -53,6 +54,10 @@ function claimCmd(io: Io, setResult: Register) {
       const r = await claimTask(ctx, task, args.note ?? '');
       if (r.outcome === 'already-mine') io.out(`already yours: ${task}`);
       else io.out(`claimed ${task} as ${ctx.me.agent} (commit ${short(r.commit)}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''})`);
+      if (r.earlier.length) {
+        io.out(`earlier attempts at ${task} (start from them; git log -p origin/<wip branch> shows their work):`);
+        r.earlier.forEach((a) => io.out(`  ${attemptLine(a)}`));
+      }
     },
   });
 }
@@ -139,8 +144,10 @@ function showCmd(io: Io, setResult: Register) {
       const claim = await readClaim(ctx.git, head, task);
       const log = head ? await ctx.git.must(['log', '-n', '20', '--format=%h %cI %s', `--grep=^Task: ${task.replace(/\./g, '\\.')}$`, head]) : '';
       const now = io.now();
+      const rev = head ? await ctx.git.revParse(head) : null;
+      const earlier = rev ? await earlierAttempts(ctx.git, rev, task, ctx.upstream.remote) : [];
       if (args.json) {
-        io.out(JSON.stringify({ task, claim: claim ? claimJson(claim, now) : null, history: log.split('\n').filter(Boolean) }, null, 2));
+        io.out(JSON.stringify({ task, claim: claim ? claimJson(claim, now) : null, attempts: earlier.map((a) => ({ ...a, claimedAt: new Date(a.claimedAt).toISOString() })), history: log.split('\n').filter(Boolean) }, null, 2));
         return;
       }
       if (!claim) io.out(`${task}: not claimed`);
@@ -148,6 +155,11 @@ function showCmd(io: Io, setResult: Register) {
         const age = ageMs(claim, now);
         io.out(`${task}: held by ${holderText(claim)}${age === null ? '' : ` for ${formatAge(age)}`}${claim.host ? ` on ${claim.host}` : ''}`);
         if (claim.note) claim.note.split('\n').slice(0, 20).forEach((l) => io.out(`  ${l}`));
+      }
+      const givenUp = earlier.filter((a) => a.end?.status === 'abandoned' || a.end?.status === 'reaped').length;
+      if (earlier.length) {
+        io.out(`earlier attempts${givenUp >= 2 ? ` (a hot task: given up ${givenUp} times; start from their work)` : ''}:`);
+        earlier.forEach((a) => io.out(`  ${attemptLine(a)}`));
       }
       if (log) {
         io.out('history (newest first):');

@@ -4,6 +4,7 @@
 // only; the models that interpret these facts are pure (status.ts, report/model.ts).
 import { Git } from '../git/git.js';
 import { readClaims } from '../tasks/read.js';
+import { readCoordination, type Coordination } from './coordination.js';
 import { latestPerTest, NOTES_REF, readRecords, recordsAlongHistory, type RunRecord } from '../../test-oracle/index.js';
 
 export type TaskStatus = 'claimed' | 'done' | 'abandoned' | 'reaped';
@@ -43,6 +44,8 @@ export interface GitFacts {
   wipBranches: number;
   /** recorded pass rates along main, oldest first */
   pass: PassPoint[];
+  /** messages, backlog, hot tasks, reverts and duplicates (absent in old fixtures) */
+  coordination?: Coordination;
 }
 
 const STATUSES = new Set(['claimed', 'done', 'abandoned', 'reaped']);
@@ -88,6 +91,8 @@ export interface FactsOptions {
    */
   pass?: 'all' | 'ends';
   since?: number | null;
+  /** the clock for the overlap window (default: now) */
+  now?: number;
 }
 
 export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opts: FactsOptions = {}): Promise<GitFacts> {
@@ -95,11 +100,12 @@ export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opt
   const branch = opts.branch ?? 'main';
   const head = await git.revParse(branch);
   if (!head) return { commits: [], claims: [], wipBranches: 0, pass: [] };
-  const [log, refs, claims, noted] = await Promise.all([
+  const [log, refs, claims, noted, coordination] = await Promise.all([
     git.must(['log', '--first-parent', `--format=${LOG_FORMAT}`, head, '--']),
     git.run(['for-each-ref', '--format=%(refname)', 'refs/heads/wip/']),
     readClaims(git, head),
     opts.pass === 'ends' ? git.run(['notes', `--ref=${NOTES_REF}`, 'list']) : recordsAlongHistory(upstream, env, head, 10_000_000),
+    readCoordination(git, head, opts.now ?? Date.now()),
   ]);
   const commits = parseLog(log);
   const indexOf = new Map(commits.map((c, i) => [c.sha, i]));
@@ -123,5 +129,6 @@ export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opt
     claims: claims.map((c) => ({ task: c.task, agent: c.agent, session: c.session, since: (c.claimedAt ?? c.committedAt)?.getTime() ?? null })),
     wipBranches: refs.stdout.split('\n').filter(Boolean).length,
     pass,
+    coordination,
   };
 }

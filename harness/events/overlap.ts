@@ -68,8 +68,9 @@ export function findReverts(landed: Change[], o = OVERLAP_DEFAULTS): OverlapFlag
   const added = landed.map(addedLines);
   for (let i = 0; i < landed.length; i++) {
     const c = landed[i]!;
-    const gone = removedLines(c);
-    for (const l of addedLines(c)) gone.delete(l); // moved or rewritten in place, not reverted
+    // lines it adds back anywhere were moved or kept, not reverted
+    const kept = new Set([...addedLines(c)].map((l) => l.slice(l.indexOf('\0') + 1)));
+    const gone = new Set([...removedLines(c)].filter((l) => !kept.has(l.slice(l.indexOf('\0') + 1))));
     for (let j = i - 1; j >= 0; j--) {
       const p = landed[j]!;
       if (c.t - p.t > o.windowMs) break;

@@ -8,8 +8,10 @@ const usd = (x: number) => `$${x.toFixed(2)}`;
 const kTokens = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 
 export function statusLines(s: SwarmStatus, dir: string): string[] {
-  const head = ['agent', 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
+  const roles = s.agents.some((a) => a.role);
+  const head = [...(roles ? ['role'] : []), 'agent', 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
   const rows = s.agents.map((a) => [
+    ...(roles ? [a.role ?? '-'] : []),
     a.agent,
     (a.state === 'backing off' || a.state === 'idle' || a.state === 'rate-limited') && a.until ? `${a.state} ${formatAge(a.until - s.now)}` : a.state,
     String(a.sessions),
@@ -39,7 +41,31 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
     ...(s.pending.count ? [`lock removals pending ${s.pending.count} (oldest ${formatAge(s.pending.oldestMs ?? 0)}): retried until they land (${dir}/pending)`] : []),
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
+    ...coordinationLines(s),
   ];
+}
+
+/** Messages, backlog, hot tasks, reverts and duplicates: only what there is. */
+export function coordinationLines(s: SwarmStatus): string[] {
+  const c = s.coordination;
+  const out: string[] = [];
+  if (c.messagesOpen) {
+    const waiting = s.agents.filter((a) => a.unread).map((a) => `${a.agent} ${a.unread}`);
+    out.push(`messages ${c.messagesOpen} on main; unread: ${waiting.join(', ') || 'none'} (harness msg inbox)`);
+  }
+  const b = c.backlog;
+  if (b.ready + b.blocked + b.held + b.done) {
+    const problems = b.cycles + b.unknown ? `; problems: ${b.cycles} cycles, ${b.unknown} unknown dependencies (harness task backlog)` : '';
+    out.push(`backlog ${b.ready} ready, ${b.blocked} blocked, ${b.held} held, ${b.done} done${problems}`);
+  }
+  for (const h of c.hot) out.push(hotLine(h));
+  for (const f of c.flags) out.push(`flag ${f}`);
+  return out;
+}
+
+export function hotLine(h: SwarmStatus['coordination']['hot'][number]): string {
+  const tries = h.attempts.filter((a) => a.end === 'abandoned' || a.end === 'reaped').map((a) => `${a.agent ?? '?'}${a.session ? `/${a.session}` : ''} ${a.end}${a.wip ? ` (${a.wip})` : ''}`);
+  return `hot task ${h.task}: given up ${h.givenUp} times: ${tries.join('; ')} (harness task show ${h.task})`;
 }
 
 /** --json: the model as is, with times as ISO strings for readers in other languages. */
@@ -57,6 +83,7 @@ export function statusJson(s: SwarmStatus, dir: string): string {
       passNow: s.passNow,
       spend: s.spend,
       pending: s.pending,
+      coordination: s.coordination,
     },
     null,
     2,

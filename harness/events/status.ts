@@ -3,11 +3,17 @@
 // live view and the report agree, and the tests need no swarm.
 import type { LoggedEvent } from './log.js';
 import type { GitFacts, PassPoint } from './facts.js';
+import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
+import { unread } from '../tasks/messages.js';
 
 export type AgentState = 'running' | 'backing off' | 'idle' | 'rate-limited' | 'stopped';
 
 export interface AgentStatus {
   agent: string;
+  /** its standing role (--role), from its latest session; null: none */
+  role: string | null;
+  /** messages on main it has not acknowledged */
+  unread: number;
   state: AgentState;
   /** when backing off: when the next session may start, ms */
   until: number | null;
@@ -71,6 +77,14 @@ export interface SwarmStatus {
   spend: Spend;
   /** lock removals owed (DIR/pending/): how many, and the oldest's age */
   pending: { count: number; oldestMs: number | null };
+  coordination: CoordinationStatus;
+}
+
+export interface CoordinationStatus {
+  messagesOpen: number;
+  backlog: Coordination['backlog'];
+  hot: HotTask[];
+  flags: string[];
 }
 
 export interface StatusInput {
@@ -110,7 +124,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   const agents = new Map<string, AgentStatus>();
   const slot = (a: string) => {
     let s = agents.get(a);
-    if (!s) agents.set(a, (s = { agent: a, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, costUsd: 0 }));
+    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, costUsd: 0 }));
     return s;
   };
   let startedAt: number | null = null;
@@ -135,6 +149,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         const s = slot(e.agent);
         s.sessions++;
         s.session = e.session;
+        s.role = e.role ?? null;
         s.state = 'running';
         s.until = null;
         t.sessions++;
@@ -202,17 +217,21 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     if (a) a.claim = a.claim ? `${a.claim}, ${c.task}` : c.task;
   }
 
+  const co = facts.coordination ?? emptyCoordination();
+  for (const a of agents.values()) a.unread = unread(co.messages, { agent: a.agent, role: a.role }).length;
   const { passStart, passNow } = passEnds(facts.pass, startedAt);
   return {
     now,
     live,
     startedAt,
-    agents: [...agents.values()].sort((a, b) => a.agent.localeCompare(b.agent, 'en', { numeric: true })),
+    // grouped by role (slots without one last), then by number
+    agents: [...agents.values()].sort((a, b) => (a.role ?? '\uffff').localeCompare(b.role ?? '\uffff') || a.agent.localeCompare(b.agent, 'en', { numeric: true })),
     totals: t,
     passStart,
     passNow,
     spend: spend(ends, inp.budget, now, startedAt),
     pending: inp.pending ?? { count: 0, oldestMs: null },
+    coordination: { messagesOpen: co.messages.length, backlog: co.backlog, hot: co.hot, flags: co.flags },
   };
 }
 

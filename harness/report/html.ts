@@ -43,7 +43,8 @@ export function renderReport(d: ReportData): string {
   const timeAxis = { min: t0, max: t1, fmt: t1 - t0 > 2 * 86_400_000 ? clock : t1 - t0 < 3_600_000 ? hms : hm };
 
   const lanes = new Map<string, Lane>();
-  for (const a of s.agents) lanes.set(a.agent, { label: a.agent, items: [] });
+  // s.agents comes grouped by role; a lane says its role
+  for (const a of s.agents) lanes.set(a.agent, { label: a.role ? `${a.role}: ${a.agent}` : a.agent, items: [] });
   for (const x of d.sessions) {
     const lane = lanes.get(x.agent) ?? { label: x.agent, items: [] };
     lanes.set(x.agent, lane);
@@ -91,6 +92,12 @@ export function renderReport(d: ReportData): string {
     `<h2>Stalls</h2>`,
     `<p class="note">Stretches where the recorded pass rate did not move, longest first.</p>`,
     table(['from', 'to', 'for', 'records', 'pass rate'], d.stalls.map((x) => [clock(x.from), clock(x.to), formatAge(x.to - x.from), String(x.points), pctFmt(x.rate)]), [2, 3, 4]),
+    `<h2>Hot tasks</h2>`,
+    `<p class="note">Tasks given up (abandoned or reaped) twice or more and not done: the next agent should start from the earlier attempts.</p>`,
+    table(['task', 'given up', 'attempts (who, how it ended, why, wip branch)'], s.coordination.hot.map((h) => [h.task, String(h.givenUp), h.attempts.map((a) => `${a.agent ?? '?'}${a.session ? `/${a.session}` : ''} ${a.end}${a.reason ? `: ${a.reason.split('\n')[0]}` : ''}${a.wip ? ` [${a.wip}]` : ''}`).join(' · ')]), [1]),
+    `<h2>Reverts and duplicate work</h2>`,
+    `<p class="note">A landed commit that removes lines another task landed within hours, and two sessions' changes (landed or in wip/) that add nearly the same lines.</p>`,
+    s.coordination.flags.length ? `<ul class="flags">${s.coordination.flags.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '<p class="empty">none</p>',
   ];
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(d.title)}</title><style>${CSS}</style></head><body>\n${sections.join('\n')}\n</body></html>\n`;
 }

@@ -46,6 +46,8 @@ export interface RawSettings {
   simCrash?: unknown;
   simRegress?: unknown;
   simThink?: unknown;
+  simFaults?: unknown;
+  simCommitLog?: unknown;
   cpus?: unknown;
   memory?: unknown;
   pidsLimit?: unknown;
@@ -66,7 +68,7 @@ export interface RawSettings {
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure', 'idleBase', 'idleCap',
-  'passEnv', 'simCrash', 'simRegress', 'simThink', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
+  'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
   'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
 ];
 
@@ -96,7 +98,8 @@ export interface RunConfig {
   /** extra environment variable names passed to sessions as secrets */
   passEnv: string[];
   demo: boolean;
-  sim: { crash: number; regress: number; thinkMs: number };
+  /** faults and commitLog: absolute paths or null (the endurance benchmark's plan and the sim's commit log) */
+  sim: { crash: number; regress: number; thinkMs: number; faults: string | null; commitLog: string | null };
   /** per session; docker/podman apply them, bwrap and process cannot */
   limits: Limits;
   /** the docker/podman daemon (DOCKER_HOST / CONTAINER_HOST), or null: the client's default */
@@ -264,7 +267,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     idle,
     passEnv: (passEnv.v as string[] | undefined) ?? [],
     demo,
-    sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: timerDur('simThink', '200ms')! },
+    sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: timerDur('simThink', '200ms')!, faults: absPath(str('simFaults'), input.cwd), commitLog: absPath(str('simCommitLog'), input.cwd) },
     limits: limits(pick),
     dockerHost: str('dockerHost'),
     mounts: mountList(pick('mount'), input.cwd),
@@ -279,6 +282,10 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     prices: parsePrices(pick('prices').v, pick('prices').from),
     roles,
   };
+}
+
+function absPath(p: string | null, cwd: string): string | null {
+  return p === null ? null : path.resolve(cwd, p);
 }
 
 type Pick = (k: keyof RawSettings) => { v: unknown; from: string };

@@ -6,7 +6,7 @@ import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { demoStatus, prepareDemo, type DemoStatus } from '../../demo/index.js';
 import { simAgentArgv } from '../agents/sim/index.js';
-import { claudeUsage } from '../agents/claude.js';
+import { claudeRateLimitOf, claudeUsage } from '../agents/claude.js';
 import type { AgentAdapter } from '../agents/types.js';
 import { countFromLogs } from '../events/load.js';
 import type { LoggedEvent } from '../events/log.js';
@@ -41,8 +41,9 @@ export async function setAsideFinishedDemo(dir: string, env: NodeJS.ProcessEnv, 
 /** `--agent sim`: one simulated session per sandbox; it reads HARNESS_* from its environment. */
 export function simAdapter(sim: RunConfig['sim'], bank: string): AgentAdapter {
   // idleMs: with nothing to claim the simulator leaves at once; its slot's idle wait (woken when main moves) does the waiting
-  const argv = simAgentArgv({ crash: sim.crash, regress: sim.regress, thinkMs: sim.thinkMs, bank, idleMs: 1000 });
-  return { kind: 'sim', invocation: () => ({ argv }), usage: claudeUsage };
+  const argv = simAgentArgv({ crash: sim.crash, regress: sim.regress, thinkMs: sim.thinkMs, bank, idleMs: 1000, ...(sim.faults ? { faults: sim.faults } : {}), ...(sim.commitLog ? { commitLog: sim.commitLog } : {}) });
+  // a planned rate limit (--sim-faults) is reported in Claude Code's words, so Claude's reader applies
+  return { kind: 'sim', invocation: () => ({ argv }), usage: claudeUsage, rateLimit: claudeRateLimitOf };
 }
 
 /** `--until done` in the demo: no lock files on main, every task's tests and the core tests pass. */

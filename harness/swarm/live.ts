@@ -21,7 +21,7 @@ export interface LivePrinter extends Printer {
   close(): void;
 }
 
-export function livePrinter(write: (s: string) => void, now: () => Date, columns: () => number, tickMs = 1000): LivePrinter {
+export function livePrinter(write: (s: string) => void, now: () => Date, columns: () => number, tickMs = 1000, roleOf: (agent: string) => string | null = () => null): LivePrinter {
   const slots = new Map<string, Slot>();
   const totals = { sessions: 0, crashed: 0, cost: 0 };
   let drawn = 0;
@@ -33,11 +33,15 @@ export function livePrinter(write: (s: string) => void, now: () => Date, columns
   const fit = (l: string) => l.slice(0, Math.max(20, columns() - 1));
   const block = (): string[] => {
     const t = now().getTime();
-    const rows = [...slots.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+    // grouped by role (slots without one last), as in harness status
+    const role = (a: string) => roleOf(a) ?? '\uffff';
+    const rows = [...slots.entries()].sort(([a], [b]) => role(a).localeCompare(role(b)) || a.localeCompare(b, 'en', { numeric: true }));
+    const anyRole = rows.some(([a]) => roleOf(a));
     return [
       ...rows.map(([a, s]) => {
+        const r = anyRole ? `${(roleOf(a) ?? '-').slice(0, 12).padEnd(12)} ` : '';
         const st = s.state === 'running' ? `running #${s.session} ${formatAge(t - s.since)}` : s.state === 'backing off' ? `backing off ${formatAge(s.until - t)}` : 'idle';
-        return `${a.padEnd(10)} ${st.padEnd(22)} sessions ${String(s.sessions).padStart(3)}  last ${s.last.padEnd(10)} ${formatCost(s.cost)}`;
+        return `${r}${a.padEnd(10)} ${st.padEnd(22)} sessions ${String(s.sessions).padStart(3)}  last ${s.last.padEnd(10)} ${formatCost(s.cost)}`;
       }),
       `${totals.sessions} sessions, ${totals.crashed} crashed, ${formatCost(totals.cost)} — harness status for more, Ctrl-C to stop`,
     ].map(fit);

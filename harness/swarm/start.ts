@@ -15,6 +15,7 @@ import { initUpstream } from '../git/upstream.js';
 import { packageFile } from '../paths.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
+import { roleOfSlot } from './roles.js';
 import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
 import { demoDone, demoStart, demoSummary, prepareDemoProject, setAsideFinishedDemo, simAdapter, type DemoProject, type DemoStart } from './demo-mode.js';
 import { untilDone } from './done.js';
@@ -126,7 +127,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const eventsFile = path.join(c.dir, 'events.jsonl');
     const events = new EventLog(eventsFile, io.now, (e) => supervisor?.fail(`cannot write ${eventsFile}: ${e.message}; free some space or fix its permissions, then harness run again`));
     // A terminal gets the live view (HARNESS_PLAIN=1 keeps the plain lines); a pipe, plain lines.
-    const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100) : plainPrinter(out, io.now);
+    const printer = io.isTTY && !io.env.HARNESS_PLAIN ? livePrinter((t) => process.stdout.write(t), io.now, () => process.stdout.columns || 100, 1000, (a) => roleOfSlot(c.roles, Number(a.replace(/^agent-/, '')) - 1)?.name ?? null) : plainPrinter(out, io.now);
     const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
     if (limitsNote) printer.line(limitsNote);
     if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
@@ -134,7 +135,8 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     supervisor = new Supervisor({
       config: c, runId, upstream, sandbox, adapter, events, printer, env: io.env, hostname: io.hostname(), now: io.now,
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
-      isDone: demo ? async () => demoDone(upstream, io.env) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
+      // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
+      isDone: demo || c.agent === 'sim' ? async () => demoDone(upstream, io.env) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
       progress: () => readProgress(supervisorGit, io.env),
     });

@@ -115,10 +115,27 @@ export function wipFor(a: Attempt, wipRefs: readonly string[]): string | null {
 }
 
 /** Every lock commit reachable from `rev`: one git process, whatever the history's length. */
-export async function readTaskHistory(git: Git, rev: string | null): Promise<TaskEvent[]> {
+export async function readTaskHistory(git: Git, rev: string | null, task?: string): Promise<TaskEvent[]> {
   if (!rev) return [];
-  const out = await git.must(['log', '--extended-regexp', '--grep=^Task-Status: ', `--format=${TASK_LOG_FORMAT}`, rev, '--']);
+  const only = task ? ['--all-match', `--grep=^Task: ${task.replace(/\./g, '\\.')}$`] : [];
+  const out = await git.must(['log', '--extended-regexp', '--grep=^Task-Status: ', ...only, `--format=${TASK_LOG_FORMAT}`, rev, '--']);
   return parseTaskLog(out);
+}
+
+/** The earlier attempts at `task` as of `rev` (all but a claim still open), with their wip branches. */
+export async function earlierAttempts(git: Git, rev: string, task: string, remote: string | null): Promise<(Attempt & { wip: string | null })[]> {
+  const story = taskStories(await readTaskHistory(git, rev, task)).get(task);
+  const done = (story?.attempts ?? []).filter((a) => a.end !== null);
+  if (done.length === 0) return [];
+  const refs = await readWipRefs(git, remote);
+  return done.map((a) => ({ ...a, wip: wipFor(a, refs) }));
+}
+
+/** One line per attempt, for people and agents. */
+export function attemptLine(a: Attempt & { wip: string | null }): string {
+  const who = `${a.agent ?? 'unknown'}${a.session ? ` (session ${a.session})` : ''}`;
+  const why = a.end?.reason ? `: ${a.end.reason.split('\n').filter(Boolean).join(' / ').slice(0, 200)}` : '';
+  return `${new Date(a.claimedAt).toISOString()} ${who} ${a.end?.status ?? 'holding'}${why}${a.wip ? `; its work: ${a.wip}` : ''}`;
 }
 
 /** wip/... branch names on the remote (or, in a bare upstream, its own heads). */

@@ -20,6 +20,7 @@ import {
 import { backlogPath } from './backlog.js';
 import { claimGate, gateError } from './backlog-ops.js';
 import { type Identity } from './identity.js';
+import { earlierAttempts, type Attempt as TaskAttempt } from './history.js';
 import { formatLock } from './lockfile.js';
 import { planRemovals, type Removal } from './removals.js';
 import { LOCK_DIR, lockPath, validateTaskName } from './name.js';
@@ -40,7 +41,7 @@ export interface OpResult {
   attempts: number;
 }
 
-export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine' };
+export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine'; earlier: (TaskAttempt & { wip: string | null })[] };
 
 export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promise<ClaimResult> {
   const task = validateTaskName(rawTask);
@@ -57,7 +58,9 @@ export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promi
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim);
   if (landed.commit) await fastForwardLocal(ctx);
-  return { outcome: d.kind === 'mine' ? 'already-mine' : 'claimed', commit: landed.commit, attempts: landed.attempts };
+  // the next agent starts from the earlier attempts: who, why they stopped, where their work is
+  const earlier = landed.commit ? await earlierAttempts(ctx.git, landed.commit, task, ctx.upstream.remote).catch(() => []) : [];
+  return { outcome: d.kind === 'mine' ? 'already-mine' : 'claimed', commit: landed.commit, attempts: landed.attempts, earlier };
 }
 
 export type ReleaseResult = OpResult & { outcome: 'released' | 'not-claimed'; previous: Claim | null };

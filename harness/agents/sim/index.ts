@@ -19,6 +19,10 @@ export interface SimOptions {
   idleMs?: number;
   /** seeds the session's random choices (default: random) */
   seed?: string;
+  /** planned faults by session (faults.ts); they replace the dice for those sessions */
+  faults?: string;
+  /** append every commit this session makes to this file (commits.ts) */
+  commitLog?: string;
 }
 
 export const DEFAULT_IDLE_MS = 20_000;
@@ -43,6 +47,8 @@ export function simAgentArgv(opts: SimOptions): string[] {
     '--sim-think', String(o.thinkMs),
     ...(o.idleMs !== undefined ? ['--sim-idle', String(o.idleMs)] : []),
     ...(o.seed !== undefined ? ['--sim-seed', o.seed] : []),
+    ...(o.faults !== undefined ? ['--sim-faults', path.resolve(o.faults)] : []),
+    ...(o.commitLog !== undefined ? ['--sim-commit-log', path.resolve(o.commitLog)] : []),
   ];
 }
 
@@ -70,10 +76,12 @@ export function parseSimArgs(argv: string[]): SimOptions {
     thinkMs: num(raw['sim-think'] ?? '200'),
     ...(raw['sim-idle'] !== undefined ? { idleMs: num(raw['sim-idle']) } : {}),
     ...(raw['sim-seed'] !== undefined ? { seed: raw['sim-seed'] } : {}),
+    ...(raw['sim-faults'] !== undefined ? { faults: raw['sim-faults'] } : {}),
+    ...(raw['sim-commit-log'] !== undefined ? { commitLog: raw['sim-commit-log'] } : {}),
   });
 }
 
-const FLAGS = ['bank', 'sim-crash', 'sim-regress', 'sim-think', 'sim-idle', 'sim-seed'];
+const FLAGS = ['bank', 'sim-crash', 'sim-regress', 'sim-think', 'sim-idle', 'sim-seed', 'sim-faults', 'sim-commit-log'];
 
 function num(s: string): number {
   return s.trim() === '' ? NaN : Number(s);
@@ -89,6 +97,7 @@ function checkOptions(o: SimOptions): SimOptions {
   if (!(Number.isFinite(o.thinkMs) && o.thinkMs >= 0)) errs.push(`--sim-think takes milliseconds >= 0 (got ${o.thinkMs})`);
   if (o.idleMs !== undefined && !(Number.isFinite(o.idleMs) && o.idleMs >= 0)) errs.push(`--sim-idle takes milliseconds >= 0 (got ${o.idleMs})`);
   if (!o.bank) errs.push('the bank folder is required');
+  for (const [flag, v] of [['--sim-faults', o.faults], ['--sim-commit-log', o.commitLog]] as const) if (v !== undefined && !v.trim()) errs.push(`${flag} needs a file path`);
   if (errs.length) throw new UsageError('SIM_USAGE', `sim: ${errs.join('; ')}`);
   return o;
 }

@@ -13,7 +13,9 @@ import { pickRegressionTarget, rankTasks, seededRandom } from './choose.js';
 import { DEFAULT_IDLE_MS, parseSimArgs, type SimOptions } from './index.js';
 import { look, projectStatus, type View } from './orient.js';
 import { Transcript } from './transcript.js';
-import { catchUp, commitAll, headMessage, identity, pushHead, rebaseOnUpstream, startFromUpstream, upstreamHead, type Written } from './workspace.js';
+import { CommitLog } from './commits.js';
+import { faultFor, readFaultFile, type SessionFault } from './faults.js';
+import { ORIGIN_MAIN, catchUp, commitAll, headMessage, identity, pushHead, rebaseOnUpstream, startFromUpstream, upstreamHead, type Written } from './workspace.js';
 
 export const EXIT_CRASH = 70;
 const MAX_CLAIM_TRIES = 5;
@@ -29,6 +31,9 @@ interface Sim {
   log: Transcript;
   random: () => number;
   t0: number;
+  /** the fault planned for this session (--sim-faults), if any */
+  fault: SessionFault | null;
+  commits: CommitLog;
 }
 
 export async function main(argv: string[], log = new Transcript()): Promise<number> {
@@ -43,9 +48,12 @@ export async function main(argv: string[], log = new Transcript()): Promise<numb
     const s: Sim = {
       opts, agent, tag: `${agent}/${session}`, cwd, env, git: new Git(cwd, env), log, t0,
       random: opts.seed !== undefined ? seededRandom(`${opts.seed}/${agent}/${session}`) : Math.random,
+      fault: faultFor(opts.faults ? readFaultFile(opts.faults) : null, agent, session),
+      commits: new CommitLog(opts.commitLog ?? null, { agent, session, email: identity(who).GIT_COMMITTER_EMAIL, since: t0 }, ORIGIN_MAIN),
     };
     log.say(`SIMULATED AGENT ${s.tag}: a simulator for tests and the demo, not a real coding agent. It applies known solutions from ${opts.bank}.`);
-    log.say(`knobs: crash ${opts.crash}, regress ${opts.regress}, think up to ${opts.thinkMs} ms; upstream ${process.env.HARNESS_UPSTREAM ?? '(origin)'}`);
+    log.say(`knobs: crash ${opts.crash}, regress ${opts.regress}, think up to ${opts.thinkMs} ms; upstream ${process.env.HARNESS_UPSTREAM ?? '(origin)'}${s.fault ? `; planned fault for this session: ${s.fault.kind}` : ''}`);
+    if (s.fault?.kind === 'ratelimit') return rateLimited(s, s.fault.resetInMs);
     return await session1(s);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -104,12 +112,13 @@ async function work(s: Sim, task: string, view: View): Promise<number> {
   s.log.say(`working on ${task} (${entry.title}); thinking for ${think} ms`);
   await sleep(think);
 
-  if (s.random() < s.opts.crash) return crash(s, task, entry);
+  if (s.fault?.kind === 'hang') return hang(s, task, entry);
+  if (s.fault ? s.fault.kind === 'crash' : s.random() < s.opts.crash) return crash(s, task, entry);
 
   const written: Written = { files: { ...(entry.files ?? {}) }, edits: [...entry.edits] };
   const changed = applySolution(s.cwd, entry);
   s.log.say(`wrote the known solution of ${task}: ${changed.join(', ') || '(already there: re-checking)'}`);
-  const broke = s.random() < s.opts.regress ? regress(s, task, view, written) : null;
+  const broke = (s.fault ? s.fault.kind === 'regress' : s.random() < s.opts.regress) ? regress(s, task, view, written) : null;
 
   const check = await projectStatus(s.cwd, s.env);
   if (!check.tasks[task]) return giveUp(s, task, `its tests still fail with the known solution: ${firstFailure(check, entry)}`);
@@ -118,6 +127,7 @@ async function work(s: Sim, task: string, view: View): Promise<number> {
   const subject = `${task}: ${entry.title}`;
   const body = `Simulated work by the sim agent (${s.tag}): the known solution from the demo's bank, not real work.`;
   await commitAll(s.git, `${subject}${broke ? ` (also changes ${broke})` : ''}\n\n${body}\n`, `${s.agent} (sim)`);
+  await s.commits.checkpoint(s.git);
   s.log.cmd(`git commit -m ${JSON.stringify(subject)}`);
   return land(s, task, entry, written);
 }
@@ -125,7 +135,7 @@ async function work(s: Sim, task: string, view: View): Promise<number> {
 async function land(s: Sim, task: string, entry: BankEntry, written: Written): Promise<number> {
   let conflicts = 0;
   for (let round = 1; round <= MAX_LAND_ROUNDS; round++) {
-    const resolved = await rebaseOnUpstream(s.git, s.log, written, `${s.agent} (sim)`);
+    const resolved = await rebaseOnUpstream(s.git, s.log, written, `${s.agent} (sim)`).finally(() => s.commits.checkpoint(s.git));
     conflicts += resolved.length;
     if (resolved.length) {
       const st = await projectStatus(s.cwd, s.env);
@@ -135,6 +145,7 @@ async function land(s: Sim, task: string, entry: BankEntry, written: Written): P
     const already = /^Task-Status: done$/m.test(await headMessage(s.git));
     if (!already) {
       const r = await s.log.tool('harness', harnessMain, ['task', 'done', task, '-m', `Done ${task}`], s.cwd, s.env);
+      await s.commits.checkpoint(s.git);
       if (r.code === 0) return finished(s, task, conflicts, round);
       const why = r.err.join(' ');
       if (/\[(CONFLICT|CONTENDED)\]/.test(why)) continue; // the done commit is kept locally: rebase again
@@ -143,6 +154,7 @@ async function land(s: Sim, task: string, entry: BankEntry, written: Written): P
     }
     s.log.cmd('git push origin HEAD:main');
     const pushed = await pushHead(s.git);
+    await s.commits.checkpoint(s.git);
     if (pushed.kind === 'ok') return finished(s, task, conflicts, round);
     if (pushed.kind === 'declined') return giveUp(s, task, `upstream refused the push: ${pushed.reason}`);
     s.log.output('rejected: upstream moved; rebasing again');
@@ -162,6 +174,26 @@ function crash(s: Sim, task: string, entry: BankEntry): number {
   const changed = applySolution(s.cwd, partial);
   s.log.say(`CRASH (simulated by --sim-crash): dying mid-task with uncommitted changes in ${changed.join(', ')} and a live claim on ${task}`);
   return EXIT_CRASH;
+}
+
+/** A planned hang: half the work on disk, the claim live, and no exit until the supervisor's session timeout. */
+async function hang(s: Sim, task: string, entry: BankEntry): Promise<number> {
+  const partial = entry.files && Object.keys(entry.files).length ? { files: entry.files, edits: [] } : { edits: entry.edits.slice(0, 1) };
+  const changed = applySolution(s.cwd, partial);
+  s.log.say(`HANG (planned by --sim-faults): stopping to respond with uncommitted changes in ${changed.join(', ') || '(none)'} and a live claim on ${task}; only the session timeout ends this`);
+  for (;;) await sleep(3_600_000);
+}
+
+/**
+ * A planned usage limit: the line Claude Code prints when an account's limit is reached
+ * (its result event, `...limit reached|<reset, unix seconds>`), then exit 1 without
+ * touching anything, so the supervisor's rate-limit handling meets the real format.
+ */
+function rateLimited(s: Sim, resetInMs: number): number {
+  const reset = Math.ceil((Date.now() + resetInMs) / 1000);
+  s.log.say(`RATE LIMIT (planned by --sim-faults): reporting a usage limit that resets at ${new Date(reset * 1000).toISOString()}, as Claude Code does`);
+  process.stdout.write(JSON.stringify({ type: 'result', subtype: 'error', is_error: true, result: `Claude AI usage limit reached|${reset}`, simulated: true }) + '\n');
+  return 1;
 }
 
 /** --sim-regress: also break a finished task's line, the way careless edits do. */

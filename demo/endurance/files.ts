@@ -1,0 +1,71 @@
+// The endurance project's fixed files, as text. `tools/status.mjs` runs every test in ONE
+// awk process (tools/all.awk marks where each test's output starts) with the program files
+// named in test-oracle.json, and judges each output like test-oracle's stdout judge.
+
+export const MAIN_AWK = (tables: number) =>
+  [
+    '# The program: each input line is `NAME A B`; it prints NAME(A, B).',
+    '# Functions live in src/table-NN.awk, one line each; a name nobody defined is an error.',
+    '{',
+    '  r = calc($1, $2 + 0, $3 + 0)',
+    '  if (r == "") print "error: no function named " $1',
+    '  else print r',
+    '}',
+    'function calc(name, a, b,   r) {',
+    ...Array.from({ length: tables }, (_, i) => `  r = table_${i}(name, a, b); if (r != "") return r`),
+    '  return ""',
+    '}',
+    '',
+  ].join('\n');
+
+export const ALL_AWK = '# For tools/status.mjs: marks where each test\'s output starts.\nFNR == 1 { printf "\\036%s\\n", FILENAME }\n';
+
+export const RUN_SH = (tables: string[]) =>
+  `#!/bin/sh\n# Runs one test by hand: sh tools/run.sh tests/f0001.in (test-oracle runs the same command).\ncd "$(dirname "$0")/.." || exit 2\nexec awk -f src/main.awk ${tables.map((f) => `-f ${f}`).join(' ')} "$1"\n`;
+
+export const README = (tasks: number, tables: number) =>
+  `# The endurance project\n\nA generated project for the harness's endurance benchmark: ${tasks} tasks, each adding one function\n(one line in one of ${tables} shared tables under src/) and making its test pass. Tasks of one table\nconflict under git when they land at once, on purpose. Run a test: \`sh tools/run.sh tests/f0001.in\`;\nall of them: \`node tools/status.mjs\`; through the oracle: \`test-oracle run\`.\n`;
+
+export const STATUS_MJS = `// node tools/status.mjs [--json]: every test in one awk process, judged like test-oracle's
+// stdout judge (a missing or extra final newline ignored), then which tasks in tasks.json
+// are done: a task is done when all its tests pass.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const strip = (s) => (s.endsWith('\\n') ? s.slice(0, -1) : s);
+const config = JSON.parse(readFileSync(path.join(root, 'test-oracle.json'), 'utf8'));
+const program = [...config.command.matchAll(/-f (\\S+)/g)].flatMap((m) => ['-f', m[1]]);
+const tests = readdirSync(path.join(root, 'tests')).filter((f) => f.endsWith('.in')).sort().map((f) => 'tests/' + f);
+const r = spawnSync('awk', ['-f', 'tools/all.awk', ...program, ...tests], { cwd: root, encoding: 'utf8', maxBuffer: 256 << 20 });
+const outputs = new Map();
+for (const part of (r.stdout ?? '').split('\\x1e').slice(1)) {
+  const nl = part.indexOf('\\n');
+  outputs.set(part.slice(0, nl), part.slice(nl + 1));
+}
+const broken = r.error ? r.error.message : (r.stderr ?? '').split('\\n')[0];
+const results = {};
+for (const id of tests) {
+  const out = outputs.get(id);
+  if (out === undefined) {
+    results[id] = { pass: false, reason: ('no output: ' + (broken || 'awk stopped early')).slice(0, 160) };
+    continue;
+  }
+  const expectedFile = path.join(root, id.replace(/\\.in$/, '.expected'));
+  const expected = existsSync(expectedFile) ? readFileSync(expectedFile, 'utf8') : '';
+  const pass = strip(out) === strip(expected);
+  results[id] = pass ? { pass } : { pass, reason: (out.split('\\n')[0] || 'no output').slice(0, 160) };
+}
+const taskList = existsSync(path.join(root, 'tasks.json')) ? JSON.parse(readFileSync(path.join(root, 'tasks.json'), 'utf8')).tasks : [];
+const tasks = {};
+for (const t of taskList) tasks[t.name] = t.tests.every((id) => results[id]?.pass === true);
+const passed = Object.values(results).filter((x) => x.pass).length;
+const summary = { tests: results, tasks, passed, total: tests.length, tasksDone: Object.values(tasks).filter(Boolean).length, tasksTotal: taskList.length };
+if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(summary) + '\\n');
+else {
+  for (const [id, x] of Object.entries(results)) if (!x.pass) process.stdout.write('FAIL ' + id + ': ' + x.reason + '\\n');
+  process.stdout.write(passed + '/' + tests.length + ' tests pass; ' + summary.tasksDone + '/' + summary.tasksTotal + ' tasks done\\n');
+}
+`;
