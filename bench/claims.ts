@@ -1,6 +1,9 @@
 // `npm run bench -- claims [--n 1,4,16,64] [--per 4]`: contenders on one bare repo, each
 // claiming its own distinct tasks from a shared list, against the floor: one uncontended
 // `git commit && git push` of a one-line file, measured in the same run.
+// `--transport http`: the same contenders against the upstream served over smart HTTP
+// (the harness server, a token per contender, the pre-receive policy) and, side by side in
+// the same run, against the local path; prints the ratio http/local.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +18,7 @@ import { encodeTree, writeLooseObject } from '../harness/git/objects.js';
 import { claimFromFile } from '../harness/tasks/claims.js';
 import { LOCK_DIR, taskOfFile } from '../harness/tasks/name.js';
 import fs from 'node:fs';
+import { serveSwarm } from '../harness/serve/service.js';
 import iso from 'isomorphic-git';
 
 /** The same listing in-process with isomorphic-git: the alternative this bench measures. */
@@ -57,20 +61,23 @@ function floorMs(root: string, upstream: string, reps: number): number[] {
 
 interface Out { agent: string; won: { task: string; ms: number; attempts: number; procs: number }[]; lost: unknown[] }
 
-async function contenders(n: number, per: number) {
+async function contenders(n: number, per: number, transport: 'local' | 'http' = 'local') {
   const { root, upstream } = await swarm();
+  const served = transport === 'http' ? await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env: env(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
   try {
-    const clones = Array.from({ length: n }, (_, i) => {
+    const creds = Array.from({ length: n }, (_, i) => served?.issue(`agent-${i}`, '1').secrets ?? {});
+    const clones: string[] = [];
+    for (let i = 0; i < n; i++) {
       const d = path.join(root, `c${i}`);
-      git(root, 'clone', '-q', upstream, d);
-      return d;
-    });
+      await execa('git', ['clone', '-q', served?.url ?? upstream, d], { cwd: root, env: { ...env(), ...creds[i] }, extendEnv: false });
+      clones.push(d);
+    }
     const all = Array.from({ length: n * per }, (_, i) => `task-${i}`);
     const startAt = Date.now() + 2000 + n * 150;
     const t0 = startAt;
     const runs = await Promise.all(
       clones.map((c, i) =>
-        execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), 'each', all.filter((_, k) => k % n === i).join(',')], { cwd: ROOT, env: env(), extendEnv: false }),
+        execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), 'each', all.filter((_, k) => k % n === i).join(',')], { cwd: ROOT, env: { ...env(), ...creds[i] }, extendEnv: false }),
       ),
     );
     const wall = Date.now() - t0;
@@ -80,6 +87,7 @@ async function contenders(n: number, per: number) {
     const doubles = claimCommits.length - new Set(claimCommits).size + (all.length - won.length);
     return { won, wall, doubles, lost: outs.reduce((s, o) => s + o.lost.length, 0) };
   } finally {
+    await served?.close();
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -167,7 +175,42 @@ async function wholeProcess(reps: number): Promise<number> {
   }
 }
 
+/** Local path and served HTTP, alternating per N so both see the same machine load; `reps` runs each. */
+async function transports(ns: number[], per: number, reps: number): Promise<number> {
+  const rows: string[][] = [];
+  let ok = true;
+  for (const n of ns) {
+    const med: Record<string, number[]> = { local: [], http: [] };
+    const retries: Record<string, number[]> = { local: [], http: [] };
+    for (let r = 0; r < reps; r++) {
+      for (const t of ['local', 'http'] as const) {
+        const x = await contenders(n, per, t);
+        ok &&= x.doubles === 0;
+        med[t]!.push(median(x.won.map((w) => w.ms)));
+        retries[t]!.push(x.won.reduce((s, w) => s + w.attempts - 1, 0) / Math.max(1, x.won.length));
+        process.stderr.write(`  N=${n} ${t} run ${r + 1}: median ${med[t]!.at(-1)!.toFixed(0)} ms\n`);
+      }
+    }
+    const l = median(med.local!);
+    const h = median(med.http!);
+    rows.push([String(n), l.toFixed(0), h.toFixed(0), median(retries.local!).toFixed(2), median(retries.http!).toFixed(2), `${(h / l).toFixed(2)}x`, med.http!.map((x, i) => (x / med.local![i]!).toFixed(2)).join(' ')]);
+  }
+  process.stdout.write(`claims over the served upstream (git http-backend behind the harness server, a token each, the pre-receive policy) against the local path, ${per} claims per contender, median of ${reps} runs each:\n`);
+  process.stdout.write(table(['N', 'local median ms', 'http median ms', 'local retries/claim', 'http retries/claim', 'http/local', 'per run'], rows) + '\n');
+  process.stdout.write('target: at N=16 http is at most 1.5x the local path; double claims must be 0\n');
+  return ok ? 0 : 1;
+}
+
 export async function run(args: string[]): Promise<number> {
+  const ti = args.indexOf('--transport');
+  if (ti >= 0) {
+    const t = args[ti + 1];
+    if (t !== 'http') {
+      process.stderr.write(`bench claims: --transport ${t ?? ''} is not known; use --transport http (it measures http against the local path)\n`);
+      return 2;
+    }
+    return transports(parseList(args, '--n', [1, 4, 16]), parseList(args, '--per', [4])[0]!, parseList(args, '--reps', [3])[0]!);
+  }
   const ns = parseList(args, '--n', [1, 4, 16, 64]);
   const per = parseList(args, '--per', [4])[0]!;
   const { root, upstream } = await swarm();

@@ -31,6 +31,11 @@ export const HARNESS_COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/report.js')).reportCommand,
   },
   {
+    name: 'serve',
+    describe: "Serve the swarm's upstream over git's smart HTTP with the pre-receive policy (harness run does this itself)",
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  {
     name: 'msg',
     describe: 'Send and read messages between agents, roles and people (git-native, in current_tasks/messages/)',
     load: async () => (await import('./commands/msg.js')).msgCommand,

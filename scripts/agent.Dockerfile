@@ -12,7 +12,7 @@ FROM node:20-bookworm-slim
 # agents build and test the code they write; ripgrep and procps because agents use them.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      git ca-certificates openssh-client curl ripgrep procps less \
+      git ca-certificates openssh-client curl ripgrep procps less socat \
       build-essential python3 \
  && rm -rf /var/lib/apt/lists/*
 

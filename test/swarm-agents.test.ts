@@ -40,7 +40,7 @@ describe('agent adapters (mocked binaries)', () => {
       const bin = path.join(t.dir, 'fakebin');
       const rec = path.join(t.dir, 'claude');
       fakeBinary(bin, 'claude', CLAUDE_STREAM, rec);
-      const r = await harness(t.dir, ['run', '--agent', 'claude', '--model', 'claude-opus-x', '--from', 'proj', '--max-sessions', '2', ...FAST], {
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--model', 'claude-opus-x', '--from', 'proj', '--max-sessions', '2', ...FAST], {
         PATH: `${bin}:${process.env.PATH}`,
         IS_SANDBOX: '1', // as root, the user's word that this machine is a sandbox
         CLAUDE_CODE_OAUTH_TOKEN: 'oauth-SECRET-1',
@@ -72,7 +72,7 @@ describe('agent adapters (mocked binaries)', () => {
       fakeBinary(bin, 'codex', CODEX_STREAM, rec);
       const prompt = path.join(t.dir, 'prompt.md');
       writeFileSync(prompt, 'Fix one bug, then stop.\n');
-      const r = await harness(t.dir, ['run', '--agent', 'codex', '--model', 'gpt-x', '--prompt', prompt, '--from', 'proj', '--max-sessions', '1', ...FAST], { PATH: `${bin}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-SECRET-2' });
+      const r = await harness(t.dir, ['run', '--agent', 'codex', '--sandbox', 'process', '--model', 'gpt-x', '--prompt', prompt, '--from', 'proj', '--max-sessions', '1', ...FAST], { PATH: `${bin}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-SECRET-2' });
       expect(r.code, r.err.join('\n')).toBe(0);
       expect(readFileSync(`${rec}.argv`, 'utf8').split('\0')).toEqual(['exec', '--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', '-m', 'gpt-x', '-', '']);
       expect(readFileSync(`${rec}.stdin`, 'utf8')).toBe('Fix one bug, then stop.\n');

@@ -25,7 +25,7 @@ describe('budgets (mocked claude binary)', () => {
     try {
       makeProject(t.dir);
       const env = mockClaude(t.dir, `echo '${result(0.4)}'`);
-      const r = await harness(t.dir, ['run', '--agent', 'claude', '--from', 'proj', '--max-cost', '1', '--max-sessions', '20', ...FAST], env);
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--from', 'proj', '--max-cost', '1', '--max-sessions', '20', ...FAST], env);
       expect(r.code, r.err.join('\n')).toBe(1);
       const out = r.out.join('\n');
       expect(events(t.dir).filter((e) => e.type === 'session_end')).toHaveLength(3); // 0.40, 0.80, 1.20
@@ -43,7 +43,7 @@ describe('budgets (mocked claude binary)', () => {
     try {
       makeProject(t.dir);
       const env = mockClaude(t.dir, `echo '${result(0.3)}'`);
-      const r = await harness(t.dir, ['run', '--agent', 'claude', '--agents', '2', '--from', 'proj', '--max-cost-per-agent', '0.5', '--max-sessions', '20', ...FAST], env);
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--agents', '2', '--from', 'proj', '--max-cost-per-agent', '0.5', '--max-sessions', '20', ...FAST], env);
       expect(r.code, r.err.join('\n')).toBe(1);
       const ends = events(t.dir).filter((e) => e.type === 'session_end');
       expect(ends.filter((e) => e.agent === 'agent-1')).toHaveLength(2);
@@ -60,11 +60,11 @@ describe('budgets (mocked claude binary)', () => {
       const proj = makeProject(t.dir);
       writeFileSync(path.join(proj, 'harness.config.json'), JSON.stringify({ maxTokens: 2000 }));
       const env = mockClaude(t.dir, `echo '${result(0.01)}'`);
-      const r = await harness(proj, ['run', '--agent', 'claude', '--max-sessions', '20', ...FAST], env);
+      const r = await harness(proj, ['run', '--agent', 'claude', '--sandbox', 'process', '--max-sessions', '20', ...FAST], env);
       expect(r.code, r.err.join('\n')).toBe(1);
       expect(events(proj).filter((e) => e.type === 'session_end')).toHaveLength(2); // 1150 tokens each
       expect(r.out.join('\n')).toMatch(/reached --max-tokens 2000 \(2300 used\)/);
-      const r2 = await harness(proj, ['run', '--agent', 'claude', '--max-sessions-per-agent', '1', '--max-tokens', '1000000', ...FAST], env);
+      const r2 = await harness(proj, ['run', '--agent', 'claude', '--sandbox', 'process', '--max-sessions-per-agent', '1', '--max-tokens', '1000000', ...FAST], env);
       expect(r2.code, r2.err.join('\n')).toBe(0);
       expect(r2.out.join('\n')).toMatch(/reached --max-sessions-per-agent 1 for agent-1/);
     } finally {
@@ -79,7 +79,7 @@ describe('budgets (mocked claude binary)', () => {
       // agent-1 spends the budget at once; agent-2's session would run for a minute
       const env = mockClaude(t.dir, `if [ "$HARNESS_AGENT" = agent-2 ]; then sleep 60; fi\necho '${result(1)}'`);
       const t0 = Date.now();
-      const r = await harness(t.dir, ['run', '--agent', 'claude', '--agents', '2', '--from', 'proj', '--max-cost', '0.5', '--hard', ...FAST], env);
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--agents', '2', '--from', 'proj', '--max-cost', '0.5', '--hard', ...FAST], env);
       expect(r.code, r.err.join('\n')).toBe(1);
       expect(Date.now() - t0).toBeLessThan(50_000);
       const ends = events(t.dir).filter((e) => e.type === 'session_end');
@@ -94,7 +94,7 @@ describe('budgets (mocked claude binary)', () => {
     const t = tempDir();
     try {
       makeProject(t.dir);
-      const r = await harness(t.dir, ['run', '--agent', 'claude', '--from', 'proj', '--max-cost', 'lots']);
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--from', 'proj', '--max-cost', 'lots']);
       expect(r.code).toBe(2);
       expect(r.err).toHaveLength(1);
       expect(r.err[0]).toMatch(/--max-cost: "lots" is not an amount of US dollars/);
@@ -113,7 +113,7 @@ describe('rate limits (mocked claude binary)', () => {
       const limit = (reset: string) =>
         `{"type":"result","subtype":"success","is_error":true,"num_turns":1,"result":"Claude AI usage limit reached|${reset}","total_cost_usd":0,"usage":{"input_tokens":0,"output_tokens":0}}`;
       const env = mockClaude(t.dir, `if [ ! -e ${marker} ]; then touch ${marker}; echo '${limit("'$(( $(date +%s) + 3 ))'")}'; exit 1; fi\necho '${result(0.1)}'`);
-      const r = await harness(t.dir, ['run', '--agent', 'claude', '--from', 'proj', '--max-sessions', '2', ...FAST], env);
+      const r = await harness(t.dir, ['run', '--agent', 'claude', '--sandbox', 'process', '--from', 'proj', '--max-sessions', '2', ...FAST], env);
       expect(r.code, r.err.join('\n')).toBe(0);
       const ev = events(t.dir);
       const limited = ev.find((e) => e.type === 'rate_limited');

@@ -12,9 +12,9 @@ const resolve = (flags: RawSettings, file: RawSettings | null = null, hasProject
   resolveConfig({ flags, file, cwd: '/p', now: 1_000_000, hasProject });
 
 describe('config', () => {
-  it('defaults for a project: claude, process sandbox, .swarm, runs forever', () => {
+  it('defaults for a project: claude, bwrap sandbox, .swarm, runs forever', () => {
     const c = resolve({});
-    expect(c).toMatchObject({ agents: 1, agent: 'claude', sandbox: 'process', dir: '/p/.swarm', demo: false, until: { kind: 'forever' }, sessionTimeoutMs: 7_200_000 });
+    expect(c).toMatchObject({ agents: 1, agent: 'claude', sandbox: 'bwrap', sandboxDefaulted: true, dir: '/p/.swarm', demo: false, until: { kind: 'forever' }, sessionTimeoutMs: 7_200_000 });
   });
   it('no agent and no project is the demo: sim, .swarm-demo, until done, 10% crashes', () => {
     const c = resolve({ agents: 16 }, null, false);

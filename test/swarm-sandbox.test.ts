@@ -6,7 +6,7 @@
 // swarm's logs, nor kill the supervisor; a missing bwrap is exit 4 with the install line;
 // a supervisor killed with -9 leaves a container that the next run removes.
 // Each part is skipped, with its reason, only when its tool cannot run here.
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTool } from '../harness/sandbox/common.js';
@@ -42,7 +42,8 @@ async function workerRun(extra: string[]) {
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     const up = path.join(t.dir, '.swarm/upstream.git');
     const log = logOf(t.dir, 'agent-1');
-    expect(log).toContain(`SEEN agent=agent-1 session=1 upstream=${up}`);
+    // The session got the upstream as the served URL, never the bare repo's path.
+    expect(log).toMatch(/SEEN agent=agent-1 session=1 upstream=http:\/\/127\.0\.0\.1:\d+\/upstream\.git\n/);
     expect(log).toContain('WORKER-OK');
     // Pushed, with the lock gone in the same commit, and the oracle's note shared upstream.
     expect(git(up, 'show', 'main:work-agent-1.txt')).toBe('agent-1 in session 1');
@@ -101,6 +102,23 @@ describe.skipIf(noBwrap !== null)(noBwrap ? `harness run --sandbox bwrap: SKIPPE
 });
 
 describe('a missing sandbox tool', () => {
+  it('--agent claude with no --sandbox and no working bwrap: exit 4, one line naming how to install bwrap or to say --sandbox process', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      const bin = path.join(t.dir, 'bin');
+      mkdirSync(bin);
+      symlinkSync(process.execPath, path.join(bin, 'node'));
+      const r = await spawnHarness(t.dir, ['run', '--agent', 'claude', '--from', 'proj'], { PATH: bin });
+      expect(r.exitCode).toBe(4);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/--agent claude runs in a bwrap sandbox by default, and bwrap cannot run here .*apt-get install bubblewrap.*--sandbox process .* \[NO_SANDBOX\]/);
+      expect(existsSync(path.join(t.dir, '.swarm'))).toBe(false); // nothing written
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('--sandbox bwrap without bwrap on PATH: exit 4, one line naming the install command', async () => {
     const t = tempDir();
     try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, gitEnv, harnessProcess, makeSwarm, ROOT, upstreamLocks, type Swarm } from './helpers/repos.js';
+import { serveSwarm } from '../harness/serve/service.js';
 
 const slow = !!process.env.HARNESS_SLOW_TESTS;
 const WORKER = path.join(ROOT, 'test/fixtures/claim-worker.ts');
@@ -20,28 +21,40 @@ interface WorkerOut {
   lost: { task: string; holder: string }[];
 }
 
-async function race(n: number, mode: 'single' | 'many', tasks: string[]) {
+/** `http`: through the served upstream (git http-backend, a token per worker, the pre-receive policy). */
+async function race(n: number, mode: 'single' | 'many', tasks: string[], transport: 'local' | 'http' = 'local') {
   swarm = await makeSwarm();
-  const clones = Array.from({ length: n }, (_, i) => swarm!.clone(`c${i}`));
-  // Start far enough ahead that every worker has loaded before the gun.
-  const startAt = Date.now() + 3000 + n * 150;
-  const runs = await Promise.all(
-    clones.map((c, i) =>
-      execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), mode, tasks.join(',')], {
-        cwd: ROOT,
-        env: gitEnv(),
-        extendEnv: false,
-        reject: false,
-      }),
-    ),
-  );
-  for (const r of runs) expect(r.stderr, r.stderr).toBe('');
-  return { runs, outs: runs.map((r) => JSON.parse(r.stdout) as WorkerOut) };
+  const served = transport === 'http' ? await serveSwarm({ repo: swarm.upstream, stateDir: path.join(swarm.root, 'serve'), env: gitEnv(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
+  try {
+    const creds = Array.from({ length: n }, (_, i) => served?.issue(`agent-${i}`, '1').secrets ?? {});
+    const clones: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = path.join(swarm.root, `c${i}`);
+      await execa('git', ['clone', '-q', served?.url ?? swarm.upstream, d], { env: { ...gitEnv(), ...creds[i] }, extendEnv: false });
+      clones.push(d);
+    }
+    // Start far enough ahead that every worker has loaded before the gun.
+    const startAt = Date.now() + 3000 + n * 150;
+    const runs = await Promise.all(
+      clones.map((c, i) =>
+        execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), mode, tasks.join(',')], {
+          cwd: ROOT,
+          env: { ...gitEnv(), ...creds[i] },
+          extendEnv: false,
+          reject: false,
+        }),
+      ),
+    );
+    for (const r of runs) expect(r.stderr, r.stderr).toBe('');
+    return { runs, outs: runs.map((r) => JSON.parse(r.stdout) as WorkerOut) };
+  } finally {
+    await served?.close();
+  }
 }
 
-describe('claim races', () => {
+describe.each(['local', 'http'] as const)('claim races (%s upstream)', (transport) => {
   it.each(slow ? [16, 64] : [16])('%i processes claim the same task: exactly one wins, the others exit 3 naming it', async (n) => {
-    const { runs, outs } = await race(n, 'single', ['the-task']);
+    const { runs, outs } = await race(n, 'single', ['the-task'], transport);
     const winners = outs.filter((o) => o.won.length === 1);
     expect(winners).toHaveLength(1);
     expect(runs.filter((r) => r.exitCode === 3)).toHaveLength(n - 1);
@@ -54,7 +67,9 @@ describe('claim races', () => {
   it(`${slow ? 64 : 16} processes claim ${slow ? 200 : 60} distinct tasks in random order: each claimed exactly once, none lost`, async () => {
     const n = slow ? 64 : 16;
     const tasks = Array.from({ length: slow ? 200 : 60 }, (_, i) => `task-${String(i).padStart(3, '0')}`);
-    const { outs } = await race(n, 'many', tasks);
+    const { outs } = await race(n, 'many', tasks, transport);
+    // contention happened: some claims needed more than one attempt
+    expect(outs.flatMap((o) => o.won).some((w) => (w as { attempts?: number }).attempts! > 1)).toBe(true);
     const won = outs.flatMap((o) => o.won.map((w) => w.task));
     expect(won.slice().sort()).toEqual(tasks);
     expect(new Set(won).size).toBe(tasks.length);
@@ -67,6 +82,9 @@ describe('claim races', () => {
     expect(claims).toHaveLength(tasks.length);
   }, 900_000);
 
+});
+
+describe('claim races', () => {
   it('claims interleaved with code pushes from other clones lose no commit', async () => {
     swarm = await makeSwarm();
     const pushers = 4;

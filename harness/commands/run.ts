@@ -15,6 +15,10 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['cpus', 'CPUs per session, e.g. 0.5 or 2 (docker/podman only)', { type: 'string' }],
   ['memory', 'memory per session, e.g. 512m or 4g (docker/podman only)', { type: 'string' }],
   ['pidsLimit', 'processes per session, e.g. 512 (docker/podman only)', { type: 'string' }],
+  ['network', 'bwrap/docker/podman sessions reach: upstream (only the upstream server and --allow-host; default) or host (the host\'s whole network)', { type: 'string', choices: ['upstream', 'host'] }],
+  ['allowHost', 'with --network upstream: a HOST:PORT sessions may also reach, e.g. api.anthropic.com:443 (repeatable)', { type: 'string', array: true }],
+  ['allowTestEdits', 'agents may change the protected test files (the oracle\'s tests, test-oracle.json, expected outputs); refused by the upstream otherwise', { type: 'boolean' }],
+  ['protect', 'another path agents may not change on main, e.g. golden/ (repeatable)', { type: 'string', array: true }],
   ['mount', 'an extra host folder every session sees at the same path, read-only unless PATH:rw (repeatable)', { type: 'string', array: true }],
   ['role', 'a standing role for some slots: NAME=COUNT[:PROMPT_FILE], e.g. docs=1:templates/roles/docs.md (repeatable; slots take roles in order; its prompt is added to the agent prompt)', { type: 'string', array: true }],
   ['prompt', "the agents' prompt file (default: AGENT_PROMPT.md in the repo, read each session)", { type: 'string' }],
@@ -79,7 +83,7 @@ export function runCommand(io: Io, setResult: Register, deps: RunDeps = { onSign
         const v = args[k];
         if (v === undefined) continue;
         // a repeated flag: the last wins, except for the ones that are lists
-        (flags as Record<string, unknown>)[k] = Array.isArray(v) && k !== 'mount' && k !== 'role' ? v[v.length - 1] : v;
+        (flags as Record<string, unknown>)[k] = Array.isArray(v) && !['mount', 'allowHost', 'protect', 'role'].includes(k) ? v[v.length - 1] : v;
       }
       return startRun(flags, io, deps);
     },

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { isUrl, syncMirror } from '../git/mirror.js';
 import { readEvents, type LoggedEvent } from './log.js';
 import { readGitFacts, type GitFacts } from './facts.js';
 import { budgetOf, buildStatus, type Budget, type SwarmStatus } from './status.js';
@@ -43,9 +44,11 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
   }
   const local = path.join(dir, 'upstream.git');
   const named = typeof runJson?.upstream === 'string' ? runJson.upstream : null;
-  const upstream = named && existsSync(named) ? named : local;
+  // A local upstream is read in place (no session can reach it: it is served, never
+  // mounted); one reached by URL is read through a mirror kept in the swarm folder.
+  const upstream = named && isUrl(named) && !existsSync(local) ? await syncMirror(named, path.join(dir, 'mirror.git'), env) : named && existsSync(named) ? named : local;
   if (!existsSync(upstream)) {
-    throw new UsageError('NO_UPSTREAM', `status reads git facts from a local upstream, and ${named ?? local} is not one on this machine; run it where the upstream lives`);
+    throw new UsageError('NO_UPSTREAM', `status reads git facts from the upstream, and ${named ?? local} is neither a folder on this machine nor a URL; pass the swarm's --dir`);
   }
   const events = readEvents(path.join(dir, 'events.jsonl'));
   const firstStart = events.find((e) => e.type === 'run_start');

@@ -14,6 +14,7 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { EnvError } from '../errors.js';
 import { checkEnv, lastLine, privateHome, runTool, sessionMounts, within } from './common.js';
+import { forwardArgv, forwardMounts } from './forward.js';
 import { membersOf, pidNamespaceOf, signal } from './pidns.js';
 import { spawnSession, stopGroup } from './process.js';
 import type { Sandbox, SessionExit, SessionSpec } from './types.js';
@@ -51,8 +52,10 @@ export function bwrapArgs(spec: SessionSpec, plan: BwrapPlan): string[] {
     else if (k.kind !== 'missing') a.push('--ro-bind', p, p);
   }
   if (plan.resolvConf) a.push('--ro-bind', plan.resolvConf, plan.resolvConf);
+  if (!spec.network && spec.hostsFile) a.push('--ro-bind', spec.hostsFile, '/etc/hosts');
   a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  const mounts = sessionMounts(spec);
+  const fw = spec.network ? [] : (spec.forwards ?? []);
+  const mounts = sessionMounts(spec, forwardMounts(fw));
   const home = privateHome(spec, mounts);
   if (home && !within(home, '/tmp')) a.push('--tmpfs', home);
   else if (home) a.push('--dir', home);
@@ -91,7 +94,7 @@ export function bwrapSandbox(opts: BwrapOptions = {}): Sandbox {
       checkEnv(spec.secrets, 'secret');
       const plan: BwrapPlan = { systemPaths, lookup: hostLookup, resolvConf: hostResolvConf(systemPaths), root: process.getuid?.() === 0 };
       // `--info-fd 3`: bwrap reports the host pid of the namespace's init, which stop() needs.
-      const argv = [bin, ...bwrapArgs(spec, plan), '--info-fd', '3', '--', ...spec.argv];
+      const argv = [bin, ...bwrapArgs(spec, plan), '--info-fd', '3', '--', ...forwardArgv(spec.network ? [] : (spec.forwards ?? []), spec.argv)];
       // Secrets travel in bwrap's environment, which it hands to the agent: never in argv.
       const { child, exited } = await spawnSession(argv, spec.cwd, { ...spec.env, ...spec.secrets }, spec, { extraPipe: true }).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'ENOENT' ? missingBwrap(bin) : e;

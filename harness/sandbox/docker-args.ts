@@ -3,6 +3,7 @@
 // tested without a daemon.
 import { UsageError } from '../errors.js';
 import { privateHome, sessionMounts } from './common.js';
+import { forwardArgv, forwardMounts } from './forward.js';
 import type { Mount, SessionSpec } from './types.js';
 
 export interface CreatePlan {
@@ -24,13 +25,15 @@ export function dockerCreateArgs(spec: SessionSpec, plan: CreatePlan): string[] 
   const a = ['create', '--rm', '--init', '--name', spec.name, '--label', `harness.session=${spec.name}`];
   // Only the mounts are writable: a read-only root, a private /tmp, a private HOME.
   a.push('--read-only', '--tmpfs', '/tmp:rw,exec,mode=1777');
-  const mounts = sessionMounts(spec, plan.extraMounts);
+  const fw = spec.network ? [] : (spec.forwards ?? []);
+  const mounts = sessionMounts(spec, [...plan.extraMounts, ...forwardMounts(fw)]);
   const home = privateHome(spec, mounts);
   if (home) a.push('--tmpfs', `${home}:rw,exec,mode=1777`); // under /tmp too: the folder must exist
   a.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges');
   a.push('--user', plan.user, '--workdir', spec.cwd);
   if (!spec.network) a.push('--network', 'none');
   else if (plan.network) a.push('--network', plan.network);
+  for (const f of fw) if (f.name) a.push('--add-host', `${f.name}:${f.addr}`);
   const { cpus, memoryMb, pids } = spec.limits;
   if (cpus !== undefined) a.push('--cpus', positive(cpus, 'cpus').toString());
   if (memoryMb !== undefined) a.push('--memory', `${Math.round(positive(memoryMb, 'memoryMb'))}m`);
@@ -42,7 +45,8 @@ export function dockerCreateArgs(spec: SessionSpec, plan: CreatePlan): string[] 
   if (spec.stdin !== undefined) a.push('--interactive');
   a.push(...(plan.extraArgs ?? []));
   // The entrypoint is the agent's argv[0], so an image's own ENTRYPOINT never wraps it.
-  a.push('--entrypoint', spec.argv[0]!, plan.image, ...spec.argv.slice(1));
+  const argv = forwardArgv(fw, spec.argv);
+  a.push('--entrypoint', argv[0]!, plan.image, ...argv.slice(1));
   return a;
 }
 

@@ -3,6 +3,10 @@
 // same inside as outside (each mount appears at its host path), so git remotes, logs and
 // HARNESS_* variables mean the same thing on both sides and nothing needs rewriting.
 
+import type { Forward } from './forward.js';
+
+export type { Forward };
+
 export type SandboxKind = 'process' | 'bwrap' | 'docker' | 'podman';
 
 export interface Mount {
@@ -28,8 +32,12 @@ export interface SessionSpec {
   stdin?: string;
   /** an open file descriptor that receives stdout and stderr (the session log) */
   outputFd: number;
-  /** network on by default: agents talk to their model's API */
+  /** true: the host's network; false: only the sandbox's own loopback, plus `forwards` */
   network: boolean;
+  /** with network false: loopback ports inside that reach host unix sockets (the upstream server); ignored by `process` */
+  forwards?: Forward[];
+  /** with forwards: the /etc/hosts the session sees (bwrap; containers get --add-host from the forwards' names) */
+  hostsFile?: string;
   limits: { cpus?: number; memoryMb?: number; pids?: number };
   /** container image, for docker/podman */
   image?: string;

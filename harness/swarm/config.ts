@@ -9,6 +9,8 @@ import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
 import { parsePrices, type PriceTable } from '../events/prices.js';
+import type { HostPort } from '../serve/service.js';
+import { isUrl } from '../git/mirror.js';
 import { agentsFor, parseRoles, type RoleSpec } from './roles.js';
 
 export type { Until };
@@ -62,6 +64,10 @@ export interface RawSettings {
   stallAfter?: unknown;
   stallAction?: unknown;
   prices?: unknown;
+  network?: unknown;
+  allowHost?: unknown;
+  allowTestEdits?: unknown;
+  protect?: unknown;
   role?: unknown;
 }
 
@@ -70,6 +76,7 @@ export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure', 'idleBase', 'idleCap',
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
   'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
+  'network', 'allowHost', 'allowTestEdits', 'protect',
 ];
 
 export interface RunConfig {
@@ -77,6 +84,8 @@ export interface RunConfig {
   agent: AgentKind;
   agentCmd: string | null;
   sandbox: SandboxKind;
+  /** no --sandbox given: a real agent (claude, codex) got bwrap by default, which must then work */
+  sandboxDefaulted: boolean;
   image: string | null;
   /** absolute path of a prompt file, or null: AGENT_PROMPT.md in the workspace */
   prompt: string | null;
@@ -119,9 +128,18 @@ export interface RunConfig {
   stallAction: 'stop' | 'warn';
   /** USD per million tokens per model, for agents that report tokens but no cost */
   prices: PriceTable;
+  /** bwrap/docker/podman: `upstream` reaches only the upstream server (and allowHost); `host` shares the host's network */
+  network: 'upstream' | 'host';
+  /** host:port services sessions may reach besides the upstream (the model's API) */
+  allowHost: HostPort[];
+  /** agents may change protected paths (the oracle's tests, test-oracle.json, expected outputs) */
+  allowTestEdits: boolean;
+  /** more protected path prefixes */
+  protect: string[];
   /** standing roles, in slot order (--role NAME=COUNT[:PROMPT_FILE]); empty: none */
   roles: RoleSpec[];
 }
+
 
 export interface ResolveInput {
   flags: RawSettings;
@@ -251,7 +269,9 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     agents: agentsFor(roles, int('agents', 1, 1024), DEFAULTS.agents),
     agent,
     agentCmd,
-    sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? 'process',
+    // A real agent runs code it wrote itself: never on the host unless asked for by name.
+    sandbox: oneOf('sandbox', SANDBOX_KINDS) ?? (agent === 'claude' || agent === 'codex' ? 'bwrap' : 'process'),
+    sandboxDefaulted: oneOf('sandbox', SANDBOX_KINDS) === null && (agent === 'claude' || agent === 'codex'),
     image: str('image'),
     prompt: prompt === null ? null : path.resolve(input.cwd, prompt),
     model: str('model'),
@@ -280,6 +300,10 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     stallAfterMs: timerDur('stallAfter', null),
     stallAction: oneOf('stallAction', ['stop', 'warn'] as const) ?? 'stop',
     prices: parsePrices(pick('prices').v, pick('prices').from),
+    network: oneOf('network', ['upstream', 'host'] as const) ?? 'upstream',
+    allowHost: hostList(pick('allowHost')),
+    allowTestEdits: bool('allowTestEdits'),
+    protect: pathList(pick('protect')),
     roles,
   };
 }
@@ -310,6 +334,29 @@ function mountList(p: { v: unknown; from: string }, cwd: string): Mount[] {
   });
 }
 
+/** `api.example.com:443`: a host name (sessions reach it by name) and a port. */
+function hostList(p: { v: unknown; from: string }): HostPort[] {
+  if (p.v === undefined || p.v === null) return [];
+  const list = Array.isArray(p.v) ? p.v : [p.v];
+  return list.map((x) => {
+    const m = typeof x === 'string' ? /^([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(\d{1,5})$/.exec(x.trim()) : null;
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535 || /^[\d.]+$/.test(m[1]!)) throw bad(p.from, x, 'a HOST:PORT with a host name, like api.anthropic.com:443');
+    return { host: m[1]!.toLowerCase(), port };
+  });
+}
+
+/** Paths inside the project, relative, without `..`. */
+function pathList(p: { v: unknown; from: string }): string[] {
+  if (p.v === undefined || p.v === null) return [];
+  const list = Array.isArray(p.v) ? p.v : [p.v];
+  return list.map((x) => {
+    const s = typeof x === 'string' ? x.trim().replace(/^\.\/+/, '') : '';
+    if (!s || s.startsWith('/') || s.split('/').includes('..')) throw bad(p.from, x, 'a path inside the project, like tests/ or golden/expected.txt');
+    return s;
+  });
+}
+
 function parseUntil(p: { v: unknown; from: string }, now: number, demo: boolean): Until {
   if (p.v === undefined || p.v === null) return demo ? { kind: 'done' } : { kind: 'forever' };
   return parseUntilValue(p.v, p.from, now);
@@ -323,11 +370,9 @@ function kebab(k: string): string {
   return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-export function isUrl(s: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^/]+@[^/]+:/.test(s);
-}
+export { isUrl };
 
 /** run.json: the resolved configuration, with the names (never the values) of the secrets passed. */
-export function runJson(c: RunConfig, extra: { secretNames: string[]; startedAt: string; pid: number; host: string; upstream: string }): string {
-  return JSON.stringify({ ...c, upstream: extra.upstream, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
+export function runJson(c: RunConfig, extra: { secretNames: string[]; startedAt: string; pid: number; host: string; upstream: string; served?: string | null }): string {
+  return JSON.stringify({ ...c, upstream: extra.upstream, served: extra.served ?? null, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
 }

@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import type { SessionResult } from '../events/log.js';
-import type { Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
+import type { Forward, Mount, RunningSession, Sandbox, SessionExit } from '../sandbox/types.js';
 import type { Limits } from './limits.js';
 import { logName, nextSessionNumber } from './numbering.js';
 import { composePrompt } from './roles.js';
@@ -35,6 +35,10 @@ export interface SessionPlan {
   env: Record<string, string>;
   secrets: Record<string, string>;
   mounts: Mount[];
+  /** false: no network but `forwards` (the upstream server, allowed hosts) */
+  network: boolean;
+  forwards: Forward[];
+  hostsFile: string | null;
   timeoutMs: number;
   graceMs: number;
   now: () => number;
@@ -119,7 +123,9 @@ export class Session {
         secrets: p.secrets,
         stdin: inv.stdin,
         outputFd: this.log.fd,
-        network: true,
+        network: p.network,
+        forwards: p.forwards,
+        ...(p.hostsFile ? { hostsFile: p.hostsFile } : {}),
         limits: p.limits,
         ...(p.image ? { image: p.image } : {}),
       });

@@ -8,7 +8,7 @@ import { agentFor, pickSecrets } from '../agents/index.js';
 import type { AgentAdapter } from '../agents/types.js';
 import type { Io } from '../cli-kit.js';
 import { seedFiles } from '../commands/init.js';
-import { UsageError } from '../errors.js';
+import { EnvError, UsageError } from '../errors.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { Git } from '../git/git.js';
 import { initUpstream } from '../git/upstream.js';
@@ -28,6 +28,8 @@ import { describeCap, isSpendCap, type CapHit } from './budget.js';
 import { readProgress } from './stall.js';
 import { summarize, summaryLines } from './summary.js';
 import { Supervisor } from './supervisor.js';
+import { serveSwarm, type UpstreamService } from '../serve/service.js';
+import { safeGitEnv } from './workspace.js';
 
 export const CONFIG_FILE = 'harness.config.json';
 
@@ -78,7 +80,10 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const c = loadConfig(flags, io);
   const from = await projectSource(c, io);
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
-  await sandbox.check();
+  await sandbox.check().catch((e: Error) => {
+    if (!c.sandboxDefaulted) throw e;
+    throw new EnvError('NO_SANDBOX', `--agent ${c.agent} runs in a bwrap sandbox by default, and bwrap cannot run here (${e.message.replace(/\.$/, '')}); install it (apt-get install bubblewrap), pick --sandbox docker or podman, or say --sandbox process to run the agent on this host without isolation`);
+  });
   for (const r of c.roles) if (r.prompt && !existsSync(r.prompt)) throw new UsageError('BAD_ROLE_PROMPT', `--role ${r.name}: no such prompt file ${r.prompt}; sample role prompts are in the harness's templates/roles/`);
   const root = process.getuid?.() === 0;
   const secrets = pickSecrets(io.env, c.passEnv);
@@ -95,6 +100,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     supervisor?.stop('graceful', 'error');
   });
   let supervisor: Supervisor | undefined;
+  let served: UpstreamService | null = null;
   let unhook = () => {};
   try {
     const out = (l: string) => io.out(l);
@@ -103,23 +109,28 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       out(`running the demo: ${c.agents} simulated agent${c.agents === 1 ? '' : 's'} on a small project in ${path.relative(io.cwd, c.dir) || c.dir} (pass --agent claude and a project for real work)`);
       demo = await prepareDemoProject(path.join(c.dir, 'demo'));
     }
-    const upstream = c.upstream ?? path.join(c.dir, 'upstream.git');
-    if (!c.upstream) {
+    const repo = c.upstream ? null : path.join(c.dir, 'upstream.git');
+    if (repo) {
       const init = await initUpstream({ dir: c.dir, from: demo?.project ?? from ?? undefined, cwd: io.cwd, env: io.env, seed: seedFiles(), author: 'harness' });
       if (init.kind === 'created') out(`initialised ${init.upstream}${from ? ` from ${from}` : ''}`);
     }
+    // The bare repo is served, never mounted: sessions and the supervisor's own clones reach it as a URL.
+    served = repo ? await serveSwarm({ repo, stateDir: path.join(c.dir, 'serve'), env: io.env, allowTestEdits: c.allowTestEdits, protect: c.protect, allowHost: c.allowHost, onRestart: (why) => io.err(`harness: ${why}; restarting it`) }) : null;
+    const upstream = served?.url ?? c.upstream!;
+    const env = served ? served.supervisorEnv(io.env) : io.env;
+    const isolated = sandbox.kind !== 'process' && c.network === 'upstream';
+    if (c.upstream && isolated) throw new UsageError('NETWORK_NEEDS_SERVER', `--network upstream reaches only an upstream this run serves; with --upstream ${c.upstream} pass --network host (or --allow-host for its host)`);
     const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
     const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c, io.env);
-    const start: DemoStart | null = demo ? await demoStart(upstream, io.env) : null;
+    const start: DemoStart | null = demo ? await demoStart(repo!, io.env) : null;
     const binDir = writeBinDir(path.join(c.dir, 'bin'));
     const fallbackPrompt = path.join(c.dir, 'AGENT_PROMPT.default.md');
     copyFileSync(packageFile('templates/AGENT_PROMPT.md'), fallbackPrompt);
     const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
-    writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream }));
+    writeFileSync(path.join(c.dir, 'run.json'), runJson(c, { secretNames: Object.keys(secrets), startedAt: startedAt.toISOString(), pid: process.pid, host: io.hostname(), upstream: repo ?? upstream, served: served?.url ?? null }));
     const mounts: Mount[] = [
       ...toolMounts(binDir),
       { path: fallbackPrompt, mode: 'ro' },
-      ...(c.upstream ? [] : [{ path: upstream, mode: 'rw' as const }]),
       // the simulator's known solutions live outside the project, read-only
       ...(c.agent === 'sim' && existsSync(bank) ? [{ path: bank, mode: 'ro' as const }] : []),
       ...c.mounts,
@@ -131,14 +142,21 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const limitsNote = unappliedLimitsNote(sandbox.kind, c.limits);
     if (limitsNote) printer.line(limitsNote);
     if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
-    const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), io.env); // the supervisor makes this clone first thing
+    const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), safeGitEnv(env)); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
-      config: c, runId, upstream, sandbox, adapter, events, printer, env: io.env, hostname: io.hostname(), now: io.now,
+      config: c, runId, upstream, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
       // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
-      isDone: demo || c.agent === 'sim' ? async () => demoDone(upstream, io.env) : untilDone(supervisorGit, io.env, (l) => printer.line(l)),
+      isDone: demo || c.agent === 'sim' ? async () => demoDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
-      progress: () => readProgress(supervisorGit, io.env),
+      progress: () => readProgress(supervisorGit, env),
+      access: {
+        issue: served ? (agent, session) => served!.issue(agent, session) : null,
+        network: !isolated,
+        forwards: isolated && served ? served.forwards : [],
+        hostsFile: isolated && served ? served.hostsFile : null,
+        ...(served ? { ensureAlive: () => served!.ensureAlive() } : {}),
+      },
     });
     let signals = 0;
     unhook = deps.onSignal(() => {
@@ -153,13 +171,14 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     if (reason === 'failed') io.err(`harness: the run stopped: ${supervisor.failure} [RUN_FAILED]`);
     const logged = readEvents(eventsFile);
     const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());
-    const extra = start ? await demoSummary(upstream, io.env, start, logged, runId, c.dir) : [];
+    const extra = start ? await demoSummary(repo!, io.env, start, logged, runId, c.dir) : [];
     const code = exitCodeFor(reason, supervisor.capHit);
     const why = reason === 'failed' ? `failed: ${supervisor.failure}` : reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
     summaryLines(s, [...extra, `stopped: ${why} (exit ${code})`, `events: ${eventsFile}`]).forEach(out);
     return code;
   } finally {
     unhook();
+    await served?.close().catch(() => {});
     await lock.release();
   }
 }

@@ -21,7 +21,8 @@ import { readEvents } from '../events/log.js';
 import { isUrl } from './config.js';
 import { Drainer } from './pending.js';
 import { PendingJournal, type PendingEntry } from '../tasks/journal.js';
-import type { Mount, Sandbox } from '../sandbox/types.js';
+import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
+import type { SessionCredential } from '../serve/service.js';
 import { withCost } from '../events/prices.js';
 import type { RateLimit } from '../events/log.js';
 import { backoffDelay, nextStreak } from './backoff.js';
@@ -33,7 +34,7 @@ import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } fro
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
-import { ensureWorkspace, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
+import { ensureWorkspace, followUpstream, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
 
 export interface SupervisorDeps {
   config: RunConfig;
@@ -60,6 +61,18 @@ export interface SupervisorDeps {
   dockerHost?: string;
   /** for --stall-after: tasks done and pass rate on upstream main */
   progress?: () => Promise<Progress>;
+  /** how sessions reach the upstream: a credential per session, the network they get */
+  access: SessionAccess;
+}
+
+export interface SessionAccess {
+  /** a credential for one session, revoked when it ends; null: the upstream needs none (a URL of the user's own) */
+  issue: ((agent: string, session: string) => SessionCredential) | null;
+  network: boolean;
+  forwards: Forward[];
+  hostsFile: string | null;
+  /** before each session: the upstream server answers (restarting it if it died) */
+  ensureAlive?: () => Promise<unknown>;
 }
 
 interface Slot {
@@ -352,22 +365,27 @@ export class Supervisor {
   }
 
   private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null; idle: boolean }> {
+    await this.d.access.ensureAlive?.();
     await ensureWorkspace(slot.ws);
     const { head } = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
     const logDir = path.join(this.d.config.dir, 'agent_logs', slot.agent);
     const log = openSessionLog(logDir, head);
     const id = String(log.n);
     markSession(slot.ws, id);
+    mkdirSync(slotHome(slot), { recursive: true, mode: 0o700 });
     const c = this.d.config;
+    // This session's own upstream token: it dies with the session, so leftovers cannot push.
+    const cred = this.d.access.issue?.(slot.agent, id) ?? null;
     const waiting = await this.waitingMessages(slot);
     const role = slot.role ? { name: slot.role.name, text: slot.role.prompt ? readFileSync(slot.role.prompt, 'utf8') : '' } : null;
     const session = new Session(
       {
         agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
         promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image, promptHeader: promptHeader(waiting), role,
-        env: { ...this.d.sessionEnv, ...(role ? { HARNESS_ROLE: role.name } : {}), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
-        secrets: this.d.secrets, mounts: this.d.mounts, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
+        env: { ...this.d.sessionEnv, ...(role ? { HARNESS_ROLE: role.name } : {}), HOME: slotHome(slot), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
+        secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: [...this.d.mounts, { path: slotHome(slot), mode: 'rw' }], timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
+        network: this.d.access.network, forwards: this.d.access.forwards, hostsFile: this.d.access.hostsFile,
         onStart: (pid, name) => {
           recordProcess(pidFile(slot), pid);
           if (this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
@@ -389,6 +407,7 @@ export class Supervisor {
       this.emit({ type: 'session_error', run: this.d.runId, agent: slot.agent, session: id, error: (e as Error).message });
       this.d.printer.line(`${slot.agent} session ${id} could not start: ${(e as Error).message}`);
     }
+    cred?.revoke();
     rmSync(pidFile(slot), { force: true });
     rmSync(containerFile(slot), { force: true });
     r.usage = withCost(r.usage, c.model, c.prices);
@@ -431,6 +450,7 @@ export class Supervisor {
       this.d.printer.line(`${slot.agent}: removed container ${gone}, left running by a previous run`);
     }
     try {
+      await followUpstream(slot.ws);
       const saved = await salvage(slot.ws);
       if (saved) {
         this.emit({ type: 'wip_saved', run: this.d.runId, agent: slot.agent, session: saved.session, ref: saved.ref, commit: saved.commit, files: saved.files });
@@ -539,6 +559,11 @@ export class Supervisor {
   }
 }
 
+/**
+ * The slot's own HOME, kept across its sessions (agents keep settings and caches there) and
+ * never the user's: no session sees another slot's history or the user's credentials.
+ */
+const slotHome = (slot: Slot) => path.join(path.dirname(slot.ws.paths.dir), 'home');
 const pidFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.pid');
 const containerFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.container.json');
 

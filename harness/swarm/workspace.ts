@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError } from '../errors.js';
+import { withGitConfig } from '../git/config-env.js';
 import { Git, gitReason } from '../git/git.js';
 import { wipRef } from './numbering.js';
 
@@ -17,17 +18,11 @@ const BRANCH = 'main';
 
 /** Config that outranks the repo's own, for every git the supervisor runs in a workspace. */
 export function safeGitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const pairs: [string, string][] = [
+  return withGitConfig(env, [
     ['core.hooksPath', '/dev/null'],
     ['core.fsmonitor', 'false'],
     ['core.sshCommand', 'ssh'],
-  ];
-  const out: NodeJS.ProcessEnv = { ...env, GIT_CONFIG_COUNT: String(pairs.length) };
-  pairs.forEach(([k, v], i) => {
-    out[`GIT_CONFIG_KEY_${i}`] = k;
-    out[`GIT_CONFIG_VALUE_${i}`] = v;
-  });
-  return out;
+  ]);
 }
 
 export interface WorkspacePaths {
@@ -62,6 +57,20 @@ export async function ensureWorkspace(ctx: WorkspaceCtx): Promise<void> {
     if (r.code !== 0) throw new EnvError('UPSTREAM_UNREACHABLE', `cannot clone ${ctx.upstream} into ${ctx.paths.dir}: ${gitReason(r)}`);
   }
   if (!existsSync(pristine(ctx))) copyFileSync(path.join(ctx.paths.dir, '.git', 'config'), pristine(ctx));
+  await followUpstream(ctx);
+}
+
+/**
+ * The served upstream's URL changes between runs (its port): the clone's config and its
+ * pristine copy follow it, before any salvage of a previous run's leftovers pushes there.
+ */
+export async function followUpstream(ctx: WorkspaceCtx): Promise<void> {
+  if (!existsSync(pristine(ctx)) || !existsSync(path.join(ctx.paths.dir, '.git', 'config'))) return;
+  const g = new Git(ctx.paths.stateDir, ctx.env);
+  for (const file of [pristine(ctx), path.join(ctx.paths.dir, '.git', 'config')]) {
+    const url = await g.run(['config', '--file', file, `remote.${REMOTE}.url`]);
+    if (url.stdout.trim() !== ctx.upstream) await g.must(['config', '--file', file, `remote.${REMOTE}.url`, ctx.upstream]);
+  }
 }
 
 /** Puts back the config the supervisor made, undoing whatever a session changed there. */

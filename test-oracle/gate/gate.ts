@@ -2,9 +2,10 @@
 // baseline fails now. Baseline results come from the notes recorded on the baseline
 // commit; failing tests the baseline has no result for are run on a checkout of the
 // baseline, so a gate never passes merely because nothing was recorded.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
+import { CONFIG_FILE, loadSuite } from '../suite/config.js';
 import type { Io } from '../../harness/cli-kit.js';
 import { UsageError } from '../../harness/errors.js';
 import { formatGateReport } from '../core/gate.js';
@@ -22,6 +23,11 @@ export interface GateArgs extends RunArgs {
 }
 
 export async function runGate(a: GateArgs, io: Io): Promise<number> {
+  // In the upstream's hook the pushed tree is a throwaway checkout: its suite config and
+  // tests (expected outputs included) are replaced by the baseline's, so a push cannot pass
+  // the gate by editing the tests that judge it.
+  const hookBase = io.env.TEST_ORACLE_HOOK && io.env.TEST_ORACLE_BASELINE && !/^0+$/.test(io.env.TEST_ORACLE_BASELINE) ? io.env.TEST_ORACLE_BASELINE : null;
+  if (hookBase && !a.config) await suiteFromBaseline(io.cwd, io.env, hookBase);
   const plan = await planRun(a, io);
   const root = plan.suite.root;
   const commit = io.env.TEST_ORACLE_COMMIT || plan.wt?.head;
@@ -45,11 +51,38 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
     for (const o of await runAtBaseline(plan, base, unknown, io)) baseResults.set(o.id, o);
   }
   const cmp = compareResults(baseResults, x.outcomes);
+  // A test that passed at the baseline and is gone now, or skipped now, is a regression too.
+  const all = new Set(plan.ids);
+  for (const [id, b] of baseResults) {
+    if (b.result !== 'pass') continue;
+    if (!all.has(id)) cmp.regressions.push({ id, now: { result: 'fail', reason: 'missing: the test was deleted or no longer matches the suite' } });
+    else if (plan.isSkipped(id)) cmp.regressions.push({ id, now: { result: 'fail', reason: 'skipped now: the suite config skips a test that passed' } });
+  }
+  cmp.regressions.sort((p, q) => (p.id < q.id ? -1 : 1));
   // In a hook the checkout (and its logs) is gone by the time the pusher reads this.
   const shown = io.env.TEST_ORACLE_HOOK ? x.outcomes.map(({ log: _log, ...o }) => o) : x.outcomes;
   for (const line of formatGateReport(cmp, shown, short)) io.out(line);
   if (!io.env.TEST_ORACLE_HOOK) io.out(await recordRun(plan, x, io, a.record !== false));
   return cmp.regressions.length ? 1 : 0;
+}
+
+/**
+ * Puts the baseline's test-oracle.json and expected outputs in place of the checkout's. The
+ * tests themselves stay as pushed, so one deleted there is seen as missing.
+ */
+async function suiteFromBaseline(dir: string, env: NodeJS.ProcessEnv, base: string): Promise<void> {
+  const { execa } = await import('execa');
+  const cfg = await execa('git', ['cat-file', 'blob', `${base}:${CONFIG_FILE}`], { cwd: dir, env, reject: false });
+  if (cfg.exitCode !== 0) return; // no suite at the baseline: the pushed one is all there is
+  writeFileSync(join(dir, CONFIG_FILE), cfg.stdout + '\n');
+  const suite = loadSuite(dir, {}, env);
+  const rel = normalize(suite.tests).replace(/\/+$/, '');
+  if (rel.startsWith('..') || isAbsolute(rel)) return;
+  const ls = await execa('git', ['ls-tree', '-r', '-z', '--name-only', base, '--', rel === '.' ? '.' : rel], { cwd: dir, env, reject: false });
+  const expected = ls.stdout.split('\0').filter((f) => f && (suite.layout === 'dir' ? f.split('/').pop() === suite.expected : f.endsWith(suite.expected)));
+  if (expected.length === 0) return;
+  const tar = await execa('sh', ['-c', 'f=$1; d=$2; shift 2; git archive --format=tar "$f" -- "$@" | tar -xf - -C "$d"', 'sh', base, dir, ...expected], { cwd: dir, env, reject: false });
+  if (tar.exitCode !== 0) throw new Error(`could not restore the baseline's expected outputs: ${tar.stderr.trim()}`);
 }
 
 async function defaultBaseline(dir: string, env: NodeJS.ProcessEnv): Promise<string> {

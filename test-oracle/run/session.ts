@@ -20,6 +20,10 @@ import { readState, stateDir, writeState, type LocalState } from './state.js';
 
 export interface RunPlan {
   suite: SuiteConfig;
+  /** every test the suite has, skipped ones included */
+  ids: string[];
+  /** the suite's skip list (for its tool) names this test */
+  isSkipped: (id: string) => boolean;
   selection: Selection;
   ordered: string[];
   fastPct?: number;
@@ -87,7 +91,7 @@ export async function planRun(a: RunArgs, io: Io): Promise<RunPlan> {
     if (full) compareWith = { ...full, runs: [full.runs.at(-1)!], tests: latestPerTest([full.runs.at(-1)!]) };
   }
   return {
-    suite, selection, ordered, fastPct, seed, filter: a.filter, failedOnly: !!a.failed, jobs,
+    suite, ids, isSkipped: (id) => skips.length > 0 && matchesAny(id, skips), selection, ordered, fastPct, seed, filter: a.filter, failedOnly: !!a.failed, jobs,
     timeoutSec: a.timeout ?? suite.timeoutSec, stateDir: dir, state, wt, latest, compareWith, tool, firstLine,
   };
 }

@@ -1,0 +1,102 @@
+// The upstream's rules, as one pure function over what a push changes. The server gathers
+// the facts (facts.ts) and the pre-receive hook reports the refusals, each one line that
+// the pusher sees as `remote: ERROR ...` and that says what to do instead.
+import type { ParsedLock } from '../tasks/lockfile.js';
+import type { Identity } from './tokens.js';
+
+export const ZERO = '0000000000000000000000000000000000000000';
+export const MAIN = 'refs/heads/main';
+
+export interface RefUpdate {
+  old: string;
+  new: string;
+  ref: string;
+}
+
+export interface LockChange {
+  task: string;
+  kind: 'added' | 'deleted' | 'modified';
+  before: ParsedLock | null;
+  after: ParsedLock | null;
+  /** the lock's blob after the push, to record who pushed a prose-only lock */
+  blob?: string;
+}
+
+/** What a push to main does, read from git by the server. */
+export interface MainFacts {
+  /** the old tip is an ancestor of the new one */
+  fastForward: boolean;
+  locks: LockChange[];
+  /** changed paths that are protected (tests, the suite's config, expected outputs) */
+  protectedChanged: string[];
+}
+
+export interface PolicyOptions {
+  /** --allow-test-edits: agents may change protected paths */
+  allowTestEdits: boolean;
+}
+
+/** Who owns a lock: its Agent header, else the recorded pusher of a prose-only lock. */
+export type OwnerOf = (task: string, lock: ParsedLock | null) => string | null;
+
+export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts | null, ownerOf: OwnerOf, opts: PolicyOptions): string[] {
+  const errors: string[] = [];
+  for (const u of updates) {
+    if (u.ref === MAIN) {
+      if (u.new === ZERO) errors.push('ERROR main cannot be deleted: push your work to a branch of its own instead');
+      else if (u.old !== ZERO && main && !main.fastForward) errors.push('ERROR main cannot move backwards (this push would drop commits others pushed): git fetch, rebase on origin/main, push again without --force');
+      continue;
+    }
+    if (who.role === 'agent' && u.ref.startsWith('refs/heads/wip/')) {
+      errors.push(`ERROR ${u.ref}: wip/ branches are written by the supervisor only (they hold saved work); push to another branch name`);
+    }
+  }
+  if (!main || errors.length) return errors;
+  if (who.role === 'supervisor') return errors;
+  for (const c of main.locks) {
+    const file = `current_tasks/${c.task}.txt`;
+    if (c.kind !== 'deleted') {
+      const lock = c.after!;
+      if (!lock.readable) {
+        errors.push(`ERROR ${file}: not a lock file (${lock.problem}); write "Agent: ${who.agent}" and a note, or use harness task claim`);
+        continue;
+      }
+      const named = lock.headers.Agent;
+      if (named !== undefined && named !== who.agent) {
+        errors.push(`ERROR ${file}: claims in the name of ${named}, but you push as ${who.agent}; claim only in your own name (harness task claim ${c.task})`);
+        continue;
+      }
+      const s = lock.headers.Session;
+      if (named !== undefined && s !== undefined && who.session !== null && s !== who.session) {
+        errors.push(`ERROR ${file}: names session ${s}, but you push as session ${who.session}; claim in your own session (harness task claim ${c.task})`);
+        continue;
+      }
+    }
+    if (c.kind !== 'added') {
+      const owner = ownerOf(c.task, c.before);
+      if (owner === null) errors.push(`ERROR ${file}: nobody is known to own this lock, so only the supervisor may remove it (it reaps stale claims); leave it and pick other work`);
+      else if (owner !== who.agent) errors.push(`ERROR ${file}: held by ${owner}, not you (${who.agent}); only its owner releases it, and the supervisor reaps it when stale: leave it and pick other work`);
+    }
+  }
+  if (!opts.allowTestEdits && main.protectedChanged.length) {
+    const shown = main.protectedChanged.slice(0, 3).join(', ') + (main.protectedChanged.length > 3 ? `, and ${main.protectedChanged.length - 3} more` : '');
+    errors.push(`ERROR protected test files changed (${shown}): agents may not edit the oracle's tests, its test-oracle.json or expected outputs in this run; fix the code instead (or run the swarm with --allow-test-edits)`);
+  }
+  return errors;
+}
+
+/** The paths a run protects, from the baseline's test-oracle.json at the repo root plus the run's own list. */
+export function protectedPrefixes(suiteConfig: { tests?: unknown } | null, extra: string[]): string[] {
+  const out = ['test-oracle.json'];
+  if (suiteConfig) {
+    const tests = typeof suiteConfig.tests === 'string' ? suiteConfig.tests : 'tests';
+    const clean = tests.replace(/^\.\/+/, '').replace(/\/+$/, '');
+    if (clean && clean !== '.' && !clean.startsWith('..')) out.push(clean + '/');
+  }
+  for (const p of extra) out.push(p.replace(/^\.\/+/, ''));
+  return out;
+}
+
+export function isProtected(file: string, prefixes: string[]): boolean {
+  return prefixes.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p || file.startsWith(p + '/')));
+}

@@ -1,0 +1,259 @@
+// The upstream server: git's own smart HTTP (git http-backend, as CGI) behind a small Node
+// HTTP server. Sessions reach it as a URL, through TCP on the host or through a unix socket
+// forwarded into their sandbox; none of them ever sees the bare repo's files. Every request
+// carries a token that names an agent session or the supervisor; the pre-receive hook asks
+// this process (over a private unix socket) whether the push keeps the protocol.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { EnvError } from '../errors.js';
+import { gitConfigVars } from '../git/config-env.js';
+import { Git } from '../git/git.js';
+import { removeDeadRefLock } from '../git/sync.js';
+import { mainFacts, type QuarantineEnv } from './facts.js';
+import { writeHooks } from './hook.js';
+import { checkPush, MAIN, ZERO, type RefUpdate } from './policy.js';
+import { tokenOf, type Identity, type TokenTable } from './tokens.js';
+
+export interface ServeOptions {
+  /** the bare repo served */
+  repo: string;
+  /** the server's private folder (hooks, sockets, push log, lock owners); never mounted */
+  stateDir: string;
+  host: string;
+  /** 0: any free port */
+  port: number;
+  tokens: TokenTable;
+  allowTestEdits: boolean;
+  /** more protected paths (prefixes) besides the suite's tests and test-oracle.json */
+  protect: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  /** what clones use: http://HOST:PORT/upstream.git */
+  url: string;
+  port: number;
+  /** the same HTTP over a unix socket (forwarded into sandboxes without a network) */
+  socket: string;
+  close(): Promise<void>;
+}
+
+const SERVICES = /^\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+
+/** Unix socket paths are limited to 107 bytes: deep swarm folders get a short one in /tmp. */
+function socketDir(stateDir: string, name: string): string {
+  const d = path.join(stateDir, name);
+  if (path.join(d, 'upstream.sock').length < 100) return d;
+  return path.join(os.tmpdir(), `harness-serve-${randomBytes(6).toString('hex')}`, name);
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  if (!existsSync(path.join(o.repo, 'objects'))) throw new EnvError('NO_UPSTREAM', `${o.repo} is not a bare git repository; run harness init first`);
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  // A push killed with its server (kill -9 of the supervisor) can leave main's ref lock behind.
+  removeDeadRefLock(o.repo, 'main');
+  const hooks = writeHooks(path.join(o.stateDir, 'hooks'));
+  const httpDir = socketDir(o.stateDir, 'http');
+  const policyDir = socketDir(o.stateDir, 'policy');
+  for (const d of [httpDir, policyDir]) {
+    rmSync(d, { recursive: true, force: true });
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+  }
+  const httpSock = path.join(httpDir, 'upstream.sock');
+  const policySock = path.join(policyDir, 'policy.sock');
+  const repoName = path.basename(o.repo);
+  const git = new Git(o.repo, o.env);
+  const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
+  const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
+  const pushLog = path.join(o.stateDir, 'pushes.jsonl');
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const prefix = `/${repoName}`;
+    const rest = url.pathname.startsWith(prefix + '/') ? url.pathname.slice(prefix.length) : null;
+    if (rest === null || !SERVICES.test(rest)) return refuse(res, 404, `not found: this server serves only ${prefix}`);
+    const token = tokenOf(req.headers.authorization);
+    const who = o.tokens.lookup(token);
+    if (!who) {
+      // A token that is not (or no longer) valid: 403, whose text git shows as `remote: ...`.
+      if (token) return refuse(res, 403, 'ERROR this upstream token is not valid (a session\'s token is revoked when the session ends): the supervisor starts a new session with a new one');
+      res.setHeader('WWW-Authenticate', 'Basic realm="harness upstream"');
+      return refuse(res, 401, 'ERROR this upstream needs a token: sessions get theirs from the supervisor in their environment');
+    }
+    const pushId = randomBytes(12).toString('hex');
+    const receive = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
+    if (receive) pushes.set(pushId, { who, owners: [] });
+    const env: NodeJS.ProcessEnv = {
+      PATH: o.env.PATH ?? '/usr/bin:/bin',
+      HOME: o.env.HOME ?? o.stateDir,
+      GIT_PROJECT_ROOT: path.dirname(o.repo),
+      GIT_HTTP_EXPORT_ALL: '1',
+      PATH_INFO: prefix + rest,
+      REQUEST_METHOD: req.method ?? 'GET',
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: req.headers['content-type'] ?? '',
+      REMOTE_USER: who.role === 'supervisor' ? 'harness' : who.agent,
+      REMOTE_ADDR: '127.0.0.1',
+      HARNESS_PUSH_ID: pushId,
+      HARNESS_POLICY_SOCKET: policySock,
+      ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
+      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
+      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      // Outranks the repo's config: our hook, pushes allowed, nothing of the repo's run as a program.
+      ...gitConfigVars([
+        ['core.hooksPath', hooks],
+        ['http.receivepack', 'true'],
+        ['http.uploadpack', 'true'],
+        ['core.fsmonitor', 'false'],
+        ['receive.denyDeletes', 'false'],
+        ['receive.denyNonFastForwards', 'false'],
+      ]),
+    };
+    const cgi = spawn('git', ['http-backend'], { cwd: o.repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    req.pipe(cgi.stdin);
+    cgi.stdin.on('error', () => {});
+    let err = '';
+    cgi.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    pipeCgi(cgi.stdout, res);
+    cgi.on('close', (code) => {
+      if (code !== 0 && !res.headersSent) refuse(res, 500, `git http-backend failed: ${err.trim().split('\n').pop() ?? code}`);
+      const p = pushes.get(pushId);
+      pushes.delete(pushId);
+      if (p && p.owners.length) void owners.confirm(git, p.owners, p.who);
+    });
+    cgi.on('error', (e) => refuse(res, 500, `cannot run git http-backend: ${e.message}`));
+  };
+
+  const policy = async (text: string): Promise<string> => {
+    const [id, qPath, objDir, alt, ...lines] = text.split('\n');
+    const p = pushes.get(id ?? '');
+    if (!p) return 'ERROR this push did not come through the harness server; push to its URL';
+    const updates: RefUpdate[] = lines.filter((l) => l.trim()).map((l) => {
+      const [old, neu, ref] = l.trim().split(' ') as [string, string, string];
+      return { old, new: neu, ref };
+    });
+    const q: QuarantineEnv = { GIT_QUARANTINE_PATH: qPath, GIT_OBJECT_DIRECTORY: objDir, GIT_ALTERNATE_OBJECT_DIRECTORIES: alt };
+    const mu = updates.find((u) => u.ref === MAIN && u.new !== ZERO);
+    const facts = mu ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
+    const errors = checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
+    appendFileSync(pushLog, JSON.stringify({ at: new Date().toISOString(), role: p.who.role, agent: p.who.agent, session: p.who.session, updates, refused: errors }) + '\n');
+    if (errors.length) return errors.join('\n');
+    for (const c of facts?.locks ?? []) if (c.kind !== 'deleted' && c.blob && c.after?.readable && c.after.headers.Agent === undefined) p.owners.push({ task: c.task, blob: c.blob });
+    return 'OK';
+  };
+
+  const policyServer = net.createServer({ allowHalfOpen: true }, (sock) => {
+    let text = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => (text += d));
+    sock.on('error', () => {});
+    sock.on('end', () => {
+      policy(text)
+        .catch((e: Error) => `ERROR the upstream server could not check this push (${e.message}); push again, and tell the supervisor's operator if it repeats`)
+        .then((reply) => sock.end(reply + '\n'));
+    });
+  });
+  const tcp = http.createServer(handle);
+  const unix = http.createServer(handle);
+  await listen(policyServer, policySock);
+  await listen(unix, httpSock);
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', (e: NodeJS.ErrnoException) => reject(new EnvError('SERVE_PORT_BUSY', `cannot listen on ${o.host}:${o.port} (${e.code ?? e.message}); choose another --listen HOST:PORT`)));
+    tcp.listen(o.port, o.host, () => resolve());
+  });
+  const port = (tcp.address() as net.AddressInfo).port;
+  const shownHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${shownHost}:${port}/${repoName}`,
+    port,
+    socket: httpSock,
+    close: async () => {
+      for (const s of [tcp, unix, policyServer]) {
+        (s as http.Server).closeAllConnections?.();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
+      for (const d of [httpDir, policyDir]) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+function listen(s: net.Server, sock: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(sock, () => resolve());
+  });
+}
+
+function refuse(res: http.ServerResponse, status: number, msg: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'Content-Type': 'text/plain' });
+  res.end(msg + '\n');
+}
+
+/** CGI output: headers (Status: among them), a blank line, then the body, streamed. */
+function pipeCgi(out: NodeJS.ReadableStream, res: http.ServerResponse): void {
+  let head = Buffer.alloc(0);
+  let inBody = false;
+  out.on('data', (d: Buffer) => {
+    if (inBody) return void res.write(d);
+    head = Buffer.concat([head, d]);
+    let sep = head.indexOf('\r\n\r\n');
+    let len = 4;
+    if (sep < 0) {
+      sep = head.indexOf('\n\n');
+      len = 2;
+    }
+    if (sep < 0) return;
+    let status = 200;
+    for (const line of head.subarray(0, sep).toString('latin1').split(/\r?\n/)) {
+      const i = line.indexOf(':');
+      if (i < 0) continue;
+      const k = line.slice(0, i).trim();
+      const v = line.slice(i + 1).trim();
+      if (k.toLowerCase() === 'status') status = parseInt(v, 10) || 200;
+      else res.setHeader(k, v);
+    }
+    res.writeHead(status);
+    inBody = true;
+    const body = head.subarray(sep + len);
+    if (body.length) res.write(body);
+  });
+  out.on('end', () => {
+    if (!inBody && !res.headersSent) res.writeHead(502);
+    res.end();
+  });
+}
+
+/**
+ * Who pushed each prose-only lock (no Agent header): its owner. Recorded once the push has
+ * landed (a pre-receive that passed may still lose the race for the ref).
+ */
+class OwnerBook {
+  private book: Record<string, { blob: string; agent: string }> = {};
+
+  constructor(private readonly file: string) {
+    try {
+      this.book = JSON.parse(readFileSync(file, 'utf8')) as typeof this.book;
+    } catch {
+      /* none yet */
+    }
+  }
+
+  ownerOf(task: string, lock: import('../tasks/lockfile.js').ParsedLock | null): string | null {
+    if (lock?.readable && lock.headers.Agent) return lock.headers.Agent;
+    return this.book[task]?.agent ?? null;
+  }
+
+  async confirm(git: Git, recs: { task: string; blob: string }[], who: Identity): Promise<void> {
+    for (const r of recs) {
+      const now = await git.run(['rev-parse', '--verify', '--quiet', `${MAIN}:current_tasks/${r.task}.txt`]);
+      if (now.code === 0 && now.stdout.trim() === r.blob) this.book[r.task] = { blob: r.blob, agent: who.agent };
+    }
+    writeFileSync(this.file, JSON.stringify(this.book, null, 1));
+  }
+}

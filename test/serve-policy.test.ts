@@ -1,0 +1,227 @@
+// The served upstream over real git smart HTTP (git http-backend behind the harness
+// server): tokens, and the pre-receive policy that agents cannot reach. Every refusal is
+// one `remote: ERROR ...` line in the pusher's `git push` output.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serveSwarm, type UpstreamService } from '../harness/serve/service.js';
+import { gitEnv, ROOT, tempDir } from './helpers/repos.js';
+import { installGateHook } from '../test-oracle/index.js';
+import { resolveGateCommand } from '../harness/commands/init.js';
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+/** git with this credential's environment; async, so the in-process server keeps serving. */
+async function g(cwd: string, creds: Record<string, string>, ...args: string[]) {
+  const r = await execa('git', args, { cwd, env: { ...gitEnv(), ...creds }, extendEnv: false, reject: false });
+  return { code: r.exitCode ?? -1, out: r.stdout + r.stderr };
+}
+
+async function served(opts: { allowTestEdits?: boolean; withSuite?: boolean } = {}) {
+  const t = tempDir();
+  const repo = path.join(t.dir, 'upstream.git');
+  const seed = path.join(t.dir, 'seed');
+  execFileSync('git', ['init', '-q', '-b', 'main', seed], { env: gitEnv() });
+  mkdirSync(path.join(seed, 'current_tasks'));
+  writeFileSync(path.join(seed, 'current_tasks/README.md'), 'locks\n');
+  if (opts.withSuite) {
+    mkdirSync(path.join(seed, 'tests'));
+    writeFileSync(path.join(seed, 'tests/a.sh'), 'exit 0\n');
+    writeFileSync(path.join(seed, 'tests/a.expected'), 'ok\n');
+    writeFileSync(path.join(seed, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', command: 'sh {abs}' }) + '\n');
+  }
+  writeFileSync(path.join(seed, 'src.c'), 'int main(){}\n');
+  execFileSync('sh', ['-c', 'git add -A && git commit -qm seed && git clone -q --bare . ../upstream.git'], { cwd: seed, env: gitEnv() });
+  const s: UpstreamService = await serveSwarm({ repo, stateDir: path.join(t.dir, 'serve'), env: gitEnv(), allowTestEdits: !!opts.allowTestEdits, protect: [], allowHost: [] });
+  cleanups.push(() => t.cleanup(), () => s.close());
+  const sup = s.supervisorEnv({}) as Record<string, string>;
+  const clone = async (name: string, creds: Record<string, string>) => {
+    const dir = path.join(t.dir, name);
+    const r = await g(t.dir, creds, 'clone', '-q', s.url, dir);
+    expect(r.code, r.out).toBe(0);
+    return dir;
+  };
+  return { t, s, repo, sup, clone };
+}
+
+const lock = (agent: string, session = '1') => `Task: t1\nAgent: ${agent}\nSession: ${session}\n\nworking on it\n`;
+
+describe('the served upstream', () => {
+  it('serves clone, fetch and push to a valid token only; a revoked token is refused with a remote: ERROR line', async () => {
+    const { s, clone, t } = await served();
+    const a1 = s.issue('agent-1', '1');
+    const dir = await clone('a1', a1.secrets);
+    writeFileSync(path.join(dir, 'x.txt'), 'x\n');
+    await g(dir, a1.secrets, 'add', '-A');
+    await g(dir, a1.secrets, 'commit', '-qm', 'x');
+    expect((await g(dir, a1.secrets, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    a1.revoke(); // the session ended: its leftovers cannot push
+    writeFileSync(path.join(dir, 'y.txt'), 'y\n');
+    await g(dir, a1.secrets, 'add', '-A');
+    await g(dir, a1.secrets, 'commit', '-qm', 'y');
+    const late = await g(dir, a1.secrets, 'push', 'origin', 'HEAD:main');
+    expect(late.code).not.toBe(0);
+    expect(late.out).toMatch(/remote: ERROR this upstream token is not valid/);
+    const none = await g(t.dir, {}, 'ls-remote', s.url);
+    expect(none.code).not.toBe(0);
+    // Only the bare repo is served: not the swarm folder's other repos, nothing outside.
+    const other = await execa('git', ['ls-remote', s.url.replace('/upstream.git', '/seed/.git')], { env: { ...gitEnv(), ...s.issue('agent-1', '2').secrets }, extendEnv: false, reject: false });
+    expect(other.exitCode).not.toBe(0);
+  });
+
+  it("refuses a lock in another agent's name and the deletion of another agent's lock; the owner and the supervisor may delete", async () => {
+    const { s, clone, sup, repo } = await served();
+    const a1 = s.issue('agent-1', '1').secrets;
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1);
+    const d2 = await clone('a2', a2);
+    // agent-2 writes a claim naming agent-1: refused
+    writeFileSync(path.join(d2, 'current_tasks/t1.txt'), lock('agent-1'));
+    await g(d2, a2, 'add', '-A');
+    await g(d2, a2, 'commit', '-qm', 'Claim t1');
+    const forged = await g(d2, a2, 'push', 'origin', 'HEAD:main');
+    expect(forged.code).toBe(1);
+    expect(forged.out).toMatch(/remote: ERROR current_tasks\/t1\.txt: claims in the name of agent-1, but you push as agent-2/);
+    // agent-1 claims it for real
+    writeFileSync(path.join(d1, 'current_tasks/t1.txt'), lock('agent-1'));
+    await g(d1, a1, 'add', '-A');
+    await g(d1, a1, 'commit', '-qm', 'Claim t1');
+    expect((await g(d1, a1, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    // agent-2 deletes it: refused, one line saying what to do
+    await g(d2, a2, 'fetch', '-q', 'origin');
+    await g(d2, a2, 'reset', '-q', '--hard', 'origin/main');
+    await g(d2, a2, 'rm', '-q', 'current_tasks/t1.txt');
+    await g(d2, a2, 'commit', '-qm', 'steal');
+    const steal = await g(d2, a2, 'push', 'origin', 'HEAD:main');
+    expect(steal.code).toBe(1);
+    expect(steal.out.match(/remote: ERROR/g)).toHaveLength(1);
+    expect(steal.out).toMatch(/remote: ERROR current_tasks\/t1\.txt: held by agent-1, not you \(agent-2\); only its owner releases it/);
+    // the supervisor may remove it (its reaper and its release at session end)
+    const ds = await clone('sup', sup);
+    await g(ds, sup, 'rm', '-q', 'current_tasks/t1.txt');
+    await g(ds, sup, 'commit', '-qm', 'reap');
+    expect((await g(ds, sup, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    expect(execFileSync('git', ['ls-tree', '--name-only', 'main', 'current_tasks/'], { cwd: repo, encoding: 'utf8' })).not.toContain('t1.txt');
+    // the server knows who pushed what
+    const log = readFileSync(path.join(path.dirname(repo), 'serve/pushes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { agent: string; role: string; refused: string[] });
+    expect(log.map((l) => `${l.role}:${l.agent}:${l.refused.length}`)).toEqual(['agent:agent-2:1', 'agent:agent-1:0', 'agent:agent-2:1', 'supervisor:harness:0']);
+  });
+
+  it('a prose-only lock belongs to its pusher: another agent cannot delete it, the pusher can', async () => {
+    const { s, clone } = await served();
+    const a1 = s.issue('agent-1', '1').secrets;
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1);
+    writeFileSync(path.join(d1, 'current_tasks/t2.txt'), 'looking at the parser crash\n');
+    await g(d1, a1, 'add', '-A');
+    await g(d1, a1, 'commit', '-qm', 'mine');
+    expect((await g(d1, a1, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    const d2 = await clone('a2', a2);
+    await g(d2, a2, 'rm', '-q', 'current_tasks/t2.txt');
+    await g(d2, a2, 'commit', '-qm', 'steal');
+    expect((await g(d2, a2, 'push', 'origin', 'HEAD:main')).out).toMatch(/remote: ERROR current_tasks\/t2\.txt: held by agent-1, not you/);
+    await g(d1, a1, 'rm', '-q', 'current_tasks/t2.txt');
+    await g(d1, a1, 'commit', '-qm', 'done');
+    expect((await g(d1, a1, 'push', 'origin', 'HEAD:main')).code).toBe(0);
+  });
+
+  it('main never moves backwards and is never deleted; wip/ is the supervisor\'s', async () => {
+    const { s, clone, sup } = await served();
+    const a1 = s.issue('agent-1', '1').secrets;
+    const d1 = await clone('a1', a1);
+    await g(d1, a1, 'commit', '-q', '--allow-empty', '-m', 'one');
+    expect((await g(d1, a1, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    const back = await g(d1, a1, 'push', '--force', 'origin', 'HEAD~1:main');
+    expect(back.out).toMatch(/remote: ERROR main cannot move backwards/);
+    const del = await g(d1, a1, 'push', 'origin', ':main');
+    expect(del.out).toMatch(/remote: ERROR main cannot be deleted/);
+    const supBack = await g(d1, sup, 'push', '--force', 'origin', 'HEAD~1:main');
+    expect(supBack.out).toMatch(/remote: ERROR main cannot move backwards/);
+    const wip = await g(d1, a1, 'push', 'origin', 'HEAD:refs/heads/wip/agent-2/1');
+    expect(wip.out).toMatch(/remote: ERROR refs\/heads\/wip\/agent-2\/1: wip\/ branches are written by the supervisor only/);
+    expect((await g(d1, sup, 'push', '-q', 'origin', 'HEAD:refs/heads/wip/agent-1/1')).code).toBe(0);
+    expect((await g(d1, a1, 'push', '-q', 'origin', 'HEAD:refs/heads/agent-1-try')).code).toBe(0);
+  });
+
+  it('protected paths: an agent may not change the suite\'s tests, expected outputs or test-oracle.json, unless the run allows it', async () => {
+    for (const allow of [false, true]) {
+      const { s, clone } = await served({ withSuite: true, allowTestEdits: allow });
+      const a1 = s.issue('agent-1', '1').secrets;
+      const d1 = await clone('a1', a1);
+      for (const [file, text] of [['tests/a.expected', 'whatever\n'], ['test-oracle.json', '{"tests":"tests","match":"*.none","command":"true"}\n'], ['tests/a.sh', null]] as const) {
+        await g(d1, a1, 'reset', '-q', '--hard', 'origin/main');
+        if (text === null) await g(d1, a1, 'rm', '-q', file);
+        else writeFileSync(path.join(d1, file), text);
+        await g(d1, a1, 'commit', '-qam', `edit ${file}`);
+        const r = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+        if (allow) expect(r.code, r.out).toBe(0);
+        else expect(r.out).toMatch(new RegExp(`remote: ERROR protected test files changed \\(${file.replace('.', '\\.')}\\): .*--allow-test-edits`));
+        await g(d1, a1, 'fetch', '-q', 'origin');
+      }
+      // source changes are not protected
+      await g(d1, a1, 'reset', '-q', '--hard', 'origin/main');
+      writeFileSync(path.join(d1, 'src.c'), 'int main(){return 0;}\n');
+      await g(d1, a1, 'commit', '-qam', 'fix');
+      expect((await g(d1, a1, 'push', 'origin', 'HEAD:main')).code).toBe(0);
+      for (const c of cleanups.splice(0).reverse()) await c();
+    }
+  });
+
+  it('the test gate behind the server: a push deleting a passing test is refused (missing counts as a regression), even where test edits are allowed', async () => {
+    const t = tempDir();
+    cleanups.push(() => t.cleanup());
+    const seed = path.join(t.dir, 'seed');
+    execFileSync('git', ['init', '-q', '-b', 'main', seed], { env: gitEnv() });
+    mkdirSync(path.join(seed, 'tests'));
+    writeFileSync(path.join(seed, 'tests/ok.sh'), 'exit 0\n');
+    writeFileSync(path.join(seed, 'tests/also.sh'), 'exit 0\n');
+    writeFileSync(path.join(seed, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', command: 'sh {abs}', judge: 'exit' }) + '\n');
+    writeFileSync(path.join(seed, '.gitignore'), '.test-oracle/\n');
+    execFileSync('sh', ['-c', 'git add -A && git commit -qm seed'], { cwd: seed, env: gitEnv() });
+    // the baseline's results, recorded as notes, travel with the bare clone
+    const rec = await execa('node', [path.join(ROOT, 'bin/test-oracle.js'), 'run'], { cwd: seed, env: gitEnv(), extendEnv: false, reject: false });
+    expect(rec.exitCode, rec.stderr).toBe(0);
+    const repo = path.join(t.dir, 'upstream.git');
+    execFileSync('git', ['clone', '-q', '--bare', seed, repo], { env: gitEnv() });
+    execFileSync('git', ['fetch', '-q', seed, 'refs/notes/*:refs/notes/*'], { cwd: repo, env: gitEnv() });
+    installGateHook(repo, resolveGateCommand('test-oracle gate'), { timeoutSec: 120 });
+    const s = await serveSwarm({ repo, stateDir: path.join(t.dir, 'serve'), env: gitEnv(), allowTestEdits: true, protect: [], allowHost: [] });
+    cleanups.push(() => s.close());
+    const a1 = s.issue('agent-1', '1').secrets;
+    const d1 = path.join(t.dir, 'a1');
+    expect((await g(t.dir, a1, 'clone', '-q', s.url, d1)).code).toBe(0);
+    await g(d1, a1, 'rm', '-q', 'tests/ok.sh');
+    writeFileSync(path.join(d1, 'src.c'), 'int x;\n');
+    await g(d1, a1, 'add', '-A');
+    await g(d1, a1, 'commit', '-qm', 'tidy the tests');
+    const r = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/remote: ERROR gate: 1 test passed at \w+ and fails at \w+: tests\/ok\.sh \(missing: the test was deleted/);
+    // the same change without the deletion passes the gate
+    await g(d1, a1, 'reset', '-q', '--hard', 'origin/main');
+    writeFileSync(path.join(d1, 'src.c'), 'int x;\n');
+    await g(d1, a1, 'add', '-A');
+    await g(d1, a1, 'commit', '-qm', 'code only');
+    const ok = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+    expect(ok.code, ok.out).toBe(0);
+  }, 120_000);
+
+  it('a server that stopped answering is started again on the same URL; tokens issued before still work', async () => {
+    const { s, t } = await served();
+    const a1 = s.issue('agent-1', '1').secrets;
+    expect((await g(t.dir, a1, 'ls-remote', s.url)).code).toBe(0);
+    expect(await s.ensureAlive()).toBe(true);
+    // the socket the sandboxes reach it through is gone: as if the server had died
+    rmSync(s.forwards[0]!.socket);
+    expect(await s.ensureAlive()).toBe(false);
+    expect(existsSync(s.forwards[0]!.socket)).toBe(true);
+    const again = await g(t.dir, a1, 'ls-remote', s.url);
+    expect(again.code, again.out).toBe(0);
+  });
+});
