@@ -157,6 +157,24 @@ async function listing(locks: number, historyCommits: number): Promise<string[][
   }
 }
 
+/** A whole `harness task claim` process, start-up included, as an agent runs it, one after another. */
+async function wholeProcess(reps: number): Promise<number> {
+  const { root, upstream } = await swarm();
+  try {
+    const dir = path.join(root, 'agent');
+    git(root, 'clone', '-q', upstream, dir);
+    const xs: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await execa('node', [path.join(ROOT, 'bin/harness.js'), 'task', 'claim', `whole-${i}`], { cwd: dir, env: { ...env(), HARNESS_AGENT: 'bench' }, extendEnv: false });
+      xs.push(performance.now() - t0);
+    }
+    return median(xs);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** Local path and served HTTP, alternating per N so both see the same machine load; `reps` runs each. */
 async function transports(ns: number[], per: number, reps: number): Promise<number> {
   const rows: string[][] = [];
@@ -199,6 +217,8 @@ export async function run(args: string[]): Promise<number> {
   const floor = median(floorMs(root, upstream, 20));
   rmSync(root, { recursive: true, force: true });
   process.stdout.write(`floor: uncontended git commit && git push of a one-line file: median ${floor.toFixed(1)} ms (20 runs)\n`);
+  const whole = await wholeProcess(10);
+  process.stdout.write(`whole process: \`harness task claim\` as agents run it (node start-up included), uncontended: median ${whole.toFixed(0)} ms (10 runs) = ${(whole / floor).toFixed(1)}x the floor\n`);
   const rows: string[][] = [];
   let ok = true;
   for (const n of ns) {

@@ -33,4 +33,16 @@ describe.skipIf(!slow)('the demo swarm (slow: HARNESS_SLOW_TESTS=1)', () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/had finished; it is kept in \.swarm-demo-\d{8}T\d{6}/);
   }, 900_000);
+
+  it('the 16-agent demo finishes three times in a row, every ended session\'s claims released', async () => {
+    for (let i = 1; i <= 3; i++) {
+      const t = tempDir();
+      cleanup = t.cleanup;
+      const r = await execa('node', [HARNESS_BIN, '--agents', '16'], { cwd: t.dir, env: gitEnv({ HARNESS_PLAIN: '1' }), extendEnv: false, reject: false, timeout: 900_000 });
+      expect(r.exitCode, `run ${i}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, `run ${i}`).toMatch(/every task done, suite fully passing/);
+      expect(upstreamLocks(path.join(t.dir, '.swarm-demo/upstream.git'))).toEqual([]);
+      t.cleanup();
+    }
+  }, 2_700_000);
 });

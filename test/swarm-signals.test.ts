@@ -60,7 +60,7 @@ describe('harness run as a process', () => {
     try {
       makeProject(t.dir);
       const cmd = agentScript(t.dir, 'claimer', `
-if [ "$HARNESS_SESSION" = 1 ]; then harness task claim "task-$HARNESS_AGENT" && echo half-done > half.txt && sleep 120; fi
+if [ "$HARNESS_SESSION" = 1 ]; then echo $$ > ${t.dir}/pid-$HARNESS_AGENT; harness task claim "task-$HARNESS_AGENT" && echo half-done > half.txt && sleep 120; fi
 sleep 120
 `);
       const up = path.join(t.dir, '.swarm/upstream.git');
@@ -85,6 +85,8 @@ sleep 120
       expect(reaped.sort()).toEqual(['task-agent-1', 'task-agent-2']);
       for (const a of ['agent-1', 'agent-2']) expect(git(up, 'show', `wip/${a}/1:half.txt`)).toBe('half-done');
       expect(ev.find((e) => e.type === 'run_start' && e.takeover)).toBeTruthy();
+      // the orphaned sessions (left running by the killed supervisor) were killed by the takeover
+      for (const a of ['agent-1', 'agent-2']) expect(alive(Number(readFileSync(path.join(t.dir, `pid-${a}`), 'utf8'))), a).toBe(false);
     } finally {
       t.cleanup();
     }

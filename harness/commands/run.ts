@@ -47,6 +47,8 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['backoffBase', 'first wait after a fast failure (default 10s)', { type: 'string', hidden: true }],
   ['backoffCap', 'longest wait between failing sessions (default 10m)', { type: 'string', hidden: true }],
   ['fastFailure', 'a failed session shorter than this is a fast failure (default 2m)', { type: 'string', hidden: true }],
+  ['idleBase', 'after a session that landed no commit and made no claim, wait this long before the next (doubling each time; wakes early when upstream main moves; default 30s)', { type: 'string' }],
+  ['idleCap', 'the longest such idle wait (default 30m)', { type: 'string' }],
 ];
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -42,6 +42,8 @@ export interface RawSettings {
   backoffBase?: unknown;
   backoffCap?: unknown;
   fastFailure?: unknown;
+  idleBase?: unknown;
+  idleCap?: unknown;
   passEnv?: unknown;
   simCrash?: unknown;
   simRegress?: unknown;
@@ -71,7 +73,7 @@ export interface RawSettings {
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'agents', 'agent', 'agentCmd', 'sandbox', 'image', 'prompt', 'model', 'dir', 'upstream', 'from',
-  'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure',
+  'sessionTimeout', 'lockTtl', 'maxSessions', 'until', 'grace', 'backoffBase', 'backoffCap', 'fastFailure', 'idleBase', 'idleCap',
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
   'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
   'network', 'allowHost', 'allowTestEdits', 'protect',
@@ -100,6 +102,8 @@ export interface RunConfig {
   until: Until;
   graceMs: number;
   backoff: { baseMs: number; capMs: number; fastMs: number };
+  /** waits after sessions that found nothing to do (no commit landed, no claim made) */
+  idle: { baseMs: number; capMs: number };
   /** extra environment variable names passed to sessions as secrets */
   passEnv: string[];
   demo: boolean;
@@ -156,6 +160,8 @@ const DEFAULTS = {
   backoffBase: '10s',
   backoffCap: '10m',
   fastFailure: '2m',
+  idleBase: '30s',
+  idleCap: '30m',
 };
 
 /** Checks the config file's shape: an object with known keys only. */
@@ -254,6 +260,9 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     capMs: timerDur('backoffCap', demo ? '5s' : DEFAULTS.backoffCap)!,
     fastMs: timerDur('fastFailure', DEFAULTS.fastFailure)!,
   };
+  // The demo's simulator leaves at once when everything open is claimed; its slot waits here instead, waking when main moves.
+  const idle = { baseMs: timerDur('idleBase', demo ? '2s' : DEFAULTS.idleBase)!, capMs: timerDur('idleCap', demo ? '20s' : DEFAULTS.idleCap)! };
+  if (idle.capMs < idle.baseMs) throw new UsageError('BAD_CONFIG', `idleCap (${idle.capMs} ms) is below idleBase (${idle.baseMs} ms)`);
   const roles = parseRoles(pick('role').v, pick('role').from, input.cwd);
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
@@ -275,6 +284,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     until: parseUntil(pick('until'), input.now, demo),
     graceMs: timerDur('grace', DEFAULTS.grace)!,
     backoff,
+    idle,
     passEnv: (passEnv.v as string[] | undefined) ?? [],
     demo,
     sim: { crash: prob('simCrash') ?? (demo ? 0.1 : 0), regress: prob('simRegress') ?? 0, thinkMs: timerDur('simThink', '200ms')!, faults: absPath(str('simFaults'), input.cwd), commitLog: absPath(str('simCommitLog'), input.cwd) },

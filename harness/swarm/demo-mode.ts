@@ -40,7 +40,8 @@ export async function setAsideFinishedDemo(dir: string, env: NodeJS.ProcessEnv, 
 
 /** `--agent sim`: one simulated session per sandbox; it reads HARNESS_* from its environment. */
 export function simAdapter(sim: RunConfig['sim'], bank: string): AgentAdapter {
-  const argv = simAgentArgv({ crash: sim.crash, regress: sim.regress, thinkMs: sim.thinkMs, bank, ...(sim.faults ? { faults: sim.faults } : {}), ...(sim.commitLog ? { commitLog: sim.commitLog } : {}) });
+  // idleMs: with nothing to claim the simulator leaves at once; its slot's idle wait (woken when main moves) does the waiting
+  const argv = simAgentArgv({ crash: sim.crash, regress: sim.regress, thinkMs: sim.thinkMs, bank, idleMs: 1000, ...(sim.faults ? { faults: sim.faults } : {}), ...(sim.commitLog ? { commitLog: sim.commitLog } : {}) });
   // a planned rate limit (--sim-faults) is reported in Claude Code's words, so Claude's reader applies
   return { kind: 'sim', invocation: () => ({ argv }), usage: claudeUsage, rateLimit: claudeRateLimitOf };
 }

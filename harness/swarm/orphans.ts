@@ -4,20 +4,42 @@ import { sandboxFor } from '../sandbox/index.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import { defaultDockerHost } from './sandbox.js';
 
+/** What identifies a running process beyond its pid, which the kernel reuses. */
+export interface ProcessRecord {
+  pid: number;
+  /** clock ticks after boot at which it started (/proc/PID/stat field 22) */
+  start: string | null;
+  /** the kernel's boot id: after a reboot no recorded process can still run */
+  boot: string | null;
+}
+
+export function processRecord(pid: number): ProcessRecord {
+  return { pid, start: startTime(pid), boot: bootId() };
+}
+
+/** Written when a session starts: what a takeover must kill. */
+export function recordProcess(file: string, pid: number): void {
+  writeFileSync(file, JSON.stringify(processRecord(pid)) + '\n');
+}
+
 /**
- * A session whose supervisor was kill -9'd keeps running in its own process group. Before
- * its workspace is saved and reset, the new supervisor ends it, so nothing writes there
- * while it is being saved. (A container outlives its killed client: see the docker sandbox.)
+ * A session whose supervisor was kill -9'd keeps running in its own process group. The run
+ * that takes over kills it before anything else, and only if it is the same process (pid,
+ * start time, boot id: a reused pid is someone else's). The record goes only once the
+ * kill is confirmed, so a crash in between leaves it for the next run. Resolves false when
+ * the process would not die.
  */
-export async function killOrphan(file: string): Promise<void> {
-  let pid: number;
+export async function killOrphan(file: string): Promise<boolean> {
+  let rec: ProcessRecord;
   try {
-    pid = Number(readFileSync(file, 'utf8').trim());
+    const text = readFileSync(file, 'utf8').trim();
+    rec = /^\d+$/.test(text) ? { pid: Number(text), start: null, boot: null } : (JSON.parse(text) as ProcessRecord);
   } catch {
-    return;
+    rmSync(file, { force: true }); // none, or torn: nothing to act on
+    return true;
   }
-  rmSync(file, { force: true });
-  if (!Number.isInteger(pid) || pid <= 1) return;
+  const pid = rec.pid;
+  const same = () => Number.isInteger(pid) && pid > 1 && (rec.boot === null || rec.boot === bootId()) && (rec.start === null || rec.start === startTime(pid));
   const alive = () => {
     try {
       process.kill(-pid, 0);
@@ -26,13 +48,43 @@ export async function killOrphan(file: string): Promise<void> {
       return false;
     }
   };
-  if (!alive()) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    return;
+  if (same() && alive()) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+    for (let i = 0; i < 250 && alive() && !zombie(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    if (alive() && !zombie(pid)) return false;
   }
-  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+  rmSync(file, { force: true });
+  return true;
+}
+
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 export interface ContainerRecord {

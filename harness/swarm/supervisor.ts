@@ -3,10 +3,10 @@
 // releases the claims its last session still held; fast failures back off. A timer reaps
 // claims older than the lock TTL whose owner is not a running session.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
-import { HarnessError } from '../errors.js';
+import { EnvError, HarnessError } from '../errors.js';
 import { EventLog, type SwarmEvent } from '../events/log.js';
 import { Git, GitFailure } from '../git/git.js';
 import { liveMatcher, staleClaims } from '../tasks/claims.js';
@@ -30,7 +30,7 @@ import { armStallGuard, type Progress } from './stall.js';
 import { addStart, addUsage, agentCapHit, newTally, swarmCapHit, type CapHit, type Tally } from './budget.js';
 import type { RunConfig } from './config.js';
 import { agentId } from './numbering.js';
-import { killOrphan, recordContainer, removeOrphanContainer } from './orphans.js';
+import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } from './orphans.js';
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
@@ -83,6 +83,8 @@ interface Slot {
   wake: (() => void) | null;
   /** the per-agent cap this slot reached; it starts no more sessions */
   capped: CapHit | null;
+  /** sessions in a row that found nothing to do (no commit landed, no claim made) */
+  idle?: number;
   /** the slot's standing role (--role), or null */
   role: RoleSpec | null;
 }
@@ -277,6 +279,8 @@ export class Supervisor {
         await this.sleep(slot, delay);
         if (!this.slotMayStart(slot)) break;
       }
+      if (delay === 0 && (slot.idle ?? 0) > 0) await this.idleWait(slot);
+      if (!this.slotMayStart(slot)) break;
       // a usage limit reported by any slot holds every slot until its reset
       while (!this.stopping && this.pausedUntil > this.d.now().getTime()) await this.sleep(slot, this.pausedUntil - this.d.now().getTime());
       if (!this.slotMayStart(slot)) break;
@@ -291,6 +295,7 @@ export class Supervisor {
       });
       slot.session = null;
       slot.streak = nextStreak(slot.streak, r ?? { code: null, durationMs: 0 }, this.d.config.backoff);
+      slot.idle = r?.idle && slot.streak === 0 ? (slot.idle ?? 0) + 1 : 0;
       if (r?.rateLimit) this.rateLimited(slot, r.rateLimit);
       this.checkSwarmCaps();
       if (this.d.config.until.kind === 'done' && !this.done && !this.stopping && this.d.isDone) {
@@ -299,6 +304,42 @@ export class Supervisor {
       }
     }
     if (!this.immediate) await this.afterSession(slot).catch(() => {}); // Ctrl-C or the end: leave nothing unsaved
+  }
+
+  /**
+   * No paid empty loops: after sessions that found nothing to do the slot waits, doubling
+   * to a cap, and wakes as soon as upstream main moves (new work may be there).
+   */
+  private async idleWait(slot: Slot): Promise<void> {
+    const p = this.d.config.idle;
+    const delay = Math.min(p.capMs, p.baseMs * 2 ** Math.min((slot.idle ?? 1) - 1, 30));
+    this.emit({ type: 'idle', run: this.d.runId, agent: slot.agent, streak: slot.idle ?? 1, delayMs: delay });
+    this.d.printer.line(`${slot.agent}: idle (${slot.idle} session${slot.idle === 1 ? '' : 's'} with nothing to do); next session in ${Math.round(delay / 1000)}s or when main moves`);
+    const start = await this.mainHead().catch(() => null);
+    const end = this.d.now().getTime() + delay;
+    while (!this.stopping && this.d.now().getTime() < end) {
+      await this.sleep(slot, Math.min(2000, end - this.d.now().getTime()));
+      const now = await this.mainHead().catch(() => null);
+      if (start !== null && now !== null && now !== start) return;
+    }
+  }
+
+  private async mainHead(): Promise<string | null> {
+    const lg = this.lockGit!;
+    if (lg.inPlace) return lg.git.revParse('refs/heads/main');
+    const r = await lg.git.run(['ls-remote', 'origin', 'refs/heads/main']);
+    return r.code === 0 ? r.stdout.split('\t')[0] || null : null;
+  }
+
+  /** Whether a session did anything on upstream main: a commit in its agent's name since `head` (claims included). */
+  private async didWork(slot: Slot, head: string): Promise<boolean> {
+    const g = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
+    const r = await g.run(['log', '--format=%an%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)', `${head}..refs/remotes/origin/main`]);
+    if (r.code !== 0) return true; // cannot tell: never idle a slot on a guess
+    return r.stdout.split('\n').some((l) => {
+      const [author, agents] = l.split('\x1f');
+      return author === slot.agent || author?.startsWith(`${slot.agent} (`) || (agents ?? '').split(',').includes(slot.agent);
+    });
   }
 
   /** Waits out the reset the agent reported, or, when it gave none, the backoff of its streak. */
@@ -323,10 +364,10 @@ export class Supervisor {
     this.stop(c.hard ? 'graceful' : 'drain', 'budget');
   }
 
-  private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null }> {
+  private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null; idle: boolean }> {
     await this.d.access.ensureAlive?.();
     await ensureWorkspace(slot.ws);
-    const head = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
+    const { head } = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
     const logDir = path.join(this.d.config.dir, 'agent_logs', slot.agent);
     const log = openSessionLog(logDir, head);
     const id = String(log.n);
@@ -346,7 +387,7 @@ export class Supervisor {
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
         network: this.d.access.network, forwards: this.d.access.forwards, hostsFile: this.d.access.hostsFile,
         onStart: (pid, name) => {
-          writeFileSync(pidFile(slot), String(pid));
+          recordProcess(pidFile(slot), pid);
           if (this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
         },
       },
@@ -374,8 +415,10 @@ export class Supervisor {
     this.emit({ type: 'session_end', run: this.d.runId, agent: slot.agent, session: id, exit: r.exit, signal: r.signal, durationMs: r.durationMs, timedOut: r.timedOut, stopped: r.stopped, usage: r.usage, ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}) });
     this.d.printer.sessionEnded(slot.agent, id, r);
     this.owe('abandoned', [{ kind: 'session', agent: slot.agent, session: id, run: this.d.runId }], `Session ${id} of ${slot.agent} ended; its claims are released by the supervisor.`);
-    if (!this.immediate) await this.afterSession(slot);
-    return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null };
+    let saved = false;
+    if (!this.immediate) saved = await this.afterSession(slot);
+    const idle = !this.immediate && !saved && !(await this.didWork(slot, head));
+    return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null, idle };
   }
 
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
@@ -389,15 +432,15 @@ export class Supervisor {
     }
   }
 
-  /** Saves leftover work and resets to main (the ended session's claims are already owed, in pending/). */
-  private async afterSession(slot: Slot): Promise<void> {
-    if (!existsSync(path.join(slot.ws.paths.dir, '.git'))) return;
-    await this.cleanSlot(slot);
+  /** Saves leftover work and resets to main (the ended session's claims are already owed, in pending/); true when work was saved. */
+  private async afterSession(slot: Slot): Promise<boolean> {
+    if (!existsSync(path.join(slot.ws.paths.dir, '.git'))) return false;
+    return (await this.cleanSlot(slot)).saved;
   }
 
   /** Saves leftover work to a wip branch, then resets to upstream main; returns the new HEAD. */
-  private async cleanSlot(slot: Slot): Promise<string> {
-    await killOrphan(pidFile(slot));
+  private async cleanSlot(slot: Slot): Promise<{ head: string; saved: boolean }> {
+    if (!(await killOrphan(pidFile(slot)))) throw new EnvError('ORPHAN_ALIVE', `${slot.agent}: a session of a previous run would not die; its workspace is left as it is until it does`);
     const gone = await removeOrphanContainer(containerFile(slot), this.d.env).catch((e: Error) => {
       this.d.printer.line(`${slot.agent}: could not remove the container of a dead run: ${e.message}`);
       return null;
@@ -413,7 +456,7 @@ export class Supervisor {
         this.emit({ type: 'wip_saved', run: this.d.runId, agent: slot.agent, session: saved.session, ref: saved.ref, commit: saved.commit, files: saved.files });
         this.d.printer.wipSaved(slot.agent, saved.ref, saved.files, saved.unpushedCommits);
       }
-      return await resetToMain(slot.ws);
+      return { head: await resetToMain(slot.ws), saved: saved !== null };
     } catch (e) {
       this.emit({ type: 'wip_error', run: this.d.runId, agent: slot.agent, error: (e as Error).message });
       this.d.printer.line(`${slot.agent}: ${(e as Error).message}`);
@@ -487,7 +530,8 @@ export class Supervisor {
   private async killOrphans(): Promise<void> {
     const dir = path.join(this.d.config.dir, 'agents');
     const agents = existsSync(dir) ? readdirSync(dir) : [];
-    await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
+    const killed = await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
+    if (killed.includes(false)) this.d.printer.line('a session left by the previous run would not die (kill -9 failed); its record is kept and tried again');
   }
 
   private reapStale(): Promise<void> {

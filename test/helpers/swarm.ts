@@ -26,7 +26,7 @@ export function agentScript(root: string, name: string, body: string): string {
 }
 
 /** Fast settings so tests never wait on production backoffs. */
-export const FAST = ['--backoff-base', '20ms', '--backoff-cap', '80ms', '--grace', '2s'];
+export const FAST = ['--backoff-base', '20ms', '--backoff-cap', '80ms', '--idle-base', '20ms', '--idle-cap', '80ms', '--grace', '2s'];
 /** FAST without its --grace, for a test that sets its own (a flag given twice is refused). */
 export const FAST_NO_GRACE = FAST.slice(0, 4);
 
