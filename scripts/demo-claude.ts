@@ -73,7 +73,7 @@ const env: NodeJS.ProcessEnv = {
   HARNESS_PLAIN: '1',
 };
 const model = kind === 'claude' ? 'claude-sonnet-4-5' : 'gpt-5.5';
-const args = ['run', '--agent', kind, '--model', model, '--from', demo.project, '--dir', dir, '--agents', String(agents), '--sandbox', sandbox, '--mount', demo.bank, '--backoff-base', '1s', '--backoff-cap', '5s', '--grace', '10s'];
+const args = ['run', '--agent', kind, '--model', model, '--from', demo.project, '--dir', dir, '--agents', String(agents), '--sandbox', sandbox, ...(sandbox === 'process' ? [] : ['--allow-host', new URL(server.anthropicBase).host]), '--mount', demo.bank, '--backoff-base', '1s', '--backoff-cap', '5s', '--grace', '10s'];
 const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin/harness.js'), ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 const exited = new Promise<number>((res) => child.once('exit', (c) => res(c ?? 1)));
 process.on('SIGINT', () => child.kill('SIGINT'));

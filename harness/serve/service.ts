@@ -59,7 +59,7 @@ export async function serveSwarm(o: ServeSwarmOptions): Promise<UpstreamService>
   const relays = await startRelays(path.join(o.stateDir, 'allow'), o.allowHost);
   const forwards: Forward[] = [
     { addr: '127.0.0.1', port: server.port, socket: server.socket, what: 'the upstream server' },
-    ...relays.map((r, i) => ({ addr: `127.0.0.${i + 2}`, port: r.port, socket: r.socket, what: `${r.host}:${r.port}`, name: r.host })),
+    ...relays.map((r, i) => insideAddr(r, i)),
   ];
   const hostsFile = relays.length ? writeHosts(path.join(o.stateDir, 'hosts'), forwards) : null;
   const url = server.url;
@@ -86,6 +86,17 @@ export async function serveSwarm(o: ServeSwarmOptions): Promise<UpstreamService>
       for (const r of relays) await r.close();
     },
   };
+}
+
+/**
+ * Where an allowed host is reached inside the sandbox: a loopback address literal keeps its
+ * own address (a local model server at 127.0.0.1:PORT; a hosts entry cannot rename an
+ * address), a name gets its own loopback address and a hosts entry.
+ */
+function insideAddr(r: Relay, i: number): Forward {
+  const what = `${r.host}:${r.port}`;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(r.host)) return { addr: r.host, port: r.port, socket: r.socket, what };
+  return { addr: `127.0.0.${i + 2}`, port: r.port, socket: r.socket, what, name: r.host };
 }
 
 function answers(socket: string): Promise<boolean> {

@@ -334,14 +334,15 @@ function mountList(p: { v: unknown; from: string }, cwd: string): Mount[] {
   });
 }
 
-/** `api.example.com:443`: a host name (sessions reach it by name) and a port. */
+/** `api.example.com:443`: a host name (sessions reach it by name) and a port; or a host loopback address (a local model server or proxy). */
 function hostList(p: { v: unknown; from: string }): HostPort[] {
   if (p.v === undefined || p.v === null) return [];
   const list = Array.isArray(p.v) ? p.v : [p.v];
   return list.map((x) => {
     const m = typeof x === 'string' ? /^([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(\d{1,5})$/.exec(x.trim()) : null;
     const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535 || /^[\d.]+$/.test(m[1]!)) throw bad(p.from, x, 'a HOST:PORT with a host name, like api.anthropic.com:443');
+    const loopback = m && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(m[1]!) && m[1]!.split('.').every((o) => Number(o) <= 255);
+    if (!m || port < 1 || port > 65535 || (/^[\d.]+$/.test(m[1]!) && !loopback)) throw bad(p.from, x, 'a HOST:PORT with a host name or a 127.x.x.x address, like api.anthropic.com:443 or 127.0.0.1:8080');
     return { host: m[1]!.toLowerCase(), port };
   });
 }

@@ -33,7 +33,11 @@ export const MODEL = { claude: 'claude-sonnet-4-5', codex: 'gpt-5.5' } as const;
 
 /** `harness run` with a real agent, in-process (the sessions are real processes). */
 export function runReal(cwd: string, kind: 'claude' | 'codex', server: ModelServer, args: string[], extraEnv: Record<string, string> = {}) {
-  return harness(cwd, ['run', '--agent', kind, '--model', MODEL[kind], ...fastUnless(args), ...args], agentEnv(kind, server, extraEnv));
+  // claude/codex default to bwrap; a test that names no sandbox is about the loop, not the sandbox
+  const sandbox = args.includes('--sandbox') ? [] : ['--sandbox', 'process'];
+  // a sandbox with its own network reaches only the upstream, and what the run allows: here the scripted model server
+  const allow = args.includes('--sandbox') && !args.includes('process') ? ['--allow-host', new URL(server.anthropicBase).host] : [];
+  return harness(cwd, ['run', '--agent', kind, '--model', MODEL[kind], ...sandbox, ...allow, ...fastUnless(args), ...args], agentEnv(kind, server, extraEnv));
 }
 
 /** Turns that claim `task`, write `<task>.txt` (tasks never conflict), and land it with `harness task done`. */
