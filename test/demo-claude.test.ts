@@ -15,7 +15,7 @@ describe.skipIf(why)('npm run demo:claude (scripted model, real CLI)', () => {
       const dir = path.join(t.dir, 'demo');
       const env: Record<string, string> = { ...(process.env as Record<string, string>), GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.invalid', GIT_COMMITTER_NAME: 'demo', GIT_COMMITTER_EMAIL: 'demo@example.invalid' };
       delete env.ANTHROPIC_API_KEY;
-      const r = await execa('npx', ['tsx', path.join(ROOT, 'scripts/demo-claude.ts'), 'claude', '--tasks', '4', '--agents', '2', '--dir', dir], { cwd: t.dir, env, reject: false, all: true, timeout: 600_000 });
+      const r = await execa(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/demo-claude.ts'), 'claude', '--tasks', '4', '--agents', '2', '--dir', dir], { cwd: t.dir, env, reject: false, all: true, timeout: 600_000 });
       expect(r.exitCode, r.all).toBe(0);
       expect(r.all).toMatch(/^SCRIPTED DEMO: the real Claude Code CLI/m);
       expect(r.all).toMatch(/every task done \(4\/4/);
