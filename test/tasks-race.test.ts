@@ -64,9 +64,12 @@ describe.each(['local', 'http'] as const)('claim races (%s upstream)', (transpor
     expect(git(swarm!.upstream, 'log', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Claim'))).toHaveLength(1);
   }, 300_000);
 
-  it(`${slow ? 64 : 16} processes claim ${slow ? 200 : 60} distinct tasks in random order: each claimed exactly once, none lost`, async () => {
-    const n = slow ? 64 : 16;
-    const tasks = Array.from({ length: slow ? 200 : 60 }, (_, i) => `task-${String(i).padStart(3, '0')}`);
+  // The 64-process scale runs on the local path only: over HTTP each push is ~3x dearer (two
+  // http-backend processes and the policy hook) and 64 x 200 outlasted 15 minutes on 2 cores.
+  const big = slow && transport === 'local';
+  it(`${big ? 64 : 16} processes claim ${big ? 200 : 60} distinct tasks in random order: each claimed exactly once, none lost`, async () => {
+    const n = big ? 64 : 16;
+    const tasks = Array.from({ length: big ? 200 : 60 }, (_, i) => `task-${String(i).padStart(3, '0')}`);
     const { outs } = await race(n, 'many', tasks, transport);
     // contention happened: some claims needed more than one attempt
     expect(outs.flatMap((o) => o.won).some((w) => (w as { attempts?: number }).attempts! > 1)).toBe(true);
