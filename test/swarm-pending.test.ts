@@ -37,7 +37,7 @@ describe('pending lock removals', () => {
     await claimAs(a, 'x', 'agent-1', '1');
     await claimAs(a, 'y', 'agent-1', '1');
     await claimAs(a, 'z', 'agent-2', '4'); // another session: stays
-    const hammer = spawn('bash', ['-c', `cd "$1" && while :; do git commit -q --allow-empty -m beat && (git push -q origin HEAD:main 2>/dev/null || git pull -q --rebase origin main 2>/dev/null); done`, 'hammer', s.clone('hammer')], { env: gitEnv(), stdio: 'ignore', detached: true });
+    const hammer = spawn('bash', ['-c', `cd "$1" && end=$(($(date +%s) + 600)) && while [ $(date +%s) -lt $end ]; do git commit -q --allow-empty -m beat && (git push -q origin HEAD:main 2>/dev/null || git pull -q --rebase origin main 2>/dev/null); done`, 'hammer', s.clone('hammer')], { env: gitEnv(), stdio: 'ignore', detached: true });
     try {
       const sup = s.clone('sup');
       const journal = new PendingJournal(path.join(s.root, 'pending'));
@@ -72,7 +72,7 @@ describe('pending lock removals', () => {
     const s = await makeSwarm();
     const a = s.clone('a');
     await claimAs(a, 'x', 'agent-1', '1');
-    const hammer = spawn('bash', ['-c', `cd "$1" && while :; do git commit -q --allow-empty -m beat && (git push -q origin HEAD:main 2>/dev/null || git pull -q --rebase origin main 2>/dev/null); done`, 'hammer', s.clone('hammer')], { env: gitEnv(), stdio: 'ignore', detached: true });
+    const hammer = spawn('bash', ['-c', `cd "$1" && end=$(($(date +%s) + 600)) && while [ $(date +%s) -lt $end ]; do git commit -q --allow-empty -m beat && (git push -q origin HEAD:main 2>/dev/null || git pull -q --rebase origin main 2>/dev/null); done`, 'hammer', s.clone('hammer')], { env: gitEnv(), stdio: 'ignore', detached: true });
     try {
       const journal = new PendingJournal(path.join(s.root, 'pending'));
       const log = { finished: [] as [string, string[], number][], failed: [] as string[] };
