@@ -18,6 +18,7 @@ import { runTool } from '../harness/sandbox/common.js';
 import { gitEnv, HARNESS_BIN, ROOT } from '../test/helpers/repos.js';
 import { startModelServer, type Script } from '../test/helpers/model-server.js';
 import { median, table } from './_stats.js';
+import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 
 type Kind = 'claude' | 'codex';
 const MODEL: Record<Kind, string> = { claude: 'claude-sonnet-4-5', codex: 'gpt-5.5' };
@@ -134,7 +135,7 @@ export async function run(args: string[]): Promise<number> {
   const kinds = opt(args, '--kinds', 'claude,codex').split(',') as Kind[];
   let sandboxes = opt(args, '--sandboxes', 'process,bwrap').split(',');
   for (const k of kinds) if (!existsSync(path.join(ROOT, 'node_modules/.bin', k))) throw new Error(`node_modules/.bin/${k} is missing: run npm install`);
-  if (sandboxes.includes('bwrap') && (await runTool('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', '--', 'true'])).code !== 0) {
+  if (sandboxes.includes('bwrap') && !(await bwrapSandbox().check().then(() => true, () => false))) {
     console.log('bwrap does not work here: process sandbox only');
     sandboxes = sandboxes.filter((s) => s !== 'bwrap');
   }

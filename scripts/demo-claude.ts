@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { prepareDemo, demoStatus, ALL_TASK_NAMES } from '../demo/index.js';
 import { simAgentArgv } from '../harness/agents/sim/index.js';
 import { PACKAGE_ROOT } from '../harness/paths.js';
-import { runTool } from '../harness/sandbox/common.js';
 import { startModelServer, type Script } from '../test/helpers/model-server.js';
+import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 
 const kind = process.argv[2] === 'codex' ? 'codex' : 'claude';
 const { values: o } = parseArgs({
@@ -39,7 +39,7 @@ const cli = path.join(PACKAGE_ROOT, 'node_modules/.bin', kind);
 if (!existsSync(cli)) fail(4, `${cli} is missing: run npm install (the CLIs are pinned devDependencies)`);
 
 // bwrap if it works here; the process sandbox otherwise, where root needs the user's IS_SANDBOX=1.
-const bwrapOk = (await runTool('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', '--', 'true'])).code === 0;
+const bwrapOk = await bwrapSandbox().check().then(() => true, () => false);
 const sandbox = o.sandbox ?? (bwrapOk ? 'bwrap' : 'process');
 if (kind === 'claude' && sandbox === 'process' && process.getuid?.() === 0 && process.env.IS_SANDBOX !== '1') {
   fail(4, 'as root Claude Code needs a sandbox: install bubblewrap (apt-get install bubblewrap), or run IS_SANDBOX=1 npm run demo:claude on a disposable machine');

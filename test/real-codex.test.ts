@@ -6,11 +6,11 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PRICES } from '../harness/events/prices.js';
-import { runTool } from '../harness/sandbox/common.js';
 import { startModelServer, turns, type ModelServer } from './helpers/model-server.js';
 import { costOf, filesContaining, landTask, OPENAI_KEY, realCliMissing, runReal } from './helpers/real-agents.js';
 import { git, tempDir, upstreamLocks } from './helpers/repos.js';
 import { events, makeProject } from './helpers/swarm.js';
+import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 
 const missing = realCliMissing();
 const SLOW = !!process.env.HARNESS_SLOW_TESTS;
@@ -26,7 +26,7 @@ let bwrapOk = false;
 
 beforeAll(async () => {
   server = await startModelServer(turns([]));
-  bwrapOk = (await runTool('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', '--', 'true'])).code === 0;
+  bwrapOk = (await bwrapSandbox().check().then(() => true, () => false));
 });
 afterAll(async () => server?.close());
 
