@@ -139,13 +139,14 @@ export class Session {
     const timer = setTimeout(() => {
       this.timedOut = true;
       void this.running?.stop(p.graceMs);
-    }, p.timeoutMs);
+    }, p.timeoutMs + (p.sandbox.timeLimitSlackMs ?? 0));
     let exit: SessionExit;
     try {
       exit = await this.running.exited;
     } finally {
       clearTimeout(timer);
     }
+    if (exit.timedOut) this.timedOut = true;
     const durationMs = p.now() - started;
     rmSync(p.sessionDir, { recursive: true, force: true }); // agent config and caches: nothing to keep, nothing for the next session to read
     const how = this.timedOut ? `timed out after ${p.timeoutMs} ms` : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
