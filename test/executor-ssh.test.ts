@@ -54,7 +54,12 @@ describe.skipIf(why !== null)('--executor ssh (private sshd, two users as two ho
       }
     };
     try {
-      await waitFor('both host-a sessions to hold their claims', () => lockOnMain('t-agent-1-1') && lockOnMain('t-agent-2-1'), 90_000);
+      const hanging = (a: string) => {
+        const dir = path.join(swarm, 'agent_logs', a);
+        const f = existsSync(dir) ? readdirSync(dir).find((x) => x.startsWith('1-')) : undefined;
+        return !!f && readFileSync(path.join(dir, f), 'utf8').includes('HANGING');
+      };
+      await waitFor('both host-a sessions to hold their claims and have work', () => lockOnMain('t-agent-1-1') && lockOnMain('t-agent-2-1') && hanging('agent-1') && hanging('agent-2'), 90_000);
       const victims = ssh.pidsOf(ssh.users[0]);
       expect(victims.length).toBeGreaterThan(0);
       for (const p of victims) {

@@ -14,8 +14,8 @@ import type { RemoteSession } from './types.js';
 export interface Transport {
   /** the command that runs `argv` where the session goes, with stdin/stdout/stderr connected */
   command(remoteArgv: string[], name: string): string[];
-  /** asks the session to stop (besides closing its stdin): Slurm signals the job */
-  signal?(name: string, hard: boolean): Promise<void>;
+  /** ends the session where it runs when closing its stdin did not (Slurm: cancels the job) */
+  cancel?(name: string): Promise<void>;
   /** after the transport exits: the executor's own view (Slurm: the job hit its time limit) */
   after?(name: string, jobId: string | null): Promise<Partial<SessionExit>>;
   /** the entrypoint enforces this time limit itself (0: the executor does, e.g. Slurm's --time) */
@@ -154,14 +154,15 @@ async function startRemote(o: RemoteOptions, r: RemoteSession, spec: SessionSpec
       }
     };
     if (graceMs === 0) {
-      void o.transport.signal?.(spec.name, true);
+      void o.transport.cancel?.(spec.name);
       kill();
       return exited;
     }
     stopping ??= (async () => {
-      child.stdin!.end(); // the entrypoint stops the agent, saves its work, exits
-      await o.transport.signal?.(spec.name, false);
-      const t = setTimeout(() => void o.transport.signal?.(spec.name, true).finally(kill), graceMs + (o.saveMs ?? 60_000));
+      // The entrypoint stops the agent, saves its work and exits. No signal through the
+      // executor first: Slurm's reaches every process of the job, the saving git too.
+      child.stdin!.end();
+      const t = setTimeout(() => void (o.transport.cancel?.(spec.name) ?? Promise.resolve()).finally(kill), graceMs + (o.saveMs ?? 60_000));
       try {
         return await exited;
       } finally {

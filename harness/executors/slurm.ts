@@ -1,7 +1,8 @@
 // Sessions as Slurm jobs: each session is one `srun` (its own allocation, one task), so its
 // output streams back and its exit is the agent's. Slurm enforces the time limit (--time
-// from --session-timeout, rounded up to whole minutes); stopping a session signals its job
-// (TERM, then a cancel after the grace period); stopping the swarm cancels its jobs.
+// from --session-timeout, rounded up to whole minutes); stopping a session starts
+// by closing its channel (the entrypoint stops the agent and saves its work), and cancels
+// the job if it is still there after the grace period; stopping the swarm cancels its jobs.
 import { UsageError } from '../errors.js';
 import { lastLine, runTool } from '../sandbox/common.js';
 import type { SessionExit } from '../sandbox/types.js';
@@ -50,12 +51,19 @@ export function slurmExecutor(o: SlurmOptions): Executor {
       const transport: Transport = {
         command: (argv, name) => (names.add(name), [...srunArgs(o, o.remote.timeoutMs, name), ...argv]),
         entryTimeout: () => 0,
-        signal: (name, hard) => scancel(hard ? [`--name=${name}`] : ['--signal=TERM', `--name=${name}`]),
+        cancel: (name) => scancel([`--name=${name}`]),
         after: async (name, jobId): Promise<Partial<SessionExit>> => {
           names.delete(name);
           if (!jobId) return {};
-          const s = await runTool('scontrol', ['show', 'job', '-o', jobId], o.env, 30_000);
-          return /JobState=TIMEOUT/.test(s.stdout) ? { timedOut: true } : {};
+          // srun returns while the job may still be completing: wait for its final state a little
+          for (let i = 0; i < 20; i++) {
+            const s = await runTool('scontrol', ['show', 'job', '-o', jobId], o.env, 30_000);
+            const state = /JobState=(\w+)/.exec(s.stdout)?.[1];
+            if (state === 'TIMEOUT') return { timedOut: true };
+            if (state !== 'RUNNING' && state !== 'COMPLETING' && state !== 'PENDING') return {};
+            await new Promise((r) => setTimeout(r, 500));
+          }
+          return {};
         },
       };
       return remoteSandbox({ ...o.remote, transport }, r);

@@ -31,7 +31,8 @@ export function remoteSlot(executor: Executor, git: Git, dir: string, agent: str
   let saved = false;
   const ref = `refs/harness/view/${agent}`;
   const fetch = async () => {
-    const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', 'origin', `+refs/heads/main:${ref}`]);
+    // --refmap=: no opportunistic update of origin/main, which the reaper and the drainer fetch in this clone
+    const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--refmap=', 'origin', `+refs/heads/main:${ref}`]);
     if (r.code !== 0) throw new EnvError('UPSTREAM_UNREACHABLE', `cannot fetch upstream main for ${agent}: ${gitReason(r)}`);
     return (await git.revParse(ref)) ?? '';
   };
