@@ -34,6 +34,8 @@ import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } fro
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
+import type { FullSuiteRun } from './done.js';
+import { FullSuiteRunner } from './verify.js';
 import { ensureWorkspace, followUpstream, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
 
 export interface SupervisorDeps {
@@ -55,8 +57,8 @@ export interface SupervisorDeps {
   fallbackPrompt: string;
   /** sessions run as root (the supervisor's uid): agents that care (Claude Code) adapt */
   root: boolean;
-  /** for `--until done`: the work is finished (checked after each session) */
-  isDone?: () => Promise<boolean>;
+  /** for `--until done`: the work is finished (checked after each session); may ask for a full run of the suite */
+  isDone?: (runFull: FullSuiteRun) => Promise<boolean>;
   /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
   dockerHost?: string;
   /** for --stall-after: tasks done and pass rate on upstream main */
@@ -104,6 +106,7 @@ export class Supervisor {
   private lockGit: { git: Git; inPlace: boolean } | null = null;
   private readonly journal: PendingJournal;
   private drainer: Drainer | null = null;
+  private verifier: FullSuiteRunner | null = null;
   private stopNow: () => void = () => {};
   private readonly tally: Tally = newTally();
   /** the cap that ended the run (swarm-wide, or the last slot's own) */
@@ -218,6 +221,7 @@ export class Supervisor {
     this.stopping = true;
     for (const s of this.slots) s.wake?.();
     if (mode === 'drain') return;
+    this.verifier?.stop(mode === 'now' ? 0 : this.d.config.graceMs);
     if (mode === 'now') {
       this.immediate = true;
       for (const s of this.slots) void s.session?.stop(0);
@@ -299,7 +303,10 @@ export class Supervisor {
       if (r?.rateLimit) this.rateLimited(slot, r.rateLimit);
       this.checkSwarmCaps();
       if (this.d.config.until.kind === 'done' && !this.done && !this.stopping && this.d.isDone) {
-        this.done = await this.d.isDone().catch(() => false);
+        this.done = await this.d.isDone(this.fullRun).catch((e: Error) => {
+          this.d.printer.line(`until done: could not judge: ${e.message}`);
+          return false;
+        });
         if (this.done) this.stop('graceful', 'done');
       }
     }
@@ -420,6 +427,18 @@ export class Supervisor {
     const idle = !this.immediate && !saved && !(await this.didWork(slot, head));
     return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null, idle };
   }
+
+  /** `--until done` with only samples recorded: the full suite, in the run's sandbox, at main's head. */
+  private readonly fullRun: FullSuiteRun = (tools) => {
+    const c = this.d.config;
+    this.verifier ??= new FullSuiteRunner({
+      sandbox: this.d.sandbox,
+      ws: { ...this.wsCtx('supervisor'), paths: { dir: path.join(c.dir, 'supervisor', 'verify'), stateDir: path.join(c.dir, 'supervisor', 'verify-state') } },
+      mounts: this.d.mounts, env: this.d.sessionEnv, limits: c.limits, image: c.image, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs,
+      logDir: path.join(c.dir, 'supervisor', 'logs'), name: sessionName('supervisor', 'verify', this.swarmTag),
+    });
+    return this.verifier.run(tools);
+  };
 
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
   private async waitingMessages(slot: Slot): Promise<Message[]> {

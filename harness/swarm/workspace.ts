@@ -74,7 +74,7 @@ export async function followUpstream(ctx: WorkspaceCtx): Promise<void> {
 }
 
 /** Puts back the config the supervisor made, undoing whatever a session changed there. */
-function restoreConfig(ctx: WorkspaceCtx): void {
+export function restoreConfig(ctx: WorkspaceCtx): void {
   copyFileSync(pristine(ctx), path.join(ctx.paths.dir, '.git', 'config'));
 }
 
