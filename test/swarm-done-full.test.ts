@@ -2,10 +2,11 @@
 // `--filter` run never ends a swarm. With only those recorded, `--until done` makes the
 // supervisor run the full suite itself (in the run's sandbox) and judges that, once per
 // head; the stall guard counts the pass rate of full runs only.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../harness/git/git.js';
+import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 import { readProgress } from '../harness/swarm/stall.js';
 import { execa } from 'execa';
 import { git, gitEnv, makeSwarm, ROOT, tempDir } from './helpers/repos.js';
@@ -75,6 +76,27 @@ describe('--until done judges full runs only', () => {
       const sample = runs.find(([, m]) => m === 'sample');
       expect(sample && sample[3], 'a real sample: fewer tests than the suite').toBeLessThan(4);
       expect(runs.filter(([, m]) => m === 'full')).toEqual([['harness', 'full', 4, 4]]);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+const noBwrap = await bwrapSandbox().check().then(() => null, (e: Error) => e.message);
+
+describe.skipIf(noBwrap !== null)(noBwrap ? `the supervisor's full run in bwrap: SKIPPED, ${noBwrap}` : "the supervisor's full run in bwrap", () => {
+  it('runs inside the jail like a session: a test that passes only where the swarm\'s events cannot be read passes', async () => {
+    const t = tempDir();
+    try {
+      const proj = suiteProject(t.dir, { a: true });
+      writeFileSync(path.join(proj, 'tests/jail.sh'), `test ! -e ${path.join(t.dir, '.swarm/events.jsonl')}\n`);
+      git(proj, 'add', '.');
+      git(proj, 'commit', '-qm', 'a test only a sandbox passes');
+      const r = await spawnHarness(t.dir, ['run', '--sandbox', 'bwrap', '--agent', 'cmd', '--agent-cmd', 'test-oracle run --filter tests/a && test-oracle notes-sync', '--from', 'proj', '--until', 'done', '--max-sessions', '3', ...FAST]);
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      const logs = path.join(t.dir, '.swarm/supervisor/logs');
+      expect(r.stdout, readdirSync(logs).map((f) => readFileSync(path.join(logs, f), 'utf8')).join('\n')).toMatch(/stopped: all work done/);
+      expect(recorded(path.join(t.dir, '.swarm/upstream.git')).filter(([, m]) => m === 'full')).toEqual([['harness', 'full', 2, 2]]);
     } finally {
       t.cleanup();
     }

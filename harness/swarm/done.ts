@@ -47,7 +47,8 @@ export function failingOf(runs: readonly RunRecord[]): { tests: number; failing:
 
 export async function readDoneState(git: Git, env: NodeJS.ProcessEnv): Promise<DoneState> {
   const upstream = { remote: 'origin', branch: 'main' };
-  const head = await fetchUpstream(git, upstream);
+  const ref = await fetchUpstream(git, upstream);
+  const head = ref ? await git.revParse(ref) : null;
   if (!head) return { head: null, claimed: [], full: null, latest: null };
   const claimed = (await readClaims(git, head)).map((c) => c.task);
   await fetchNotes(git.dir, upstream.remote, { env });

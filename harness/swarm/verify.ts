@@ -29,6 +29,9 @@ export interface VerifyDeps {
   name: string;
 }
 
+/** Who the note is by (a sandbox has no git identity of its own). */
+const HARNESS_IDENTITY = { HARNESS_AGENT: 'harness', GIT_AUTHOR_NAME: 'harness', GIT_AUTHOR_EMAIL: 'harness@harness.invalid', GIT_COMMITTER_NAME: 'harness', GIT_COMMITTER_EMAIL: 'harness@harness.invalid' };
+
 export class FullSuiteRunner {
   private running: RunningSession | null = null;
   private stopped = false;
@@ -43,14 +46,14 @@ export class FullSuiteRunner {
     const commit = await resetToMain(ws);
     mkdirSync(this.d.logDir, { recursive: true });
     const log = path.join(this.d.logDir, `full-run-${++this.n}-${commit.slice(0, 7)}.log`);
-    const fd = openSync(log, 'w');
+    const fd = openSync(log, "w");
     try {
       for (const tool of tools.length ? tools : ['']) {
         if (this.stopped) break;
         writeSync(fd, `# harness: full run of the suite at ${commit}${tool ? ` under tool ${tool}` : ''} (${this.d.sandbox.kind} sandbox)\n`);
         const argv = ['test-oracle', 'run', ...(tool ? ['--tool', tool] : [])];
         this.running = await this.d.sandbox.start({
-          name: `${this.d.name}-${this.n}`, cwd: ws.paths.dir, mounts: this.d.mounts, argv, env: { ...this.d.env, HARNESS_AGENT: 'harness' }, secrets: {},
+          name: `${this.d.name}-${this.n}`, cwd: ws.paths.dir, mounts: this.d.mounts, argv, env: { ...this.d.env, ...HARNESS_IDENTITY }, secrets: {},
           outputFd: fd, network: false, forwards: [], limits: this.d.limits, ...(this.d.image ? { image: this.d.image } : {}),
         });
         const timer = setTimeout(() => void this.running?.stop(this.d.graceMs), this.d.timeoutMs);
