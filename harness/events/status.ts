@@ -1,6 +1,7 @@
 // The status model: what a swarm is doing and has done, from its event log and the git
 // facts (facts.ts). Pure: the same inputs give the same answer, so `harness status`, the
 // live view and the report agree, and the tests need no swarm.
+import type { PendingSummary } from '../tasks/journal.js';
 import type { LoggedEvent } from './log.js';
 import type { GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
@@ -75,8 +76,8 @@ export interface SwarmStatus {
   passStart: PassRate | null;
   passNow: PassRate | null;
   spend: Spend;
-  /** lock removals owed (DIR/pending/): how many, and the oldest's age */
-  pending: { count: number; oldestMs: number | null };
+  /** lock removals and wip pushes owed (DIR/pending/): how many, and the oldest's age */
+  pending: PendingSummary;
   coordination: CoordinationStatus;
 }
 
@@ -97,7 +98,7 @@ export interface StatusInput {
   /** merge conflicts resolved and claims lost, as counted from session logs (optional) */
   conflicts?: number;
   lostRaces?: number;
-  pending?: { count: number; oldestMs: number | null };
+  pending?: PendingSummary;
 }
 
 export const HOUR = 3_600_000;
@@ -230,7 +231,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     passStart,
     passNow,
     spend: spend(ends, inp.budget, now, startedAt),
-    pending: inp.pending ?? { count: 0, oldestMs: null },
+    pending: inp.pending ?? { count: 0, oldestMs: null, wips: 0, wipOldestMs: null },
     coordination: { messagesOpen: co.messages.length, backlog: co.backlog, hot: co.hot, flags: co.flags },
   };
 }
