@@ -177,7 +177,8 @@ export async function pushWip(g: Git, agent: string, session: string, commit: st
     const r = await g.run(['push', '--porcelain', `--force-with-lease=${ref}:`, REMOTE, `${commit}:${ref}`]);
     if (r.code === 0) return ref;
     const text = r.stdout + r.stderr;
-    if (!/stale info|rejected|already exists|fetch first/i.test(text)) {
+    // Only "that ref exists" moves on to the next name; a refusal ([remote rejected]: a hook, a bad object) is an error.
+    if (!/stale info|\s\[rejected\]|already exists|fetch first/i.test(text)) {
       throw new EnvError('WIP_PUSH_FAILED', `could not push ${agent}'s leftover work to ${ref}: ${gitReason(r)}; it stays pending and is retried`);
     }
     // An earlier attempt that landed but whose answer was lost (a timeout) is not pushed twice.
