@@ -18,7 +18,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     a.claim ?? '-',
     a.lastCommit ? `${a.lastCommit.sha.slice(0, 7)} ${formatAge(s.now - a.lastCommit.t)} ago` : '-',
     a.lastExit ?? '-',
-    kTokens(a.inputTokens + a.outputTokens),
+    kTokens(a.tokens),
     usd(a.costUsd),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

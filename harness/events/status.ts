@@ -3,6 +3,7 @@
 // live view and the report agree, and the tests need no swarm.
 import type { PendingSummary } from '../tasks/journal.js';
 import type { LoggedEvent } from './log.js';
+import { totalTokens } from './prices.js';
 import type { GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
 import { unread } from '../tasks/messages.js';
@@ -27,6 +28,8 @@ export interface AgentStatus {
   lastExit: string | null;
   inputTokens: number;
   outputTokens: number;
+  /** every token, cache reads and writes included: what --max-tokens and the summary count */
+  tokens: number;
   costUsd: number;
 }
 
@@ -125,7 +128,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   const agents = new Map<string, AgentStatus>();
   const slot = (a: string) => {
     let s = agents.get(a);
-    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, costUsd: 0 }));
+    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, tokens: 0, costUsd: 0 }));
     return s;
   };
   let startedAt: number | null = null;
@@ -163,7 +166,8 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         s.state = runOpen ? 'running' : 'stopped';
         if (crashed(e)) t.crashed++;
         const cost = e.usage?.costUsd ?? 0;
-        const tokens = (e.usage?.inputTokens ?? 0) + (e.usage?.outputTokens ?? 0);
+        const tokens = totalTokens(e.usage);
+        s.tokens += tokens;
         s.costUsd += cost;
         s.inputTokens += e.usage?.inputTokens ?? 0;
         s.outputTokens += e.usage?.outputTokens ?? 0;

@@ -127,7 +127,7 @@ export function buildReport(inp: ReportInput): ReportData {
     sessions: a.sessions,
     commits: commitsBy.get(a.agent) ?? 0,
     costUsd: a.costUsd,
-    tokens: a.inputTokens + a.outputTokens,
+    tokens: a.tokens,
   }));
   const cost = status.spend.costUsd;
   const rate = (p: { pass: number; total: number }) => p.pass / p.total;
