@@ -4,6 +4,7 @@
 import type { PendingSummary } from '../tasks/journal.js';
 import type { LoggedEvent } from './log.js';
 import { totalTokens } from './prices.js';
+import { crashed, exitText } from './outcome.js';
 import type { GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
 import { unread } from '../tasks/messages.js';
@@ -105,18 +106,6 @@ export interface StatusInput {
 }
 
 export const HOUR = 3_600_000;
-
-export function exitText(e: { exit: number | null; signal: string | null; timedOut: boolean; stopped: boolean }): string {
-  if (e.timedOut) return 'timed out';
-  if (e.stopped) return 'stopped';
-  if (e.signal) return `killed by ${e.signal}`;
-  return `exit ${e.exit}`;
-}
-
-/** Whether a session ended badly (the same rule as the run summary: a stop is no crash). */
-export function crashed(e: { exit: number | null; timedOut: boolean; stopped: boolean }): boolean {
-  return !e.stopped && (e.exit !== 0 || e.timedOut);
-}
 
 /** A commit belongs to an agent by its Task-Agent trailer, or an author named `agent` or `agent (...)`. */
 export function commitAgent(c: { author: string; agent: string | null }): string {

@@ -1,6 +1,7 @@
 // The morning report's numbers: pure arithmetic over the event log and the git facts, so
 // the HTML (html.ts) only lays them out, and the tests check numbers, not markup.
-import { buildStatus, commitAgent, crashed, exitText, HOUR, type SwarmStatus, type StatusInput } from '../events/status.js';
+import { buildStatus, commitAgent, HOUR, type SwarmStatus, type StatusInput } from '../events/status.js';
+import { crashed, exitText } from '../events/outcome.js';
 
 export interface SessionBar {
   agent: string;
