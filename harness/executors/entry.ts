@@ -4,12 +4,13 @@
 // It prepares the slot's workspace there (clone or fetch from the served upstream, save a
 // previous session's leftovers, reset to main), runs the agent, and on any exit, signal,
 // time limit or end of the channel saves leftover work to wip/<agent>/<session> itself.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bwrapSandbox } from '../sandbox/bwrap.js';
 import { processSandbox } from '../sandbox/process.js';
-import { ensureWorkspace, markSession, resetToMain, salvage, type WorkspaceCtx } from '../swarm/workspace.js';
+import { Git } from '../git/git.js';
+import { ensureWorkspace, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WipHold, type WorkspaceCtx } from '../swarm/workspace.js';
 import { fromSlot, REPORT_PREFIX, type EntryReport, type RemoteSpec } from './protocol.js';
 
 const report = (r: EntryReport) => process.stderr.write(`${REPORT_PREFIX}${JSON.stringify(r)}\n`);
@@ -72,18 +73,31 @@ async function main(): Promise<number> {
     now: () => new Date(),
   };
   report({ type: 'placed', host: os.hostname(), job: process.env.SLURM_JOB_ID ?? null, workspace: ctx.paths.dir });
-  const save = async () => {
+  // The wip commit is made in the workspace and kept in a repo of the slot's own until pushed.
+  const hold: WipHold = { repo: path.join(slot, 'state', 'hold.git'), known: () => null };
+  /** True when nothing is left unsaved (saved now, or nothing to save). */
+  const save = async (): Promise<boolean> => {
     try {
-      const s = await salvage(ctx);
-      if (s) report({ type: 'wip', session: s.session, ref: s.ref, commit: s.commit, files: s.files, unpushed: s.unpushedCommits });
+      if (!existsSync(path.join(hold.repo, 'HEAD'))) await new Git(slot, ctx.env).must(['init', '--quiet', '--bare', hold.repo]);
+      const s = await salvage(ctx, hold);
+      if (s) {
+        const ref = await pushWip(new Git(ctx.paths.dir, safeGitEnv(ctx.env)), spec.agent, s.session, s.commit);
+        report({ type: 'wip', session: s.session, ref, commit: s.commit, files: s.files, unpushed: s.unpushedCommits });
+      }
       await resetToMain(ctx).catch(() => {}); // saved: the next session must not save it again
+      return true;
     } catch (e) {
       report({ type: 'wip_error', error: (e as Error).message });
+      return false;
     }
   };
-  // A previous session here that died without saving (kill -9, a lost node) is saved first.
+  // A previous session here that died without saving (kill -9, a lost node) is saved first;
+  // when that cannot be done, nothing runs over it (the next session tries again).
   await ensureWorkspace(ctx);
-  await save();
+  if (!(await save())) {
+    report({ type: 'exit', code: 75, signal: null, timedOut: false, stopped: stopWhy !== null });
+    return 75;
+  }
   const head = await resetToMain(ctx);
   report({ type: 'ready', head });
   if (stopWhy) {
