@@ -72,7 +72,7 @@ const result = await esbuild.build({
 // The remote session entrypoint is shipped to ssh hosts and Slurm nodes as one file: no chunks.
 const entry = await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: { 'session-entry': 'harness/executors/entry.ts' },
+  entryPoints: { 'session-entry': 'harness/swarm/remote-entry.ts' },
   outdir: OUT,
   bundle: true,
   format: 'esm',

@@ -2,10 +2,9 @@
 // supervisor runs the sandbox itself); ssh and slurm start the shipped entrypoint remotely.
 import { UsageError } from '../errors.js';
 import type { SandboxKind } from '../sandbox/types.js';
-import type { ExecConfig } from '../swarm/config.js';
 import { slurmExecutor } from './slurm.js';
 import { sshExecutor } from './ssh.js';
-import type { Executor } from './types.js';
+import type { ExecConfig, Executor } from './types.js';
 
 export interface ExecutorInput {
   exec: ExecConfig;

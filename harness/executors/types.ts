@@ -4,6 +4,7 @@
 // the workspace steps that the remote entrypoint does where the session runs.
 import type { Sandbox } from '../sandbox/types.js';
 import type { EntryReport } from './protocol.js';
+import type { SshHost } from './ssh.js';
 
 export const EXECUTOR_KINDS = ['local', 'ssh', 'slurm'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
@@ -29,4 +30,18 @@ export interface Executor {
   sandbox(r: RemoteSession): Sandbox;
   /** ends whatever the executor still holds (Slurm: this run's jobs) */
   close?(): Promise<void>;
+}
+
+/** The run's executor settings (resolved by swarm/config.ts). */
+export interface ExecConfig {
+  kind: ExecutorKind;
+  hosts: SshHost[];
+  sshConfig: string | null;
+  slurmPartition: string | null;
+  slurmArgs: string[];
+  /** where the upstream server listens (remote sessions reach it there); null: 127.0.0.1, any port */
+  listen: { host: string; port: number } | null;
+  /** the slots' folders on the remote side (`~/` is the remote user's home) */
+  remoteDir: string;
+  remoteNode: string;
 }

@@ -12,8 +12,8 @@ import { parsePrices, type PriceTable } from '../events/prices.js';
 import type { HostPort } from '../serve/service.js';
 import { isUrl } from '../git/mirror.js';
 import { agentsFor, parseRoles, type RoleSpec } from './roles.js';
-import { EXECUTOR_KINDS, type ExecutorKind } from '../executors/types.js';
-import { parseHosts, type SshHost } from '../executors/ssh.js';
+import { EXECUTOR_KINDS, type ExecConfig, type ExecutorKind } from '../executors/types.js';
+import { parseHosts } from '../executors/ssh.js';
 import { parseSlurmArgs } from '../executors/slurm.js';
 import { parseListen } from '../serve/listen.js';
 
@@ -154,6 +154,8 @@ export interface RunConfig {
   /** where sessions run: this machine, ssh hosts or Slurm jobs (see executors/) */
   exec: ExecConfig;
 }
+
+export type { ExecConfig };
 
 
 export interface ResolveInput {
@@ -323,19 +325,6 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     roles,
     exec,
   };
-}
-
-export interface ExecConfig {
-  kind: ExecutorKind;
-  hosts: SshHost[];
-  sshConfig: string | null;
-  slurmPartition: string | null;
-  slurmArgs: string[];
-  /** where the upstream server listens (remote sessions reach it there); null: 127.0.0.1, any port */
-  listen: { host: string; port: number } | null;
-  /** the slots' folders on the remote side (`~/` is the remote user's home) */
-  remoteDir: string;
-  remoteNode: string;
 }
 
 function execConfig(pick: Pick, str: (k: keyof RawSettings) => string | null, cwd: string): ExecConfig {

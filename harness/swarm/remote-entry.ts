@@ -1,4 +1,5 @@
-// A remote session's entrypoint: what runs on the ssh host or the Slurm node. It is built
+// A remote session's entrypoint: what runs on the ssh host or the Slurm node (the remote
+// half of a slot's loop, hence here beside workspace.ts, whose save and reset it reuses). It is built
 // into one self-contained file (dist/session-entry.js) and shipped over the session's own
 // channel, so the remote side needs node and git, never the supervisor's file system.
 // It prepares the slot's workspace there (clone or fetch from the served upstream, save a
@@ -10,8 +11,8 @@ import path from 'node:path';
 import { bwrapSandbox } from '../sandbox/bwrap.js';
 import { processSandbox } from '../sandbox/process.js';
 import { Git } from '../git/git.js';
-import { ensureWorkspace, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WipHold, type WorkspaceCtx } from '../swarm/workspace.js';
-import { fromSlot, REPORT_PREFIX, type EntryReport, type RemoteSpec } from './protocol.js';
+import { ensureWorkspace, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WipHold, type WorkspaceCtx } from './workspace.js';
+import { fromSlot, REPORT_PREFIX, type EntryReport, type RemoteSpec } from '../executors/protocol.js';
 
 const report = (r: EntryReport) => process.stderr.write(`${REPORT_PREFIX}${JSON.stringify(r)}\n`);
 const say = (s: string) => process.stderr.write(`# harness-entry: ${s}\n`);
