@@ -73,8 +73,3 @@ export function toSlot(s: string, slotDir: string): string {
 export function fromSlot(s: string, slotDir: string): string {
   return s.split(SLOT).join(slotDir);
 }
-
-/** Quotes one word for a POSIX shell (ssh runs the remote command through the user's shell). */
-export function shq(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}

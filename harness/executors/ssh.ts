@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError, UsageError } from '../errors.js';
 import { runTool, lastLine } from '../sandbox/common.js';
-import { shq } from './protocol.js';
+import { shq } from '../kit/shell.js';
 import { remoteSandbox, type RemoteOptions, type Transport } from './remote.js';
 import type { Executor } from './types.js';
 
