@@ -165,7 +165,7 @@ export class Supervisor {
       }
     } finally {
       clearInterval(timer);
-      clearInterval(beats);
+      beats.cancel();
       untilTimer.cancel();
       stallTimer.cancel();
     }
@@ -173,7 +173,7 @@ export class Supervisor {
     await this.d.executor?.close?.();
     const left = await this.drainer!.close(this.immediate ? 0 : Math.max(5_000, c.graceMs));
     // Nothing of ours left on main: other runs may forget us. Else our heartbeat goes stale and they reap what is left.
-    if (!left) await this.heartbeat?.end().catch(() => {});
+    if (!left) await beats.stopped.then(() => this.heartbeat?.end()).catch(() => {});
     if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's or wip pushes' : ' or wip push'} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
     const reason = this.reason ?? 'stopping';
     this.emit({ type: 'run_end', run: this.d.runId, reason: this.immediate ? 'immediate' : reason, sessions: this.started });
@@ -419,7 +419,7 @@ export class Supervisor {
     slot.session = session;
     if (this.stopping) session.stopped = true;
     const rel = path.relative(c.dir, log.file);
-    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, host: this.d.executor?.placeOf(slot.agent) ?? this.d.hostname, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
+    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, ...(this.d.executor ? { host: this.d.executor.placeOf(slot.agent) } : {}), ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
     this.d.printer.sessionStarted(slot.agent, id, rel);
     let r: SessionResult;
     try {
@@ -608,20 +608,22 @@ export class Supervisor {
   }
 
   /** This run's heartbeat on the upstream, now and every --heartbeat; a failure is reported, never fatal (others then fall back to the TTL). */
-  private startHeartbeat(): NodeJS.Timeout {
+  private startHeartbeat(): { cancel: () => void; stopped: Promise<void> } {
     const lg = this.lockGit!;
     const c = this.d.config;
     this.heartbeat = new Heartbeat(lg.git, lg.inPlace, this.d.runId, this.d.hostname, STALE_BEATS * c.heartbeatMs);
-    let busy = false;
+    let inFlight: Promise<void> | null = null;
     const beat = () => {
-      if (busy) return;
-      busy = true;
-      void this.heartbeat!.beat(this.d.now())
+      inFlight ??= this.heartbeat!.beat(this.d.now())
         .catch((e: Error) => this.d.printer.line(`heartbeat: ${e.message}`))
-        .finally(() => (busy = false));
+        .finally(() => (inFlight = null));
     };
     beat();
-    return setInterval(beat, c.heartbeatMs);
+    const timer = setInterval(beat, c.heartbeatMs);
+    let done: () => void = () => {};
+    const stopped = new Promise<void>((r) => (done = r));
+    // a beat still on its way must land before the ref is removed, or it would bring it back
+    return { cancel: () => (clearInterval(timer), void (inFlight ?? Promise.resolve()).then(() => done())), stopped };
   }
 
   private reaped(tasks: string[], why: 'ttl' | 'takeover' | 'heartbeat', latencyMs: number, attempts: number): void {
