@@ -436,9 +436,14 @@ export class Supervisor {
       ws: { ...this.wsCtx('supervisor'), paths: { dir: path.join(c.dir, 'supervisor', 'verify'), stateDir: path.join(c.dir, 'supervisor', 'verify-state') } },
       mounts: this.d.mounts, env: this.d.sessionEnv, limits: c.limits, image: c.image, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs,
       logDir: path.join(c.dir, 'supervisor', 'logs'), name: sessionName('supervisor', 'verify', this.swarmTag),
+      onPid: (pid) => (pid === null ? rmSync(this.verifyPidFile(), { force: true }) : recordProcess(this.verifyPidFile(), pid)),
     });
     return this.verifier.run(tools);
   };
+
+  private verifyPidFile(): string {
+    return path.join(this.d.config.dir, 'supervisor', 'verify-state', 'session.pid');
+  }
 
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
   private async waitingMessages(slot: Slot): Promise<Message[]> {
@@ -564,7 +569,8 @@ export class Supervisor {
   private async killOrphans(): Promise<void> {
     const dir = path.join(this.d.config.dir, 'agents');
     const agents = existsSync(dir) ? readdirSync(dir) : [];
-    const killed = await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
+    const files = [...agents.map((agent) => path.join(this.wsCtx(agent).paths.stateDir, 'session.pid')), this.verifyPidFile()];
+    const killed = await Promise.all(files.map((f) => killOrphan(f)));
     if (killed.includes(false)) this.d.printer.line('a session left by the previous run would not die (kill -9 failed); its record is kept and tried again');
   }
 
