@@ -43,6 +43,8 @@ export interface SupervisorDeps {
   runId: string;
   /** the upstream as clones reach it: DIR/upstream.git or a URL */
   upstream: string;
+  /** the bare repo behind `upstream` when this run serves it (DIR/upstream.git), else null */
+  servedRepo?: string | null;
   sandbox: Sandbox;
   adapter: AgentAdapter;
   events: EventLog;
@@ -139,8 +141,12 @@ export class Supervisor {
     this.emit({ type: 'run_start', run: this.d.runId, agents: c.agents, agent: c.agent, sandbox: c.sandbox, upstream: this.d.upstream, takeover });
     await this.killOrphans(); // before anything else: a dead run's sessions must stop writing and pushing
     this.supervisorGit = await this.supervisorClone();
-    this.lockGit = this.localUpstream() ? { git: new Git(this.d.upstream, safeGitEnv(this.d.env)), inPlace: true } : { git: this.supervisorGit, inPlace: false };
-    if (this.lockGit.inPlace && removeDeadRefLock(this.d.upstream, 'main')) this.d.printer.line('removed a lock on main left by a process that died holding it');
+    // The bare repo this run serves is its own: removals land there in place, under git's
+    // own lock on main, and so never lose a race to agents pushing over HTTP (a round of
+    // fetch-build-push through the server lost every race with 64 agents pushing).
+    const bare = this.d.servedRepo ?? (this.localUpstream() ? this.d.upstream : null);
+    this.lockGit = bare ? { git: new Git(bare, safeGitEnv(this.d.env)), inPlace: true } : { git: this.supervisorGit, inPlace: false };
+    if (bare && removeDeadRefLock(bare, 'main')) this.d.printer.line('removed a lock on main left by a process that died holding it');
     this.journalDeadRuns();
     this.startDrainer();
     await this.salvageAll();
