@@ -1,7 +1,7 @@
 // What every `harness task` subcommand shares: where the clone is, which upstream, who is
 // acting. Checked once, up front, so a wrong folder is one clear line, not a git error.
 import path from 'node:path';
-import type { Argv } from 'yargs';
+import type { OptSpec } from '../cli-args.js';
 import type { Io } from '../cli-kit.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
@@ -19,17 +19,17 @@ export interface CommonTaskArgs {
   timeout: string;
 }
 
-export function withCommonTaskOptions<T>(y: Argv<T>): Argv<T & CommonTaskArgs> {
-  return y
-    .option('repo', { type: 'string', describe: 'the clone to work in (default: the current folder)' })
-    .option('remote', { type: 'string', default: 'origin', describe: 'the remote that is the shared upstream' })
-    .option('branch', { type: 'string', default: 'main', describe: 'the upstream branch that holds current_tasks/' })
-    .option('agent', { type: 'string', describe: 'who you are, if HARNESS_AGENT is not set (default: the hostname)' })
-    .option('session', { type: 'string', describe: 'your session, if HARNESS_SESSION is not set' })
-    .option('timeout', { type: 'string', default: '5m', describe: 'give up when upstream keeps moving this long' }) as Argv<
-    T & CommonTaskArgs
-  >;
-}
+export const COMMON_TASK_OPTIONS = {
+  repo: { type: 'string', describe: 'the clone to work in (default: the current folder)' },
+  remote: { type: 'string', default: 'origin', describe: 'the remote that is the shared upstream' },
+  branch: { type: 'string', default: 'main', describe: 'the upstream branch that holds current_tasks/' },
+  agent: { type: 'string', describe: 'who you are, if HARNESS_AGENT is not set (default: the hostname)' },
+  session: { type: 'string', describe: 'your session, if HARNESS_SESSION is not set' },
+  timeout: { type: 'string', default: '5m', describe: 'give up when upstream keeps moving this long' },
+} satisfies Record<string, OptSpec>;
+
+/** The `<task>` positional of claim, done, release, show and add. */
+export const TASK_POSITIONAL = { task: { describe: 'task name: a-z 0-9 . _ -, up to 80 characters' } };
 
 export async function taskContext(args: CommonTaskArgs, io: Io): Promise<TaskCtx> {
   const dir = path.resolve(io.cwd, args.repo ?? '.');
