@@ -70,6 +70,15 @@ export function applyArgs(y: Argv, spec: ArgsSpec): Argv {
   return out;
 }
 
+/** yargs lets a list flag take every word after it (`--depends a b`); which were meant as positionals is its call. */
+function greedy(spec: ArgsSpec, arg: string): boolean {
+  const name = arg.split('=')[0]!;
+  const o = name.startsWith('--') ? spec.options[name.slice(2)] : Object.values(spec.options).find((x) => x.alias && name === `-${x.alias}`);
+  return !!o?.array;
+}
+
+const wordAt = (argv: string[], i: number) => argv[i] !== undefined && !argv[i]!.startsWith('-');
+
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
@@ -90,6 +99,7 @@ export function fastParse(spec: ArgsSpec, argv: string[]): Record<string, unknow
     const next = argv[i + 1];
     return o?.requiresArg === false && (next === undefined || next.startsWith('-')) ? `${a}=` : a;
   });
+  if (argv.some((a, i) => greedy(spec, a) && wordAt(argv, a.includes('=') ? i + 1 : i + 2))) return null;
   let parsed: { values: Record<string, (string | boolean)[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: true, allowNegative: true }) as typeof parsed;
@@ -105,6 +115,7 @@ export function fastParse(spec: ArgsSpec, argv: string[]): Record<string, unknow
       if (!('default' in o)) continue;
       value = o.default;
     } else if (o.array) {
+      if (given.includes('')) return null; // yargs drops an empty one
       value = given.map(String);
     } else {
       if (given.length > 1) return null; // yargs says which flag, and that it repeats

@@ -245,7 +245,7 @@ async function exitCodeOf(result: Promise<CommandResult> | undefined): Promise<n
  * rendered when asked), and for an agent's `task claim` that rendering alone costs about
  * as much CPU as node's start-up. The hook is yargs-internal: if it moves, this does nothing.
  */
-function skipHelpRendering(y: Argv): void {
+export function skipHelpRendering(y: Argv): void {
   type Internal = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
   const usage = (y as unknown as Internal).getInternalMethods?.().getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
