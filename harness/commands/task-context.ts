@@ -4,9 +4,8 @@ import path from 'node:path';
 import type { OptSpec } from '../cli-args.js';
 import type { Io } from '../cli-kit.js';
 import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
-import { defaultRetry } from '../git/sync.js';
+import { cloneProblem, defaultRetry } from '../git/sync.js';
 import { resolveIdentity } from '../tasks/identity.js';
 import type { TaskCtx } from '../tasks/ops.js';
 
@@ -31,16 +30,18 @@ export const COMMON_TASK_OPTIONS = {
 /** The `<task>` positional of claim, done, release, show and add. */
 export const TASK_POSITIONAL = { task: { describe: 'task name: a-z 0-9 . _ -, up to 80 characters' } };
 
-export async function taskContext(args: CommonTaskArgs, io: Io): Promise<TaskCtx> {
+/**
+ * Every task operation fetches first, and a failed fetch says whether this is no clone or
+ * has no such remote (sync.ts cloneProblem): checking that up front would cost each claim
+ * a git process. `verify`: check now, for a caller that does not fetch.
+ */
+export async function taskContext(args: CommonTaskArgs, io: Io, opts: { verify?: boolean } = {}): Promise<TaskCtx> {
   const dir = path.resolve(io.cwd, args.repo ?? '.');
   const git = new Git(dir, io.env);
   const deadlineMs = parseDuration(args.timeout, '--timeout');
-  const remote = await git.run(['remote', 'get-url', args.remote]);
-  if (remote.code !== 0) {
-    if (/not a git repository/i.test(remote.stderr)) {
-      throw new UsageError('NOT_A_CLONE', `${dir} is not inside a git clone; run this in a clone of the upstream (git clone .swarm/upstream.git) or pass --repo DIR`);
-    }
-    throw new UsageError('NO_REMOTE', `this clone has no remote "${args.remote}"; add the upstream with: git remote add ${args.remote} <path-or-url>, or pass --remote NAME`);
+  if (opts.verify) {
+    const problem = await cloneProblem(git, args.remote);
+    if (problem) throw problem;
   }
   return {
     git,

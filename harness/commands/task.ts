@@ -130,7 +130,7 @@ async function listClaims(args: CommonTaskArgs & { fetch: boolean; upstream?: st
     if ((await git.isBare()) !== true) throw new UsageError('NOT_AN_UPSTREAM', `--upstream ${args.upstream}: not a bare git repo`);
     return readClaims(git, `refs/heads/${args.branch}`);
   }
-  const ctx = await taskContext(args, io);
+  const ctx = await taskContext(args, io, { verify: !args.fetch });
   const head = args.fetch ? await fetchUpstream(ctx.git, ctx.upstream) : await ctx.git.revParse(trackingRef(ctx.upstream));
   return readClaims(ctx.git, head);
 }
