@@ -160,13 +160,13 @@ export class Git {
 
   /**
    * Runs git; a non-zero exit is returned, not thrown. Past its time limit git and
-   * everything it started are killed and GitTimeoutError thrown. HARNESS_TRACE_GIT=1 times each call.
+   * everything it started are killed and GitTimeoutError thrown. HARNESS_TRACE_GIT=1 times each call on stderr.
    */
   async run(args: string[], opts: RunOpts = {}): Promise<GitResult> {
     if (!this.env.HARNESS_TRACE_GIT) return this.run1(args, opts);
     const t0 = performance.now();
     const r = await this.run1(args, opts);
-    process.stderr.write(`git ${args.slice(0, 3).join(' ')}: ${(performance.now() - t0).toFixed(1)} ms (exit ${r.code})\n`);
+    process.stderr.write(`git ${args.slice(0, 3).join(' ')}: ${(performance.now() - t0).toFixed(1)} ms (exit ${r.code}, started ${t0.toFixed(0)} ms into the process)\n`);
     return r;
   }
 

@@ -181,7 +181,8 @@ function warmRepoFacts(ctx: TaskCtx): void {
  */
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
   if ((await repoFacts(ctx.git)).headRef !== `refs/heads/${ctx.upstream.branch}`) return false;
-  const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
+  // No auto-maintenance on an agent's every claim: its own commits run it (git commit does).
+  const r = await ctx.git.run(['-c', 'maintenance.auto=false', 'merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }
 
