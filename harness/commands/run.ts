@@ -37,7 +37,7 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['hard', 'on reaching a cap, stop running sessions too (grace, then kill) instead of letting them finish', { type: 'boolean' }],
   ['stallAfter', 'stop (exit 1) when no task is done and the pass rate has not risen for this long, e.g. 2h', { type: 'string' }],
   ['stallAction', 'what --stall-after does: stop (default) or warn', { type: 'string', choices: ['stop', 'warn'] }],
-  ['until', 'stop starting sessions at: done (no claims, recorded tests pass; the demo default), forever (default), a duration (8h), a clock time (07:30) or a date', { type: 'string' }],
+  ['until', 'stop starting sessions at: done (no claims, a full oracle run at the head of main passes, run by the supervisor if agents recorded only samples; the demo default), forever (default), a duration (8h), a clock time (07:30) or a date', { type: 'string' }],
   ['grace', 'on stop, how long running sessions get before they are killed (default 30s)', { type: 'string' }],
   ['simCrash', 'demo: probability a simulated session crashes (default 0.1)', { type: 'number' }],
   ['simRegress', 'demo: probability a simulated fix breaks another test (default 0)', { type: 'number' }],

@@ -3,6 +3,7 @@
 // you do not trust. It still runs in its own process group, so stopping a session stops
 // everything it started.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from './types.js';
 
 export function processSandbox(): Sandbox {
@@ -51,7 +52,34 @@ export function spawnSession(
   });
 }
 
-/** SIGTERM to the whole group, SIGKILL after the grace period. */
+/**
+ * Whether group `pgid` has a member that is not a zombie. Zombies count as gone: a child
+ * orphaned to an init that does not reap (as in some VMs and containers) stays one forever.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false; // the common case, answered without reading /proc
+  }
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return false;
+}
+
+/**
+ * SIGTERM to the whole group, SIGKILL after the grace period. The grace is the group's, not
+ * the leader's: `sh -c` dies of SIGTERM at once while the agent it started may trap it and
+ * still be saving its work, so we wait for the group to empty before killing what is left.
+ */
 export async function stopGroup(pid: number, exited: Promise<SessionExit>, graceMs: number): Promise<SessionExit> {
   const signal = (sig: NodeJS.Signals) => {
     try {
@@ -60,12 +88,15 @@ export async function stopGroup(pid: number, exited: Promise<SessionExit>, grace
       /* already gone */
     }
   };
+  const deadline = Date.now() + graceMs;
   signal('SIGTERM');
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);
   try {
-    return await exited;
+    const exit = await exited;
+    while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+    return exit;
   } finally {
     clearTimeout(timer);
-    signal('SIGKILL'); // stragglers that left the leader behind
+    signal('SIGKILL'); // what outlived the grace period
   }
 }

@@ -138,11 +138,13 @@ export class Session {
     if (this.stopped) void this.stop(p.graceMs); // a stop that arrived while it was starting
     const timer = setTimeout(() => {
       this.timedOut = true;
-      void this.running?.stop(p.graceMs);
+      if (this.running) this.stopRequested ??= this.running.stop(p.graceMs);
     }, p.timeoutMs);
     let exit: SessionExit;
     try {
       exit = await this.running.exited;
+      // A stop's grace covers the agent's whole group, not only its leader (`sh -c` dies first).
+      if (this.stopRequested) exit = await this.stopRequested;
     } finally {
       clearTimeout(timer);
     }

@@ -20,7 +20,7 @@ import { fetchUpstream, removeDeadRefLock } from '../git/sync.js';
 import { readEvents } from '../events/log.js';
 import { isUrl } from './config.js';
 import { Drainer } from './pending.js';
-import { PendingJournal, type PendingEntry } from '../tasks/journal.js';
+import { holdRef, PendingJournal, type PendingEntry } from '../tasks/journal.js';
 import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
 import type { SessionCredential } from '../serve/service.js';
 import { withCost } from '../events/prices.js';
@@ -34,7 +34,9 @@ import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } fro
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
-import { ensureWorkspace, followUpstream, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
+import type { FullSuiteRun } from './done.js';
+import { FullSuiteRunner } from './verify.js';
+import { ensureWorkspace, followUpstream, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
 
 export interface SupervisorDeps {
   config: RunConfig;
@@ -55,8 +57,8 @@ export interface SupervisorDeps {
   fallbackPrompt: string;
   /** sessions run as root (the supervisor's uid): agents that care (Claude Code) adapt */
   root: boolean;
-  /** for `--until done`: the work is finished (checked after each session) */
-  isDone?: () => Promise<boolean>;
+  /** for `--until done`: the work is finished (checked after each session); may ask for a full run of the suite */
+  isDone?: (runFull: FullSuiteRun) => Promise<boolean>;
   /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
   dockerHost?: string;
   /** for --stall-after: tasks done and pass rate on upstream main */
@@ -104,6 +106,7 @@ export class Supervisor {
   private lockGit: { git: Git; inPlace: boolean } | null = null;
   private readonly journal: PendingJournal;
   private drainer: Drainer | null = null;
+  private verifier: FullSuiteRunner | null = null;
   private stopNow: () => void = () => {};
   private readonly tally: Tally = newTally();
   /** the cap that ended the run (swarm-wide, or the last slot's own) */
@@ -160,7 +163,7 @@ export class Supervisor {
     }
     if (!this.immediate) await this.reaping;
     const left = await this.drainer!.close(this.immediate ? 0 : Math.max(5_000, c.graceMs));
-    if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's' : ''} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
+    if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's or wip pushes' : ' or wip push'} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
     const reason = this.reason ?? 'stopping';
     this.emit({ type: 'run_end', run: this.d.runId, reason: this.immediate ? 'immediate' : reason, sessions: this.started });
     return reason;
@@ -218,6 +221,7 @@ export class Supervisor {
     this.stopping = true;
     for (const s of this.slots) s.wake?.();
     if (mode === 'drain') return;
+    this.verifier?.stop(mode === 'now' ? 0 : this.d.config.graceMs);
     if (mode === 'now') {
       this.immediate = true;
       for (const s of this.slots) void s.session?.stop(0);
@@ -299,7 +303,10 @@ export class Supervisor {
       if (r?.rateLimit) this.rateLimited(slot, r.rateLimit);
       this.checkSwarmCaps();
       if (this.d.config.until.kind === 'done' && !this.done && !this.stopping && this.d.isDone) {
-        this.done = await this.d.isDone().catch(() => false);
+        this.done = await this.d.isDone(this.fullRun).catch((e: Error) => {
+          this.d.printer.line(`until done: could not judge: ${e.message}`);
+          return false;
+        });
         if (this.done) this.stop('graceful', 'done');
       }
     }
@@ -421,6 +428,18 @@ export class Supervisor {
     return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null, idle };
   }
 
+  /** `--until done` with only samples recorded: the full suite, in the run's sandbox, at main's head. */
+  private readonly fullRun: FullSuiteRun = (tools) => {
+    const c = this.d.config;
+    this.verifier ??= new FullSuiteRunner({
+      sandbox: this.d.sandbox,
+      ws: { ...this.wsCtx('supervisor'), paths: { dir: path.join(c.dir, 'supervisor', 'verify'), stateDir: path.join(c.dir, 'supervisor', 'verify-state') } },
+      mounts: this.d.mounts, env: this.d.sessionEnv, limits: c.limits, image: c.image, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs,
+      logDir: path.join(c.dir, 'supervisor', 'logs'), name: sessionName('supervisor', 'verify', this.swarmTag),
+    });
+    return this.verifier.run(tools);
+  };
+
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
   private async waitingMessages(slot: Slot): Promise<Message[]> {
     const git = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
@@ -451,10 +470,15 @@ export class Supervisor {
     }
     try {
       await followUpstream(slot.ws);
-      const saved = await salvage(slot.ws);
-      if (saved) {
-        this.emit({ type: 'wip_saved', run: this.d.runId, agent: slot.agent, session: saved.session, ref: saved.ref, commit: saved.commit, files: saved.files });
-        this.d.printer.wipSaved(slot.agent, saved.ref, saved.files, saved.unpushedCommits);
+      // Kept in the supervisor's clone and journaled before the reset; the drainer pushes it to upstream.
+      const saved = await salvage(slot.ws, {
+        repo: this.supervisorGit!.dir,
+        known: (session, tree, parents) => this.journal.wips().find((w) => w.agent === slot.agent && w.session === session && w.tree === tree && w.parents.join() === parents.join())?.commit ?? null,
+      });
+      if (saved && !saved.known) {
+        const { commit, tree, parents, files, unpushedCommits, session } = saved;
+        this.journal.addWip({ agent: slot.agent, session, commit, tree, parents, files, unpushedCommits, since: this.d.now().toISOString(), run: this.d.runId });
+        this.drainer?.kick();
       }
       return { head: await resetToMain(slot.ws), saved: saved !== null };
     } catch (e) {
@@ -478,7 +502,17 @@ export class Supervisor {
       now: () => this.d.now().getTime(),
       attempt: (entries) => removeOnce({ git: lg.git, upstream: { remote: 'origin', branch: 'main' }, me }, entries, lg.inPlace),
       finished: (e, tasks, latencyMs, tries) => this.removed(e, tasks, latencyMs, tries),
-      failed: (msg, n) => this.d.printer.line(`${n} lock removal${n > 1 ? 's' : ''} not landed yet (${msg}); retrying`),
+      failed: (msg, n) => this.d.printer.line(`${n} pending push${n > 1 ? 'es' : ''} to upstream not landed yet (${msg}); retrying`),
+      pushWip: async (w) => {
+        const hold = this.supervisorGit!;
+        const ref = await pushWip(hold, w.agent, w.session, w.commit);
+        await hold.run(['update-ref', '-d', holdRef(w.commit)]);
+        return ref;
+      },
+      wipLanded: (w, ref, latencyMs) => {
+        this.emit({ type: 'wip_saved', run: this.d.runId, agent: w.agent, session: w.session, ref, commit: w.commit, files: w.files, latencyMs });
+        this.d.printer.wipSaved(w.agent, ref, w.files, w.unpushedCommits);
+      },
     });
     this.drainer.start();
   }

@@ -7,7 +7,7 @@ import { CheckFailedError, UsageError } from '../../harness/errors.js';
 import { countResults, latestPerTest, toolOf, toRecordedTests, type LatestResults, type RunRecord } from '../core/records.js';
 import { describeSelection, orderTests, selectTests, type Selection } from '../core/select.js';
 import { errorLine, progressLine, rankFailures } from '../core/summary.js';
-import { globToRegExp, matchesAny } from '../core/glob.js';
+import { compileGlob, matchesAny } from '../core/glob.js';
 import type { TestOutcome } from '../core/types.js';
 import { killAllRunning } from '../exec/spawner.js';
 import { workTreeInfo, type WorkTreeInfo } from '../git/git.js';
@@ -71,7 +71,7 @@ export async function planRun(a: RunArgs, io: Io): Promise<RunPlan> {
   if (a.failed && !lastResults) {
     throw new UsageError('NOTHING_FAILED_YET', "--failed needs an earlier run here or recorded on this branch; run 'test-oracle run' first");
   }
-  const skips = skipGlobs(suite).map(globToRegExp);
+  const skips = skipGlobs(suite).map(compileGlob);
   const selection = selectTests(ids, {
     fastPct,
     seed,
