@@ -72,7 +72,7 @@ function corpus(spec: ArgsSpec, seed: number): string[][] {
     if (o.alias) forms.push(o.type === 'boolean' ? [`-${o.alias}`] : [`-${o.alias}`, 'short']);
     if (o.requiresArg === false) forms.push([`--${name}`], [`--${name}`, '--seed', 's']);
   }
-  const out: string[][] = [pos.flat(), [], ['--bogus', ...pos.flat()], [...pos.flat(), 'extra'], ['-h'], ['--help'], ['--', ...pos.flat()]];
+  const out: string[][] = [pos.flat(), [], ['--bogus', ...pos.flat()], [...pos.flat(), 'extra'], ['--', ...pos.flat()]];
   for (const f of forms) out.push([...pos.flat(), ...f], [...f, ...pos.flat()]);
   for (let i = 0; i < 25; i++) {
     const n = 1 + rnd(3);
