@@ -9,7 +9,6 @@ import { fetchUpstream, trackingRef } from '../git/sync.js';
 import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
 import { doneWithWork } from '../tasks/done.js';
 import { validateTaskName } from '../tasks/name.js';
-import { nextTask } from '../tasks/next.js';
 import { attemptLine, earlierAttempts } from '../tasks/history.js';
 import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
 import { readClaim, readClaims } from '../tasks/read.js';
@@ -209,6 +208,8 @@ function nextCmd(io: Io, setResult: Register) {
     },
     run: async (args, io) => {
       const ctx = await taskContext(args, io);
+      // Loaded here: it reads the oracle's recorded results, which a claim has no use for.
+      const { nextTask } = await import('../tasks/next.js');
       const r = await nextTask(ctx, { claim: args.claim, env: io.env });
       if (args.json) io.out(JSON.stringify(r));
       else if (r.kind === 'none') {
