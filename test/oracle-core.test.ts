@@ -1,7 +1,7 @@
 // The oracle's pure core: sampling, selection, ordering, judging, summaries, records,
 // task proposals. No processes, no clocks.
 import { describe, expect, it } from 'vitest';
-import { fnv1a64, inSample, samplePoint } from '../test-oracle/core/hash.js';
+import { fnv1a64, inSample, samplePoint } from '../harness/kit/hash.js';
 import { describeSelection, orderTests, selectTests } from '../test-oracle/core/select.js';
 import { describeDifference, describeExit, firstDifference, judge, quote } from '../test-oracle/core/judge.js';
 import { basisOf, errorLine, formatReport, rankFailures, rerunCommand, trendLine } from '../test-oracle/core/summary.js';

@@ -9,6 +9,7 @@ import { readEvents, type LoggedEvent } from './log.js';
 import { readGitFacts, type GitFacts } from './facts.js';
 import { budgetOf, buildStatus, type Budget, type SwarmStatus } from './status.js';
 import { pendingSummary, type PendingSummary } from '../tasks/journal.js';
+import { pidAlive } from '../kit/proc.js';
 
 export interface SwarmData {
   dir: string;
@@ -73,12 +74,7 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
 export function supervisorAlive(runJson: Record<string, unknown> | null, host: string): boolean | null {
   const pid = runJson?.pid;
   if (typeof pid !== 'number' || runJson?.host !== host) return null;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidAlive(pid);
 }
 
 /**

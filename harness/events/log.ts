@@ -43,7 +43,9 @@ export interface SessionResult {
 export type SwarmEvent =
   | { type: 'run_start'; run: string; agents: number; agent: string; sandbox: string; upstream: string; takeover: boolean }
   | { type: 'run_end'; run: string; reason: string; sessions: number }
-  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null; role?: string; messages?: number }
+  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null; role?: string; messages?: number; host?: string }
+  /** a remote session's entrypoint reported where it runs (the ssh host's or Slurm node's name, the job) */
+  | { type: 'session_placed'; run: string; agent: string; session: string; host: string; job: string | null }
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }

@@ -3,8 +3,8 @@
 // you do not trust. It still runs in its own process group, so stopping a session stops
 // everything it started.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from './types.js';
+import { groupAlive, signalGroup } from '../kit/proc.js';
 
 export function processSandbox(): Sandbox {
   return {
@@ -53,41 +53,12 @@ export function spawnSession(
 }
 
 /**
- * Whether group `pgid` has a member that is not a zombie. Zombies count as gone: a child
- * orphaned to an init that does not reap (as in some VMs and containers) stays one forever.
- */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false; // the common case, answered without reading /proc
-  }
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') return true;
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return false;
-}
-
-/**
  * SIGTERM to the whole group, SIGKILL after the grace period. The grace is the group's, not
  * the leader's: `sh -c` dies of SIGTERM at once while the agent it started may trap it and
  * still be saving its work, so we wait for the group to empty before killing what is left.
  */
 export async function stopGroup(pid: number, exited: Promise<SessionExit>, graceMs: number): Promise<SessionExit> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
+  const signal = (sig: NodeJS.Signals) => signalGroup(pid, sig);
   const deadline = Date.now() + graceMs;
   signal('SIGTERM');
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);

@@ -139,7 +139,7 @@ export class Session {
     const timer = setTimeout(() => {
       this.timedOut = true;
       if (this.running) this.stopRequested ??= this.running.stop(p.graceMs);
-    }, p.timeoutMs);
+    }, p.timeoutMs + (p.sandbox.timeLimitSlackMs ?? 0));
     let exit: SessionExit;
     try {
       exit = await this.running.exited;
@@ -148,6 +148,7 @@ export class Session {
     } finally {
       clearTimeout(timer);
     }
+    if (exit.timedOut) this.timedOut = true;
     const durationMs = p.now() - started;
     rmSync(p.sessionDir, { recursive: true, force: true }); // agent config and caches: nothing to keep, nothing for the next session to read
     const how = this.timedOut ? `timed out after ${p.timeoutMs} ms` : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;

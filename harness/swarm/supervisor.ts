@@ -34,6 +34,8 @@ import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } fro
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
+import type { Executor } from '../executors/types.js';
+import { remoteSlot } from './remote-slot.js';
 import type { FullSuiteRun } from './done.js';
 import { FullSuiteRunner } from './verify.js';
 import { ensureWorkspace, followUpstream, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
@@ -67,6 +69,8 @@ export interface SupervisorDeps {
   progress?: () => Promise<Progress>;
   /** how sessions reach the upstream: a credential per session, the network they get */
   access: SessionAccess;
+  /** ssh hosts or Slurm: sessions run there and prepare and save their workspace themselves; null/absent: this machine */
+  executor?: Executor | null;
 }
 
 export interface SessionAccess {
@@ -168,6 +172,7 @@ export class Supervisor {
       stallTimer.cancel();
     }
     if (!this.immediate) await this.reaping;
+    await this.d.executor?.close?.();
     const left = await this.drainer!.close(this.immediate ? 0 : Math.max(5_000, c.graceMs));
     if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's or wip pushes' : ' or wip push'} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
     const reason = this.reason ?? 'stopping';
@@ -345,9 +350,9 @@ export class Supervisor {
   }
 
   /** Whether a session did anything on upstream main: a commit in its agent's name since `head` (claims included). */
-  private async didWork(slot: Slot, head: string): Promise<boolean> {
-    const g = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
-    const r = await g.run(['log', '--format=%an%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)', `${head}..refs/remotes/origin/main`]);
+  private async didWork(slot: Slot, head: string, view?: { git: Git; ref: string }): Promise<boolean> {
+    const g = view?.git ?? new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
+    const r = await g.run(['log', '--format=%an%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)', `${head}..${view?.ref ?? 'refs/remotes/origin/main'}`]);
     if (r.code !== 0) return true; // cannot tell: never idle a slot on a guess
     return r.stdout.split('\n').some((l) => {
       const [author, agents] = l.split('\x1f');
@@ -379,22 +384,26 @@ export class Supervisor {
 
   private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null; idle: boolean }> {
     await this.d.access.ensureAlive?.();
-    await ensureWorkspace(slot.ws);
-    const { head } = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
+    // Remote: the session's entrypoint prepares and saves its workspace where it runs.
+    const remote = this.d.executor ? remoteSlot(this.d.executor, this.supervisorGit!, path.join(this.d.config.dir, 'remote'), slot.agent) : null;
+    if (!remote) await ensureWorkspace(slot.ws);
+    else mkdirSync(slot.ws.paths.stateDir, { recursive: true }); // the pid of its ssh/srun, for a takeover
+    const { head } = remote ? { head: await remote.head() } : await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
     const logDir = path.join(this.d.config.dir, 'agent_logs', slot.agent);
     const log = openSessionLog(logDir, head);
     const id = String(log.n);
-    markSession(slot.ws, id);
+    if (!remote) markSession(slot.ws, id);
     mkdirSync(slotHome(slot), { recursive: true, mode: 0o700 });
     const c = this.d.config;
     // This session's own upstream token: it dies with the session, so leftovers cannot push.
     const cred = this.d.access.issue?.(slot.agent, id) ?? null;
-    const waiting = await this.waitingMessages(slot);
+    const waiting = await this.waitingMessages(slot, remote?.view);
     const role = slot.role ? { name: slot.role.name, text: slot.role.prompt ? readFileSync(slot.role.prompt, 'utf8') : '' } : null;
     const session = new Session(
       {
-        agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
-        promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image, promptHeader: promptHeader(waiting), role,
+        agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, adapter: this.d.adapter,
+        sandbox: remote ? remote.sandbox({ agent: slot.agent, session: id, run: this.d.runId, gitEnv: cred?.salvage ?? {}, onReport: (rep) => remote.report(rep, (e) => this.emit({ run: this.d.runId, agent: slot.agent, session: id, ...e } as SwarmEvent), this.d.printer) }) : this.d.sandbox,
+        promptFile: c.prompt ?? (remote ? await remote.prompt() : null), fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image, promptHeader: promptHeader(waiting), role,
         env: { ...this.d.sessionEnv, ...(role ? { HARNESS_ROLE: role.name } : {}), HOME: slotHome(slot), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: [...this.d.mounts, { path: slotHome(slot), mode: 'rw' }], timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
@@ -410,7 +419,7 @@ export class Supervisor {
     slot.session = session;
     if (this.stopping) session.stopped = true;
     const rel = path.relative(c.dir, log.file);
-    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
+    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, host: this.d.executor?.placeOf(slot.agent) ?? this.d.hostname, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
     this.d.printer.sessionStarted(slot.agent, id, rel);
     let r: SessionResult;
     try {
@@ -429,8 +438,8 @@ export class Supervisor {
     this.d.printer.sessionEnded(slot.agent, id, r);
     this.owe('abandoned', [{ kind: 'session', agent: slot.agent, session: id, run: this.d.runId }], `Session ${id} of ${slot.agent} ended; its claims are released by the supervisor.`);
     let saved = false;
-    if (!this.immediate) saved = await this.afterSession(slot);
-    const idle = !this.immediate && !saved && !(await this.didWork(slot, head));
+    if (!this.immediate) saved = remote ? await remote.settle() : await this.afterSession(slot);
+    const idle = !this.immediate && !saved && !(await this.didWork(slot, head, remote?.view));
     return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null, idle };
   }
 
@@ -452,10 +461,10 @@ export class Supervisor {
   }
 
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
-  private async waitingMessages(slot: Slot): Promise<Message[]> {
-    const git = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
+  private async waitingMessages(slot: Slot, view?: { git: Git; ref: string }): Promise<Message[]> {
+    const git = view?.git ?? new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
     try {
-      return unread(await readMessages(git, await git.revParse('refs/remotes/origin/main')), { agent: slot.agent, role: slot.role?.name ?? null });
+      return unread(await readMessages(git, await git.revParse(view?.ref ?? 'refs/remotes/origin/main')), { agent: slot.agent, role: slot.role?.name ?? null });
     } catch (e) {
       this.d.printer.line(`${slot.agent}: could not read its messages: ${(e as Error).message}`);
       return [];
