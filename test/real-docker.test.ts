@@ -12,6 +12,7 @@ import { startModelServer, turns, type ModelServer } from './helpers/model-serve
 import { ANTHROPIC_KEY, costOf, filesContaining, landTask, OPENAI_KEY, realCliMissing, runReal } from './helpers/real-agents.js';
 import { git, ROOT, tempDir, upstreamLocks } from './helpers/repos.js';
 import { events, makeProject, sessionLogs } from './helpers/swarm.js';
+import type { Usage } from '../harness/events/log.js';
 
 const SLOW = !!process.env.HARNESS_SLOW_TESTS;
 const IMAGE = 'harness-agent-test:1';
@@ -48,46 +49,39 @@ describe('real Claude Code in the agent image (docker, built without pulling)', 
     expect(r.stdout).toMatch(/codex-cli 0\.171\.0/);
   }, 15 * 60_000);
 
-  it('--sandbox docker: the image\'s claude (as root, IS_SANDBOX=1 from the adapter) claims, commits and lands; cost to the cent; no key in the swarm, the repo or a leftover container', async (ctx) => {
-    if (why) return ctx.skip();
-    const t = tempDir();
-    try {
-      makeProject(t.dir);
-      server.setScript(turns(landTask('fix-in-docker', USAGE)));
-      const r = await runReal(t.dir, 'claude', server, ['--from', 'proj', '--max-sessions', '1', '--sandbox', 'docker', '--docker-host', d!.host, '--image', IMAGE]);
-      expect(r.code, r.err.join('\n') + r.out.join('\n')).toBe(0);
-      const up = path.join(t.dir, '.swarm/upstream.git');
-      expect(git(up, 'log', '-1', '--format=%an|%s|%(trailers:key=Task-Status,valueonly)', 'main'), sessionLogs(t.dir)).toBe('agent-1|Fix fix-in-docker|done');
-      expect(upstreamLocks(up)).toEqual([]);
-      const end = events(t.dir).find((e) => e.type === 'session_end') as unknown as { usage: { costUsd: number; costSource: string } };
-      expect(end.usage.costSource).toBe('agent');
-      expect(end.usage.costUsd.toFixed(2)).toBe(costOf(Array(4).fill(USAGE[0])).toFixed(2));
-      expect(end.usage.costUsd).toBeCloseTo(costOf(Array(4).fill(USAGE[0])), 9);
-      expect(filesContaining(t.dir, ANTHROPIC_KEY)).toEqual([]);
-      expect((await d!.run(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
-    } finally {
-      t.cleanup();
-    }
-  }, 15 * 60_000);
-
-  it('--sandbox docker: the image\'s codex claims, commits and lands; tokens from its events; no key in the swarm, the repo or a leftover container', async (ctx) => {
-    if (why) return ctx.skip();
-    const t = tempDir();
-    try {
-      makeProject(t.dir);
-      server.setScript(turns(landTask('codex-in-docker', USAGE)));
-      const r = await runReal(t.dir, 'codex', server, ['--from', 'proj', '--max-sessions', '1', '--sandbox', 'docker', '--docker-host', d!.host, '--image', IMAGE]);
-      expect(r.code, r.err.join('\n') + r.out.join('\n')).toBe(0);
-      const up = path.join(t.dir, '.swarm/upstream.git');
-      expect(git(up, 'log', '-1', '--format=%an|%s|%(trailers:key=Task-Status,valueonly)', 'main'), sessionLogs(t.dir)).toBe('agent-1|Fix codex-in-docker|done');
-      expect(upstreamLocks(up)).toEqual([]);
-      const end = events(t.dir).find((e) => e.type === 'session_end') as unknown as { usage: { costSource: string; outputTokens: number } };
-      expect(end.usage.costSource).toBe('table');
-      expect(end.usage.outputTokens).toBe(4 * USAGE[0]!.output);
-      expect(filesContaining(t.dir, OPENAI_KEY)).toEqual([]);
-      expect((await d!.run(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
-    } finally {
-      t.cleanup();
-    }
-  }, 15 * 60_000);
+  // Each CLI: claims, commits and lands from inside the container; usage from its own events;
+  // no key in the swarm folder or the repo, and no container left behind.
+  const checks = {
+    claude: { key: ANTHROPIC_KEY, usage: (u: Usage) => {
+      expect(u.costSource).toBe('agent'); // as root, IS_SANDBOX=1 from the adapter
+      expect(u.costUsd!.toFixed(2)).toBe(costOf(Array(4).fill(USAGE[0])).toFixed(2));
+      expect(u.costUsd).toBeCloseTo(costOf(Array(4).fill(USAGE[0])), 9);
+    } },
+    codex: { key: OPENAI_KEY, usage: (u: Usage) => {
+      expect(u.costSource).toBe('table');
+      expect(u.outputTokens).toBe(4 * USAGE[0]!.output);
+    } },
+  };
+  for (const kind of ['claude', 'codex'] as const) {
+    it(`--sandbox docker: the image's ${kind} claims, commits and lands; usage to the cent; no key in the swarm, the repo or a leftover container`, async (ctx) => {
+      if (why) return ctx.skip();
+      const t = tempDir();
+      try {
+        makeProject(t.dir);
+        const task = `${kind}-in-docker`;
+        server.setScript(turns(landTask(task, USAGE)));
+        const r = await runReal(t.dir, kind, server, ['--from', 'proj', '--max-sessions', '1', '--sandbox', 'docker', '--docker-host', d!.host, '--image', IMAGE]);
+        expect(r.code, r.err.join('\n') + r.out.join('\n')).toBe(0);
+        const up = path.join(t.dir, '.swarm/upstream.git');
+        expect(git(up, 'log', '-1', '--format=%an|%s|%(trailers:key=Task-Status,valueonly)', 'main'), sessionLogs(t.dir)).toBe(`agent-1|Fix ${task}|done`);
+        expect(upstreamLocks(up)).toEqual([]);
+        const end = events(t.dir).find((e) => e.type === 'session_end') as unknown as { usage: Usage };
+        checks[kind].usage(end.usage);
+        expect(filesContaining(t.dir, checks[kind].key)).toEqual([]);
+        expect((await d!.run(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
+      } finally {
+        t.cleanup();
+      }
+    }, 15 * 60_000);
+  }
 });
