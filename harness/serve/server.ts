@@ -16,7 +16,7 @@ import { Git } from '../git/git.js';
 import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
-import { checkPush, MAIN, ZERO, type RefUpdate } from './policy.js';
+import { checkPush, MAIN, staleMain, ZERO, type RefUpdate } from './policy.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
 
 export interface ServeOptions {
@@ -71,6 +71,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
   const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
   const pushLog = path.join(o.stateDir, 'pushes.jsonl');
+  const backend = await httpBackend(git);
+  const adverts = new AdvertCache();
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -85,6 +87,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       res.setHeader('WWW-Authenticate', 'Basic realm="harness upstream"');
       return refuse(res, 401, 'ERROR this upstream needs a token: sessions get theirs from the supervisor in their environment');
     }
+    if (adverts.serve(req, res, rest, url)) return;
     const pushId = randomBytes(12).toString('hex');
     const receive = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
     if (receive) pushes.set(pushId, { who, owners: [] });
@@ -114,12 +117,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         ['receive.denyNonFastForwards', 'false'],
       ]),
     };
-    const cgi = spawn('git', ['http-backend'], { cwd: o.repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const cgi = spawn(backend.file, backend.args, { cwd: o.repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
     req.pipe(cgi.stdin);
     cgi.stdin.on('error', () => {});
     let err = '';
     cgi.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    pipeCgi(cgi.stdout, res);
+    pipeCgi(cgi.stdout, res, adverts.recorder(req, rest, url));
     cgi.on('close', (code) => {
       if (code !== 0 && !res.headersSent) refuse(res, 500, `git http-backend failed: ${err.trim().split('\n').pop() ?? code}`);
       const p = pushes.get(pushId);
@@ -139,8 +142,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     });
     const q: QuarantineEnv = { GIT_QUARANTINE_PATH: qPath, GIT_OBJECT_DIRECTORY: objDir, GIT_ALTERNATE_OBJECT_DIRECTORIES: alt };
     const mu = updates.find((u) => u.ref === MAIN && u.new !== ZERO);
-    const facts = mu ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
-    const errors = checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
+    // A push that already lost the race for main is told so before any git work.
+    const stale = staleMain(updates, mainTip(o.repo));
+    const facts = mu && !stale ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
+    const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
     appendFileSync(pushLog, JSON.stringify({ at: new Date().toISOString(), role: p.who.role, agent: p.who.agent, session: p.who.session, updates, refused: errors }) + '\n');
     if (errors.length) return errors.join('\n');
     for (const c of facts?.locks ?? []) if (c.kind !== 'deleted' && c.blob && c.after?.readable && c.after.headers.Agent === undefined) p.owners.push({ task: c.task, blob: c.blob });
@@ -196,11 +201,14 @@ function refuse(res: http.ServerResponse, status: number, msg: string): void {
 }
 
 /** CGI output: headers (Status: among them), a blank line, then the body, streamed. */
-function pipeCgi(out: NodeJS.ReadableStream, res: http.ServerResponse): void {
+function pipeCgi(out: NodeJS.ReadableStream, res: http.ServerResponse, record: Recorder | null): void {
   let head = Buffer.alloc(0);
   let inBody = false;
   out.on('data', (d: Buffer) => {
-    if (inBody) return void res.write(d);
+    if (inBody) {
+      record?.body(d);
+      return void res.write(d);
+    }
     head = Buffer.concat([head, d]);
     let sep = head.indexOf('\r\n\r\n');
     let len = 4;
@@ -219,14 +227,82 @@ function pipeCgi(out: NodeJS.ReadableStream, res: http.ServerResponse): void {
       else res.setHeader(k, v);
     }
     res.writeHead(status);
+    record?.head(status, res.getHeaders());
     inBody = true;
     const body = head.subarray(sep + len);
+    record?.body(body);
     if (body.length) res.write(body);
   });
   out.on('end', () => {
     if (!inBody && !res.headersSent) res.writeHead(502);
+    record?.end();
     res.end();
   });
+}
+
+/** Where git's http-backend is: started directly, not through the `git` wrapper (one exec less per request). */
+async function httpBackend(git: Git): Promise<{ file: string; args: string[] }> {
+  const r = await git.run(['--exec-path']);
+  const file = path.join(r.stdout.trim(), 'git-http-backend');
+  return r.code === 0 && existsSync(file) ? { file, args: [] } : { file: 'git', args: ['http-backend'] };
+}
+
+/** The tip of main as a loose ref file says it; null when it is packed or absent (then nothing is assumed). */
+function mainTip(repo: string): string | null {
+  try {
+    const t = readFileSync(path.join(repo, MAIN), 'utf8').trim();
+    return /^[0-9a-f]{40,64}$/.test(t) ? t : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Recorder {
+  head(status: number, headers: http.OutgoingHttpHeaders): void;
+  body(d: Buffer): void;
+  end(): void;
+}
+
+/**
+ * Protocol v2's first answer to a fetch (GET info/refs?service=git-upload-pack) lists the
+ * server's capabilities, not its refs: the same bytes for every request with the same
+ * Git-Protocol header while the server runs. It is kept after the first one, so every fetch
+ * after that starts one git process less. A v0/v1 advertisement (refs) is never kept.
+ */
+class AdvertCache {
+  private readonly kept = new Map<string, { headers: http.OutgoingHttpHeaders; body: Buffer }>();
+
+  private key(req: http.IncomingMessage, rest: string, url: URL): string | null {
+    const proto = req.headers['git-protocol'];
+    if (req.method !== 'GET' || rest !== '/info/refs' || url.searchParams.get('service') !== 'git-upload-pack') return null;
+    return typeof proto === 'string' && /(^|:)version=2(:|$)/.test(proto) ? proto : null;
+  }
+
+  serve(req: http.IncomingMessage, res: http.ServerResponse, rest: string, url: URL): boolean {
+    const k = this.key(req, rest, url);
+    const hit = k === null ? undefined : this.kept.get(k);
+    if (!hit) return false;
+    req.resume();
+    res.writeHead(200, hit.headers);
+    res.end(hit.body);
+    return true;
+  }
+
+  recorder(req: http.IncomingMessage, rest: string, url: URL): Recorder | null {
+    const k = this.key(req, rest, url);
+    if (k === null) return null;
+    let status = 0;
+    let headers: http.OutgoingHttpHeaders = {};
+    const parts: Buffer[] = [];
+    return {
+      head: (s, h) => ((status = s), (headers = { ...h })),
+      body: (d) => void parts.push(Buffer.from(d)),
+      end: () => {
+        const body = Buffer.concat(parts);
+        if (status === 200 && body.subarray(0, 14).toString('latin1') === '000eversion 2\n') this.kept.set(k, { headers, body });
+      },
+    };
+  }
 }
 
 /**
