@@ -1,9 +1,8 @@
-// The upstream server: git's own smart HTTP (git http-backend, as CGI) behind a small Node
-// HTTP server. Sessions reach it as a URL, through TCP on the host or through a unix socket
+// The upstream server: git's own smart HTTP (upload-pack and receive-pack in stateless-rpc
+// mode, as git http-backend runs them: smart-http.ts) behind a small Node HTTP server. Sessions reach it as a URL, through TCP on the host or through a unix socket
 // forwarded into their sandbox; none of them ever sees the bare repo's files. Every request
 // carries a token that names an agent session or the supervisor; the pre-receive hook asks
 // this process (over a private unix socket) whether the push keeps the protocol.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -16,6 +15,7 @@ import { Git } from '../git/git.js';
 import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
+import { AdvertCache, gitCall, runService } from './smart-http.js';
 import { checkPush, MAIN, staleMain, ZERO, type RefUpdate } from './policy.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
 
@@ -43,8 +43,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const SERVICES = /^\/(info\/refs|git-upload-pack|git-receive-pack)$/;
-
 /** Unix socket paths are limited to 107 bytes: deep swarm folders get a short one in /tmp. */
 function socketDir(stateDir: string, name: string): string {
   const d = path.join(stateDir, name);
@@ -71,14 +69,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
   const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
   const pushLog = path.join(o.stateDir, 'pushes.jsonl');
-  const backend = await httpBackend(git);
   const adverts = new AdvertCache();
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const prefix = `/${repoName}`;
     const rest = url.pathname.startsWith(prefix + '/') ? url.pathname.slice(prefix.length) : null;
-    if (rest === null || !SERVICES.test(rest)) return refuse(res, 404, `not found: this server serves only ${prefix}`);
+    if (rest === null) return refuse(res, 404, `not found: this server serves only ${prefix}`);
     const token = tokenOf(req.headers.authorization);
     const who = o.tokens.lookup(token);
     if (!who) {
@@ -87,49 +84,37 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       res.setHeader('WWW-Authenticate', 'Basic realm="harness upstream"');
       return refuse(res, 401, 'ERROR this upstream needs a token: sessions get theirs from the supervisor in their environment');
     }
-    if (adverts.serve(req, res, rest, url)) return;
+    const call = gitCall(req.method ?? 'GET', rest, url.searchParams);
+    if ('status' in call) return refuse(res, call.status, call.why);
+    const gitProtocol = typeof req.headers['git-protocol'] === 'string' ? req.headers['git-protocol'] : undefined;
+    if (adverts.serve(call, gitProtocol, req, res)) return;
     const pushId = randomBytes(12).toString('hex');
-    const receive = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
-    if (receive) pushes.set(pushId, { who, owners: [] });
+    if (call.service === 'receive-pack') pushes.set(pushId, { who, owners: [] });
+    const user = who.role === 'supervisor' ? 'harness' : who.agent;
     const env: NodeJS.ProcessEnv = {
       PATH: o.env.PATH ?? '/usr/bin:/bin',
       HOME: o.env.HOME ?? o.stateDir,
-      GIT_PROJECT_ROOT: path.dirname(o.repo),
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: prefix + rest,
-      REQUEST_METHOD: req.method ?? 'GET',
-      QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: who.role === 'supervisor' ? 'harness' : who.agent,
-      REMOTE_ADDR: '127.0.0.1',
+      // who moved a ref, in the reflog (as http-backend says it)
+      GIT_COMMITTER_NAME: user,
+      GIT_COMMITTER_EMAIL: `${user}@http.harness`,
       HARNESS_PUSH_ID: pushId,
       HARNESS_POLICY_SOCKET: policySock,
-      ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      ...(gitProtocol ? { GIT_PROTOCOL: gitProtocol } : {}),
       // Outranks the repo's config: our hook, pushes allowed, nothing of the repo's run as a program.
       ...gitConfigVars([
         ['core.hooksPath', hooks],
-        ['http.receivepack', 'true'],
-        ['http.uploadpack', 'true'],
         ['core.fsmonitor', 'false'],
         ['receive.denyDeletes', 'false'],
         ['receive.denyNonFastForwards', 'false'],
       ]),
     };
-    const cgi = spawn(backend.file, backend.args, { cwd: o.repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    req.pipe(cgi.stdin);
-    cgi.stdin.on('error', () => {});
-    let err = '';
-    cgi.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    pipeCgi(cgi.stdout, res, adverts.recorder(req, rest, url));
-    cgi.on('close', (code) => {
-      if (code !== 0 && !res.headersSent) refuse(res, 500, `git http-backend failed: ${err.trim().split('\n').pop() ?? code}`);
+    const keep = adverts.recorder(call, gitProtocol);
+    void runService(req, res, o.repo, call, env, keep?.tee).done.then(({ code }) => {
+      keep?.end(code);
       const p = pushes.get(pushId);
       pushes.delete(pushId);
       if (p && p.owners.length) void owners.confirm(git, p.owners, p.who);
     });
-    cgi.on('error', (e) => refuse(res, 500, `cannot run git http-backend: ${e.message}`));
   };
 
   const policy = async (text: string): Promise<string> => {
@@ -200,53 +185,6 @@ function refuse(res: http.ServerResponse, status: number, msg: string): void {
   res.end(msg + '\n');
 }
 
-/** CGI output: headers (Status: among them), a blank line, then the body, streamed. */
-function pipeCgi(out: NodeJS.ReadableStream, res: http.ServerResponse, record: Recorder | null): void {
-  let head = Buffer.alloc(0);
-  let inBody = false;
-  out.on('data', (d: Buffer) => {
-    if (inBody) {
-      record?.body(d);
-      return void res.write(d);
-    }
-    head = Buffer.concat([head, d]);
-    let sep = head.indexOf('\r\n\r\n');
-    let len = 4;
-    if (sep < 0) {
-      sep = head.indexOf('\n\n');
-      len = 2;
-    }
-    if (sep < 0) return;
-    let status = 200;
-    for (const line of head.subarray(0, sep).toString('latin1').split(/\r?\n/)) {
-      const i = line.indexOf(':');
-      if (i < 0) continue;
-      const k = line.slice(0, i).trim();
-      const v = line.slice(i + 1).trim();
-      if (k.toLowerCase() === 'status') status = parseInt(v, 10) || 200;
-      else res.setHeader(k, v);
-    }
-    res.writeHead(status);
-    record?.head(status, res.getHeaders());
-    inBody = true;
-    const body = head.subarray(sep + len);
-    record?.body(body);
-    if (body.length) res.write(body);
-  });
-  out.on('end', () => {
-    if (!inBody && !res.headersSent) res.writeHead(502);
-    record?.end();
-    res.end();
-  });
-}
-
-/** Where git's http-backend is: started directly, not through the `git` wrapper (one exec less per request). */
-async function httpBackend(git: Git): Promise<{ file: string; args: string[] }> {
-  const r = await git.run(['--exec-path']);
-  const file = path.join(r.stdout.trim(), 'git-http-backend');
-  return r.code === 0 && existsSync(file) ? { file, args: [] } : { file: 'git', args: ['http-backend'] };
-}
-
 /** The tip of main as a loose ref file says it; null when it is packed or absent (then nothing is assumed). */
 function mainTip(repo: string): string | null {
   try {
@@ -254,54 +192,6 @@ function mainTip(repo: string): string | null {
     return /^[0-9a-f]{40,64}$/.test(t) ? t : null;
   } catch {
     return null;
-  }
-}
-
-interface Recorder {
-  head(status: number, headers: http.OutgoingHttpHeaders): void;
-  body(d: Buffer): void;
-  end(): void;
-}
-
-/**
- * Protocol v2's first answer to a fetch (GET info/refs?service=git-upload-pack) lists the
- * server's capabilities, not its refs: the same bytes for every request with the same
- * Git-Protocol header while the server runs. It is kept after the first one, so every fetch
- * after that starts one git process less. A v0/v1 advertisement (refs) is never kept.
- */
-class AdvertCache {
-  private readonly kept = new Map<string, { headers: http.OutgoingHttpHeaders; body: Buffer }>();
-
-  private key(req: http.IncomingMessage, rest: string, url: URL): string | null {
-    const proto = req.headers['git-protocol'];
-    if (req.method !== 'GET' || rest !== '/info/refs' || url.searchParams.get('service') !== 'git-upload-pack') return null;
-    return typeof proto === 'string' && /(^|:)version=2(:|$)/.test(proto) ? proto : null;
-  }
-
-  serve(req: http.IncomingMessage, res: http.ServerResponse, rest: string, url: URL): boolean {
-    const k = this.key(req, rest, url);
-    const hit = k === null ? undefined : this.kept.get(k);
-    if (!hit) return false;
-    req.resume();
-    res.writeHead(200, hit.headers);
-    res.end(hit.body);
-    return true;
-  }
-
-  recorder(req: http.IncomingMessage, rest: string, url: URL): Recorder | null {
-    const k = this.key(req, rest, url);
-    if (k === null) return null;
-    let status = 0;
-    let headers: http.OutgoingHttpHeaders = {};
-    const parts: Buffer[] = [];
-    return {
-      head: (s, h) => ((status = s), (headers = { ...h })),
-      body: (d) => void parts.push(Buffer.from(d)),
-      end: () => {
-        const body = Buffer.concat(parts);
-        if (status === 200 && body.subarray(0, 14).toString('latin1') === '000eversion 2\n') this.kept.set(k, { headers, body });
-      },
-    };
   }
 }
 
