@@ -3,9 +3,11 @@
 // each answering with its own secret and counting who connected: with --network upstream
 // (the default) a session reaches the upstream server and each --allow-host (an address
 // literal, and a name that resolves inside to the supervisor's relay) and nothing else of
-// the host; with --network host it reaches the host's services.
+// the host; with --network host it reaches the host's services. And a session that cannot
+// reach the server: it ends at once with exit 75 and one line, the work of one that lost the
+// server mid-way is saved to wip/, and the run goes on.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -13,8 +15,8 @@ import { runTool } from '../harness/sandbox/common.js';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 import { buildTestImage, type TestImage } from './helpers/docker-image.js';
 import { startDockerd, type DockerdOrReason } from './helpers/dockerd.js';
-import { tempDir } from './helpers/repos.js';
-import { FAST, makeProject, spawnHarness } from './helpers/swarm.js';
+import { git, tempDir } from './helpers/repos.js';
+import { events, FAST, fastUnless, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
 const noBwrap = await bwrapSandbox().check().then(() => null, (e: Error) => e.message);
 
@@ -55,9 +57,12 @@ function prober(targets: [label: string, host: string, port: number][]): string 
   ].join('\n');
 }
 
-function sessionLog(root: string): string {
+function sessionLog(root: string, n?: number): string {
   const dir = path.join(root, '.swarm/agent_logs/agent-1');
-  return readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .filter((f) => n === undefined || f.startsWith(`${n}-`))
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
 }
 
 const reach = (log: string, label: string) => /^REACH (\S+) (.*)$/m.exec(log.split('\n').filter((l) => l.startsWith(`REACH ${label} `))[0] ?? '')?.[2] ?? '(no line)';
@@ -93,6 +98,57 @@ function networkTests(sandbox: () => string[]) {
     expect(named.hits()).toBeGreaterThanOrEqual(1);
     expect(other.hits()).toBe(0);
   }, 180_000);
+
+  it('a session that cannot reach the server: one that loses it mid-way has its work saved to wip/; the next one ends at once with exit 75 and one line; the run goes on', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      const ws = path.join(t.dir, '.swarm/agents/agent-1/workspace');
+      // Session 1 works, then (once the test has cut the server off) cannot push; session 3 lands its work.
+      const script = [
+        'n=$HARNESS_SESSION',
+        'echo "work of session $n" > "work-$n.txt"',
+        'if [ "$n" = 1 ]; then',
+        '  touch .git/test-ready; i=0; while [ ! -e .git/test-go ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done',
+        '  if git push -q origin HEAD:refs/heads/try-1 2>/dev/null; then echo "PUSH-1 ok"; else echo "PUSH-1 failed"; fi',
+        '  exit 1',
+        'fi',
+        'git add -A && git commit -qm "work $n" && git push -q origin HEAD:main && echo "PUSHED $n"',
+      ].join('\n');
+      // a fixed wait after each failing session: time for the test to let the server back in before session 3
+      const backoff = ['--backoff-base', '5s', '--backoff-cap', '5s'];
+      const run = spawnHarness(t.dir, ['run', ...sandbox(), '--agent', 'cmd', '--agent-cmd', script, '--from', 'proj', '--max-sessions', '3', ...backoff, ...fastUnless(backoff)]);
+      await waitFor('session 1 to start working', () => existsSync(path.join(ws, '.git/test-ready')), 120_000);
+      // The server's socket as sessions reach it, made unreachable for a session (no capability
+      // inside overrides its mode) while the supervisor (root with its capabilities) still
+      // finds it answering, so it is not restarted under the sessions' feet.
+      const sock = path.join(t.dir, '.swarm/serve/http/upstream.sock');
+      expect(existsSync(sock), 'the server socket under .swarm/serve/http').toBe(true);
+      const mode = statSync(sock).mode & 0o777;
+      chmodSync(sock, 0);
+      writeFileSync(path.join(ws, '.git/test-go'), '');
+      await waitFor('session 2 to end', () => events(t.dir).find((e) => e.type === 'session_end' && (e as { session?: string }).session === '2'), 120_000);
+      chmodSync(sock, mode);
+      const r = await run;
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      const up = path.join(t.dir, '.swarm/upstream.git');
+      const ends = events(t.dir).filter((e) => e.type === 'session_end') as unknown as { session: string; exit: number | null }[];
+      expect(ends.map((e) => [e.session, e.exit])).toEqual([['1', 1], ['2', 75], ['3', 0]]);
+      // 1: lost the server mid-way, and its work was saved to wip/ through the supervisor's own way in
+      expect(sessionLog(t.dir, 1)).toContain('PUSH-1 failed');
+      expect(git(up, 'show', 'wip/agent-1/1:work-1.txt')).toBe('work of session 1');
+      // 2: ended before the agent ran, with one line that says why
+      const said = sessionLog(t.dir, 2).split('\n').filter((l) => l.trim() && !l.startsWith('# harness:'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/^harness: the upstream server does not answer \(.*\); this session cannot work without it and ends now \(the supervisor saves its workspace\)$/);
+      // 3: the run went on, and its work landed
+      expect(sessionLog(t.dir, 3)).toContain('PUSHED 3');
+      expect(git(up, 'show', 'main:work-3.txt')).toBe('work of session 3');
+      expect(git(up, 'ls-tree', '--name-only', 'main')).not.toMatch(/work-[12]\.txt/);
+    } finally {
+      t.cleanup();
+    }
+  }, 300_000);
 
   it('--network host: a service on the host\'s loopback answers inside (and the upstream still does)', async () => {
     const other = await plant('other');
