@@ -70,6 +70,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
   const pushLog = path.join(o.stateDir, 'pushes.jsonl');
   const adverts = new AdvertCache();
+  const gc = gcAfterPush(git, 30_000);
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -106,11 +107,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         ['core.fsmonitor', 'false'],
         ['receive.denyDeletes', 'false'],
         ['receive.denyNonFastForwards', 'false'],
+        // housekeeping is the server's (gcAfterPush), not one more program inside every push
+        ['receive.autogc', 'false'],
       ]),
     };
     const keep = adverts.recorder(call, gitProtocol);
     void runService(req, res, o.repo, call, env, keep?.tee).done.then(({ code }) => {
       keep?.end(code);
+      if (call.service === 'receive-pack' && code === 0) gc.afterPush();
       const p = pushes.get(pushId);
       pushes.delete(pushId);
       if (p && p.owners.length) void owners.confirm(git, p.owners, p.who);
@@ -183,6 +187,23 @@ function refuse(res: http.ServerResponse, status: number, msg: string): void {
   if (res.headersSent) return void res.destroy();
   res.writeHead(status, { 'Content-Type': 'text/plain' });
   res.end(msg + '\n');
+}
+
+/**
+ * `git gc --auto` (which does nothing until the repo needs it) after a push, at most once
+ * per `everyMs`: what receive-pack would run after every push, without its cost in each.
+ */
+function gcAfterPush(git: Git, everyMs: number): { afterPush(): void } {
+  let last = 0;
+  let running = false;
+  return {
+    afterPush() {
+      if (running || Date.now() - last < everyMs) return;
+      running = true;
+      last = Date.now();
+      void git.run(['gc', '--auto', '--quiet']).catch(() => {}).finally(() => (running = false));
+    },
+  };
 }
 
 /** The tip of main as a loose ref file says it; null when it is packed or absent (then nothing is assumed). */
