@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { readEvents } from '../harness/events/log.js';
-import { crashed } from '../harness/events/status.js';
+import { crashed } from '../harness/events/outcome.js';
 import { median, parseList, percentile, table } from './_stats.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -3,11 +3,12 @@
 // --version, --help, `task list` in a clone with 50 locks, `test-oracle run --fast` on 10
 // trivial tests, and one uncontended `task claim` against node's start plus the floor of
 // a plain `git commit && git push`. Cases are interleaved rep by rep so machine noise hits
-// all alike. --before DIR runs the same cases with another checkout's bin/ (an older
-// commit, `npm install`ed) in the same run: the before/after of a change.
+// all alike. --before REV (a commit of this repo, exported and built in a temporary
+// folder) or --before DIR (another checkout, `npm install`ed) runs the same cases with
+// that version's bin/ in the same run: the before/after of a change.
 // Targets: --version and --help <= 2x `node -e 1`; claim <= 2x (node -e 1 + floor).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../harness/paths.js';
@@ -73,18 +74,32 @@ function setup(root: string, v: Variant) {
   return { list, suite: path.join(list, 'suite'), claim, claimUp };
 }
 
+/** DIR as given, or REV exported from this repo into ROOT/before-src and built there. */
+function beforeTree(what: string, root: string): string {
+  if (existsSync(path.join(path.resolve(what), 'bin/harness.js'))) return path.resolve(what);
+  const rev = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${what}^{commit}`], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).stdout.trim();
+  if (!rev) throw new Error(`--before ${what}: neither a folder with bin/harness.js nor a commit of ${PACKAGE_ROOT}`);
+  const dir = path.join(root, 'before-src');
+  mkdirSync(dir);
+  execFileSync('sh', ['-c', 'git archive "$1" | tar -x -C "$2"', 'sh', rev, dir], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  if (existsSync(path.join(dir, 'scripts/build.mjs'))) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: dir, stdio: 'inherit' });
+  process.stderr.write(`before: ${rev.slice(0, 7)}, built in ${dir}\n`);
+  return dir;
+}
+
 export async function run(args: string[]): Promise<number> {
   const i = args.indexOf('--reps');
   const reps = i >= 0 ? Number(args[i + 1]) : 15;
   const b = args.indexOf('--before');
   const variants: Variant[] = [{ name: 'now', harness: path.join(PACKAGE_ROOT, 'dist/harness.js'), oracle: path.join(PACKAGE_ROOT, 'dist/test-oracle.js') }];
   if (!existsSync(variants[0]!.harness)) throw new Error('dist/ is not built: run npm run build');
-  if (b >= 0) {
-    const dir = path.resolve(args[b + 1] ?? '');
-    variants.push({ name: 'before', harness: path.join(dir, 'bin/harness.js'), oracle: path.join(dir, 'bin/test-oracle.js') });
-  }
   const root = mkdtempSync(path.join(os.tmpdir(), 'bench-startup-'));
   try {
+    if (b >= 0) {
+      const dir = beforeTree(args[b + 1] ?? '', root);
+      variants.push({ name: 'before', harness: path.join(dir, 'bin/harness.js'), oracle: path.join(dir, 'bin/test-oracle.js') });
+    }
     const places = variants.map((v) => {
       mkdirSync(path.join(root, v.name));
       return setup(path.join(root, v.name), v);

@@ -5,10 +5,13 @@
 //
 // Agents run these CLIs dozens of times per session, so start-up is kept to what the
 // command uses: `--version` and the top-level `--help` load neither yargs nor any command,
-// and a command loads its own module (and through it its own dependencies) only.
+// a command loads its own module (and through it its own dependencies) only, and a command
+// whose options are a table (cli-args.ts) runs without yargs unless asked for help or
+// given input only yargs can judge.
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { applyArgs, fastParse, type ArgsSpec } from './cli-args.js';
 import { EXIT, EXIT_CODES_HELP, HarnessError, UsageError } from './errors.js';
 import { PACKAGE_ROOT, packageVersion } from './paths.js';
 
@@ -61,28 +64,75 @@ export function invocationCwd(env: NodeJS.ProcessEnv, cwd: string): string {
 /** What a command handler returns: an exit code, or nothing for 0. */
 export type CommandResult = number | void;
 
-/** Registers one command: yargs parses, `run` does the work, the exit point reports. */
-export interface CommandSpec<A> {
-  command: string | string[];
+/**
+ * Registers one command: `run` does the work, the exit point reports. Its options are
+ * either a table (`args`: parsed without yargs, see cli-args.ts) or a yargs `builder`.
+ */
+export type CommandSpec<A> = {
   describe: string;
-  builder?: (y: Argv) => Argv<A>;
   run: (args: A, io: Io) => Promise<CommandResult>;
-}
+} & ({ command: string | string[]; builder?: (y: Argv) => Argv<A>; args?: never } | { args: ArgsSpec; command?: never; builder?: never });
 
 export type Register = (p: Promise<CommandResult>) => void;
 
+/** What runs a command without yargs: its option table and its handler, by subcommand name. */
+const FAST = Symbol('fast');
+type Fast = { spec: ArgsSpec; run: (args: Record<string, unknown>) => void } | { group: Map<string, Fast> };
+type WithFast = CommandModule & { [FAST]?: Fast };
+
 export function defineCommand<A>(io: Io, setResult: Register, spec: CommandSpec<A>): CommandModule {
-  return {
+  const run = (args: unknown) => {
+    // yargs' own promise handling would swallow our exit codes; hand the promise back.
+    const p = spec.run(args as A, io);
+    setResult(p);
+    return p;
+  };
+  const table = spec.args;
+  const mod: WithFast = {
+    command: table ? table.command : spec.command,
+    describe: spec.describe,
+    builder: (y: Argv) => onlyOnce((table ? applyArgs(y, table) : spec.builder ? spec.builder(y) : y) as Argv),
+    handler: (args) => run(args).then(() => undefined, () => undefined),
+  };
+  if (table) mod[FAST] = { spec: table, run };
+  return mod;
+}
+
+/** A command made of subcommands (`task claim`, `msg send`): yargs' shape, and the fast path's. */
+export function defineGroup(spec: { command: string; describe: string; commands: CommandModule[]; demand: string; epilogue: string }): CommandModule {
+  const group = new Map<string, Fast>();
+  for (const c of spec.commands as WithFast[]) {
+    if (c[FAST]) group.set(String(c.command).split(' ')[0]!, c[FAST]);
+  }
+  const mod: WithFast = {
     command: spec.command,
     describe: spec.describe,
-    builder: (y: Argv) => onlyOnce((spec.builder ? spec.builder(y) : y) as Argv),
-    handler: (args) => {
-      // yargs' own promise handling would swallow our exit codes; hand the promise back.
-      const p = spec.run(args as unknown as A, io);
-      setResult(p);
-      return p.then(() => undefined, () => undefined);
-    },
+    builder: (y: Argv) => spec.commands.reduce((acc, c) => acc.command(c), y).demandCommand(1, spec.demand).epilogue(spec.epilogue),
+    handler: () => {},
+    [FAST]: { group },
   };
+  return mod;
+}
+
+/** The option tables of a command and its subcommands, by their path (`task claim`): for tests. */
+export function argTables(mod: CommandModule, prefix = String(mod.command).split(' ')[0]!): [string, ArgsSpec][] {
+  const walk = (f: Fast | undefined, at: string): [string, ArgsSpec][] =>
+    !f ? [] : 'spec' in f ? [[at, f.spec]] : [...f.group].flatMap(([name, sub]) => walk(sub, `${at} ${name}`));
+  return walk((mod as WithFast)[FAST], prefix);
+}
+
+/** Runs the command without yargs when its table parses the arguments; false: yargs must. */
+function runFast(mod: CommandModule, argv: string[]): boolean {
+  let f = (mod as WithFast)[FAST];
+  let rest = argv;
+  while (f && 'group' in f) {
+    f = f.group.get(rest[0] ?? '');
+    rest = rest.slice(1);
+  }
+  const args = f ? fastParse(f.spec, rest) : null;
+  if (!f || !args) return false;
+  f.run(args);
+  return true;
 }
 
 /** Makes a command's yargs module; what a command file exports. */
@@ -156,11 +206,12 @@ function pickCommand(spec: CliSpec, first: string | undefined): CommandEntry {
 }
 
 async function parseAndRun(spec: CliSpec, entry: CommandEntry, factory: CommandFactory, argv: string[], io: Io): Promise<number> {
-  const { default: yargs } = await import('yargs');
   let result: Promise<CommandResult> | undefined;
   const mod = factory(io, (p) => {
     result = p;
   });
+  if (argv[0] === entry.name && runFast(mod, argv.slice(1))) return exitCodeOf(result);
+  const { default: yargs } = await import('yargs');
   // The default command also answers to the bare program name, as yargs' `$0`.
   const command = entry.isDefault ? [entry.name, '$0'] : mod.command;
   const y = yargs(argv)
@@ -180,6 +231,10 @@ async function parseAndRun(spec: CliSpec, entry: CommandEntry, factory: CommandF
     .command({ ...mod, command } as CommandModule);
   skipHelpRendering(y);
   await y.parseAsync();
+  return exitCodeOf(result);
+}
+
+async function exitCodeOf(result: Promise<CommandResult> | undefined): Promise<number> {
   const code = result ? await result : undefined;
   return typeof code === 'number' ? code : EXIT.ok;
 }
@@ -190,7 +245,7 @@ async function parseAndRun(spec: CliSpec, entry: CommandEntry, factory: CommandF
  * rendered when asked), and for an agent's `task claim` that rendering alone costs about
  * as much CPU as node's start-up. The hook is yargs-internal: if it moves, this does nothing.
  */
-function skipHelpRendering(y: Argv): void {
+export function skipHelpRendering(y: Argv): void {
   type Internal = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
   const usage = (y as unknown as Internal).getInternalMethods?.().getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};

@@ -8,12 +8,10 @@
 # the tools. The root is read-only at run time; /tmp and $HOME get private tmpfs mounts.
 FROM node:20-bookworm-slim
 
-# git for the workspace and upstream; ssh for git remotes; a compiler and make because
-# agents build and test the code they write; ripgrep and procps because agents use them.
+# The packages: scripts/agent-packages.txt (the same list build-image.sh installs).
+COPY scripts/agent-packages.txt /tmp/agent-packages.txt
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      git ca-certificates openssh-client curl ripgrep procps less socat \
-      build-essential python3 \
+ && grep -v '^#' /tmp/agent-packages.txt | xargs apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/*
 
 # The agent CLIs. Pin versions with --build-arg for reproducible runs.

@@ -51,7 +51,8 @@ step() { printf 'build-image: %s\n' "$*" >&2; }
 mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
 mirror="${mirror:-http://deb.debian.org/debian}"
 
-packages=git,ca-certificates,openssh-client,curl,ripgrep,procps,less,build-essential,python3,xz-utils
+# the image's packages (one list, shared with agent.Dockerfile), and xz to unpack Node here
+packages="$(grep -v '^#' scripts/agent-packages.txt | paste -sd, -),xz-utils"
 key="node$NODE_VERSION-claude$CLAUDE_CODE_VERSION-codex$CODEX_VERSION-$(printf '%s' "$packages" | sha256sum | cut -c1-8)"
 rootfs="$work/rootfs.tar"
 if [ -n "${HARNESS_IMAGE_CACHE:-}" ]; then
@@ -67,8 +68,6 @@ mkdir -p "$work/npm"
 npm install --prefix "$work/cli" --no-audit --no-fund --loglevel=error \
   "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" "@openai/codex@$CODEX_VERSION" >/dev/null
 
-# Agents build and test what they write (compiler, make, python); git and ssh for remotes;
-# ripgrep, procps, less because agents use them.
 step "Debian bookworm root from $mirror ($packages)"
 mmdebstrap --quiet --variant=minbase --include="$packages" \
   --customize-hook="mkdir -p \"\$1/usr/local/lib/node_modules\" \"\$1/home/agent\" \"\$1/opt/harness\"" \

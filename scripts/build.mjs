@@ -69,14 +69,27 @@ const result = await esbuild.build({
   write: false,
   metafile: true,
 });
-for (const w of result.warnings) process.stderr.write(`build: warning: ${w.text}\n`);
+// The remote session entrypoint is shipped to ssh hosts and Slurm nodes as one file: no chunks.
+const entry = await esbuild.build({
+  absWorkingDir: ROOT,
+  entryPoints: { 'session-entry': 'harness/swarm/remote-entry.ts' },
+  outdir: OUT,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'silent',
+  write: false,
+});
+for (const w of [...result.warnings, ...entry.warnings]) process.stderr.write(`build: warning: ${w.text}\n`);
 
 // Each file lands whole (written beside, renamed in), chunks before the entries that load
 // them, so a CLI started mid-build runs either the old build or the new one. Old chunks
 // stay a while for processes still running the previous build.
 mkdirSync(path.join(OUT, 'chunks'), { recursive: true });
 const isChunk = (f) => f.path.startsWith(path.join(OUT, 'chunks') + path.sep);
-const files = [...result.outputFiles.filter(isChunk), ...result.outputFiles.filter((f) => !isChunk(f))];
+const files = [...result.outputFiles.filter(isChunk), ...result.outputFiles.filter((f) => !isChunk(f)), ...entry.outputFiles];
 const written = new Set();
 for (const f of files) {
   const tmp = `${f.path}.tmp-${process.pid}`;
@@ -93,4 +106,4 @@ for (const name of readdirSync(path.join(OUT, 'chunks'))) {
 // Which sources each output holds: the tests read it to prove what a command loads.
 writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
 writeFileSync(STAMP, new Date().toISOString() + '\n');
-if (!quiet) process.stdout.write(`built dist/ (${Object.keys(ENTRIES).join(', ')}) in ${Math.round(performance.now() - t0)} ms\n`);
+if (!quiet) process.stdout.write(`built dist/ (${[...Object.keys(ENTRIES), 'session-entry'].join(', ')}) in ${Math.round(performance.now() - t0)} ms\n`);

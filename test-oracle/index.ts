@@ -3,6 +3,6 @@
 export { installGateHook, type GateHookOptions } from './gate/hook.js';
 export { proposeFailingTest, taskNameForTest, TASK_NAME, type FailingTestProposal } from './core/tasks.js';
 export { readLatestResults, fetchNotes, syncNotes, readRecords, recordsAlongHistory, type CommitRecords } from './git/notes.js';
-export { NOTES_REF, latestPerTest, type LatestResults, type RecordedOutcome, type RunRecord } from './core/records.js';
-export { inSample, samplePoint } from './core/hash.js';
+export { NOTES_REF, latestPerTest, toolOf, type LatestResults, type RecordedOutcome, type RunRecord } from './core/records.js';
+export { inSample, samplePoint } from '../harness/kit/hash.js';
 export type { Result, TestOutcome } from './core/types.js';

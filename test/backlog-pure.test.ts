@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkNewItem, findCycles, formatBacklogFile, parseBacklogFile, pickReady, planBacklog, type BacklogItem } from '../harness/tasks/backlog.js';
 import { doneTasks, hotTasks, parseTaskLog, taskStories, wipFor, type TaskEvent } from '../harness/tasks/history.js';
 import { chooseProposal } from '../harness/tasks/next.js';
-import { sampleHash32 } from '../test-oracle/core/hash.js';
+import { sampleHash32 } from '../harness/kit/hash.js';
 
 const item = (task: string, depends: string[] = [], priority = 0, markedDone = false): BacklogItem => ({ task, priority, depends, markedDone, note: '', problems: [] });
 const none = new Set<string>();

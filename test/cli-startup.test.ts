@@ -2,7 +2,7 @@
 // each command loads. A loader hook records every module a process imports; the build's
 // metafile maps each loaded chunk of dist/ back to its sources, so "task list does not
 // load the swarm" is checked against the sources, not against chunk names.
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,38 @@ describe('built executables', () => {
     expect(r.sources.filter((s) => /^harness\/(swarm|report|sandbox|agents|events)\/|^demo\/|bisect\//.test(s))).toEqual([]);
     expect(r.packages).not.toContain('isomorphic-git');
     expect(r.packages).not.toContain('execa');
-    expect(r.packages).toContain('yargs'); // the one library a command needs to parse its options
+    expect(r.packages).toEqual([]); // its options parse with node's own util.parseArgs
+  });
+
+  it('the agent-side commands load no yargs (nor any package but the oracle\'s glob matcher); their --help still does, and says the same', async () => {
+    const suite = path.join(trace.dir, 'suite');
+    mkdirSync(path.join(suite, 't'), { recursive: true });
+    writeFileSync(path.join(suite, 't', 'a.sh'), 'exit 0\n');
+    const calls: [bin: 'harness' | 'test-oracle', args: string[], code: number, cwd?: string][] = [
+      ['harness', ['task', 'claim', 'agent-side', '--note', 'why'], 0],
+      ['harness', ['task', 'show', 'agent-side'], 0],
+      ['harness', ['task', 'list', '--json'], 0],
+      ['harness', ['task', 'release', 'agent-side', '--reason', 'a test'], 0],
+      ['harness', ['task', 'claim', 'agent-side-2'], 0],
+      ['harness', ['task', 'done', 'agent-side-2'], 0],
+      ['harness', ['task', 'next'], 1], // no recorded results and no backlog: nothing to propose
+      ['harness', ['msg', 'send', 'tester', 'hello', 'there'], 0],
+      ['harness', ['msg', 'inbox', '--ack'], 0],
+      ['test-oracle', ['run', '--fast', '--seed', 's', '--cmd', 'sh {test}', '--tests', 't', '--no-record'], 0, suite],
+    ];
+    for (const [bin, args, code, cwd] of calls) {
+      const r = await traced(bin, args, cwd);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code, stderr: '' });
+      expect(r.sources.length, args.join(' ')).toBeGreaterThan(0); // the trace saw the build's modules
+      expect(r.packages, args.join(' ')).toEqual(bin === 'test-oracle' ? ['picomatch'] : []); // the suite's globs
+    }
+    const help = await traced('harness', ['task', 'claim', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^harness task claim <task>\n[\s\S]*Positionals:[\s\S]*--note/);
+    expect(help.packages).toContain('yargs');
+    const bad = await traced('harness', ['task', 'claim', 'x', '--note', 'a', '--note', 'b']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('harness: --note was given 2 times (a, b); give it once [REPEATED_FLAG]');
   });
 
   it('a claim writes its objects without a git library', async () => {

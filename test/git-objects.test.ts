@@ -2,8 +2,8 @@
 // readable by git, and a repository that passes `git fsck` after edits at every depth.
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { Git } from '../harness/git/git.js';
-import { commitTree, editTree, encodeTree, parseTree, Snapshot, writeLooseObject } from '../harness/git/objects.js';
+import { Git, gitProcessCount } from '../harness/git/git.js';
+import { commitTree, editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let dir: string;
@@ -54,4 +54,22 @@ it('edits nested paths on top of a commit, and git fsck finds nothing wrong', as
   }
   expect(git(dir, 'ls-tree', '-r', '--name-only', head!).split('\n')).toEqual(['top']);
   expect(git(dir, 'fsck', '--strict', '--no-dangling', head!)).toBe('');
+});
+
+it('reads a folder and its files, binary and large ones too, through one git process', async () => {
+  const objects = `${dir}/objects`;
+  const big = Buffer.alloc(300_000, 'y'); // more than one pipe read: the answer arrives in pieces
+  const files = { 'a.txt': Buffer.from('first\n'), 'b.bin': Buffer.from([0, 10, 255, 10]), 'c.txt': big, 'skip.me': Buffer.from('no') };
+  const entries = Object.entries(files).map(([name, data]) => ({ mode: '100644', type: 'blob' as const, sha: writeLooseObject(objects, 'blob', data), name }));
+  const sub = writeLooseObject(objects, 'tree', encodeTree(entries));
+  const root = writeLooseObject(objects, 'tree', encodeTree([{ mode: '040000', type: 'tree', sha: sub, name: 'dir' }]));
+  const commit = gitIn('c\n', 'commit-tree', root);
+  const g = new Git(dir, gitEnv());
+  const before = gitProcessCount();
+  const got = await readFolder(g, commit, 'dir', (e) => e.name !== 'skip.me');
+  expect(gitProcessCount() - before).toBe(1);
+  expect(got.map((f) => f.entry.name)).toEqual(['a.txt', 'b.bin', 'c.txt']);
+  for (const f of got) expect(f.data.equals(files[f.entry.name as keyof typeof files])).toBe(true);
+  expect(await readFolder(g, commit, 'no-such-dir', () => true)).toEqual([]);
+  expect(await readFolder(g, commit, 'dir', () => false)).toEqual([]);
 });

@@ -1,7 +1,7 @@
 // The oracle's pure core: sampling, selection, ordering, judging, summaries, records,
 // task proposals. No processes, no clocks.
 import { describe, expect, it } from 'vitest';
-import { fnv1a64, inSample, samplePoint } from '../test-oracle/core/hash.js';
+import { fnv1a64, inSample, samplePoint } from '../harness/kit/hash.js';
 import { describeSelection, orderTests, selectTests } from '../test-oracle/core/select.js';
 import { describeDifference, describeExit, firstDifference, judge, quote } from '../test-oracle/core/judge.js';
 import { basisOf, errorLine, formatReport, rankFailures, rerunCommand, trendLine } from '../test-oracle/core/summary.js';
@@ -11,7 +11,7 @@ import {
 import { proposeFailingTest, taskNameForTest, TASK_NAME } from '../test-oracle/core/tasks.js';
 import { formatGateReport } from '../test-oracle/core/gate.js';
 import { HISTORY_HEADER, historyLine, historyLines } from '../test-oracle/core/history.js';
-import { globToRegExp } from '../test-oracle/core/glob.js';
+import { compileGlob } from '../test-oracle/core/glob.js';
 import { directArgv, fillTemplate, shq, unknownPlaceholders } from '../test-oracle/core/shell.js';
 import { esc, junitXml } from '../test-oracle/run/reports.js';
 import type { TestOutcome } from '../test-oracle/core/types.js';
@@ -271,11 +271,21 @@ describe('gate report', () => {
 
 describe('globs, templates, XML', () => {
   it('matches file names anywhere, paths from the top', () => {
-    expect(globToRegExp('*.c').test('a/b/x.c')).toBe(true);
-    expect(globToRegExp('*.c').test('a/b/x.cc')).toBe(false);
-    expect(globToRegExp('unit/*.sh').test('unit/a.sh')).toBe(true);
-    expect(globToRegExp('unit/*.sh').test('x/unit/a.sh')).toBe(false);
-    expect(globToRegExp('**/t?.{c,sh}').test('a/b/t1.sh')).toBe(true);
+    expect(compileGlob('*.c')('a/b/x.c')).toBe(true);
+    expect(compileGlob('*.c')('a/b/x.cc')).toBe(false);
+    expect(compileGlob('unit/*.sh')('unit/a.sh')).toBe(true);
+    expect(compileGlob('unit/*.sh')('x/unit/a.sh')).toBe(false);
+    expect(compileGlob('**/t?.{c,sh}')('a/b/t1.sh')).toBe(true);
+    expect(compileGlob('*.sh')('tests/.hidden.sh')).toBe(true);
+  });
+
+  it('alternatives are globs themselves, not literal text', () => {
+    const g = compileGlob('{src/*.c,tests/*.c}');
+    expect(g('src/a.c')).toBe(true);
+    expect(g('tests/b.c')).toBe(true);
+    expect(g('docs/a.c')).toBe(false);
+    expect(compileGlob('tests/[ab]*.sh')('tests/b1.sh')).toBe(true);
+    expect(compileGlob('tests/[ab]*.sh')('tests/c1.sh')).toBe(false);
   });
 
   it('quotes placeholder values and runs simple commands without a shell', () => {

@@ -1,6 +1,6 @@
 // The regression gate, from the CLI and as the upstream's pre-receive hook seen through a
 // real `git push`.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,26 @@ describe('gate hook on the upstream', () => {
     const ok = await push(w);
     expect(ok.stderr).not.toMatch(/ERROR/);
     expect(ok.exitCode).toBe(0);
+  });
+
+  it('keeps its own results per commit: a test failing at the baseline is not run there again on the next push', async () => {
+    const { d, up, w } = await upstreamWithSuite();
+    const runs = join(d, 'runs');
+    writeFiles(w, { 't/broken.sh': `echo "$0" >> ${runs}; echo nope\n` });
+    await commitAll(w, 'count the runs of the broken test');
+    await git(w, 'push', '-q', 'origin', 'main');
+    installGateHook(up, `node ${BIN} gate`, { timeoutSec: 120 });
+    const count = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
+    writeFiles(w, { 'NOTES.md': 'one\n' });
+    await commitAll(w, 'first');
+    expect((await push(w)).exitCode).toBe(0);
+    expect(count()).toBe(2); // at the pushed commit, then at its baseline, which nobody had recorded
+    writeFiles(w, { 'NOTES.md': 'two\n' });
+    await commitAll(w, 'second');
+    const second = await push(w);
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(count()).toBe(3); // only at the pushed commit: the baseline's result is the first gate's own
+    expect(readdirSync(join(up, 'test-oracle-gate')).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('lets lock-file pushes and wip branches through without running the gate', async () => {

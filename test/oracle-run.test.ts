@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inSample } from '../test-oracle/core/hash.js';
+import { inSample } from '../harness/kit/hash.js';
 import { cleanupTemps, commitAll, initRepo, isAlive, oracle, tempDir, waitUntil, writeFiles } from './oracle-helpers.js';
 
 afterAll(cleanupTemps);

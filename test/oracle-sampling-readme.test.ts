@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inSample, sampleHash32, samplePoint } from '../test-oracle/core/hash.js';
+import { inSample, sampleHash32, samplePoint } from '../harness/kit/hash.js';
 
 const README = readFileSync(path.join(__dirname, '..', 'test-oracle', 'README.md'), 'utf8');
 

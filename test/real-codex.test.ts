@@ -65,4 +65,24 @@ describe.skipIf(missing)('real Codex CLI against the scripted model server', () 
       }
     });
   }
+
+  it.skipIf(!SLOW)('a command that outlives Codex\'s exec yield (at most 30 s) is polled with write_stdin until it ends, and the task still lands', async () => {
+    const t = tempDir();
+    try {
+      makeProject(t.dir);
+      const steps = landTask('slow-step', USAGE);
+      steps[1] = { run: `sleep 32 && ${(steps[1] as { run: string }).run}`, usage: USAGE[1] };
+      server.setScript(turns(steps));
+      const before = server.requests.length;
+      const r = await runReal(t.dir, 'codex', server, ['--from', 'proj', '--max-sessions', '1', '--session-timeout', '5m']);
+      expect(r.code, r.err.join('\n') + r.out.join('\n')).toBe(0);
+      const up = path.join(t.dir, '.swarm/upstream.git');
+      expect(git(up, 'log', '-1', '--format=%an|%s', 'main')).toBe('agent-1|Fix slow-step');
+      const mine = server.requests.slice(before).filter((q) => q.answer === 'stream');
+      expect(mine.filter((q) => q.poll).length).toBeGreaterThan(0);
+      expect(mine.filter((q) => !q.poll).map((q) => q.turn)).toEqual([0, 1, 2, 3]);
+    } finally {
+      t.cleanup();
+    }
+  }, 180_000);
 });

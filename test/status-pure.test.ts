@@ -124,3 +124,27 @@ describe('git log parsing', () => {
     ]);
   });
 });
+
+describe('tokens with cache reads and writes', () => {
+  it('status, the per-agent line, the report and --max-tokens all count every token the same way', async () => {
+    const { newTally, addUsage } = await import('../harness/swarm/budget.js');
+    const claude = { costUsd: 0.5, inputTokens: 100, outputTokens: 20, cacheReadTokens: 6000, cacheCreationTokens: 400, numTurns: 3, isError: false, subtype: null };
+    const codex = { costUsd: null, inputTokens: 5000, outputTokens: 30, cacheReadTokens: 4000, cacheCreationTokens: null, inputIncludesCache: true, numTurns: 2, isError: false, subtype: null };
+    const evs: LoggedEvent[] = [
+      { ts: at(0), type: 'run_start', run: 'r', agents: 1, agent: 'claude', sandbox: 'process', upstream: 'u', takeover: false },
+      { ts: at(1), type: 'session_start', run: 'r', agent: 'agent-1', session: '1', log: 'l', head: null },
+      { ...(end(5, 'agent-1', '1', 0, 0) as object), usage: claude } as LoggedEvent,
+      { ts: at(6), type: 'session_start', run: 'r', agent: 'agent-1', session: '2', log: 'l', head: null },
+      { ...(end(9, 'agent-1', '2', 0, 0) as object), usage: codex } as LoggedEvent,
+    ];
+    const tally = newTally();
+    addUsage(tally, 'agent-1', claude as never);
+    addUsage(tally, 'agent-1', codex as never);
+    const want = 100 + 20 + 6000 + 400 + (5000 + 30); // Codex's input already holds its cached tokens
+    expect(tally.total.tokens).toBe(want);
+    const s = buildStatus({ events: evs, facts, budget: { maxCostUsd: null, maxTokens: 20_000 }, now: T0 + 10 * 60_000 });
+    expect(s.spend.tokens).toBe(want);
+    expect(s.agents[0]!.tokens).toBe(want);
+    expect(buildReport({ events: evs, facts, budget: { maxCostUsd: null, maxTokens: 20_000 }, now: T0 + 10 * 60_000, title: 't' }).agents[0]!.tokens).toBe(want);
+  });
+});

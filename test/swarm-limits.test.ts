@@ -2,7 +2,7 @@
 // --until as a clock time, mounts, and when `--until done` is done.
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, runJson, type RawSettings } from '../harness/swarm/config.js';
-import { judgeDone } from '../harness/swarm/done.js';
+import { failingOf, judgeDone } from '../harness/swarm/done.js';
 import { parseCpus, parseMemory, parsePids, unappliedLimitsNote } from '../harness/swarm/limits.js';
 import { defaultDockerHost, sandboxOptions } from '../harness/swarm/sandbox.js';
 import { sessionName } from '../harness/swarm/session.js';
@@ -109,14 +109,29 @@ describe('--until', () => {
 });
 
 describe('--until done outside the demo', () => {
-  const results = (failing: string[], tests = 3) => ({ commit: 'c', tests, failing });
-  it('done: no claims on main and the latest recorded results have no failing test', () => {
-    expect(judgeDone({ claimed: [], results: results([]) })).toEqual({ done: true });
+  const H = 'h'.repeat(40);
+  const full = (failing: string[], tests = 3) => ({ tests, failing });
+  const latest = (failing: string[], commit = H, tests = 3) => ({ commit, tests, failing, tools: [''] });
+  it('done: no claims on main and a full run at the head with no failing test', () => {
+    expect(judgeDone({ head: H, claimed: [], full: full([]), latest: latest([]) })).toEqual({ done: true });
   });
   it('not done: a claim, a failing test, or no results at all', () => {
-    expect(judgeDone({ claimed: ['fix-x'], results: results([]) })).toEqual({ done: false, why: 'claimed' });
-    expect(judgeDone({ claimed: [], results: results(['t/a.c']) })).toEqual({ done: false, why: 'failing' });
-    expect(judgeDone({ claimed: [], results: null })).toEqual({ done: false, why: 'no-results' });
-    expect(judgeDone({ claimed: [], results: results([], 0) })).toEqual({ done: false, why: 'no-results' });
+    expect(judgeDone({ head: H, claimed: ['fix-x'], full: full([]), latest: latest([]) })).toEqual({ done: false, why: 'claimed' });
+    expect(judgeDone({ head: H, claimed: [], full: full(['t/a.c']), latest: latest(['t/a.c']) })).toEqual({ done: false, why: 'failing' });
+    expect(judgeDone({ head: H, claimed: [], full: null, latest: null })).toEqual({ done: false, why: 'no-results' });
+    expect(judgeDone({ head: H, claimed: [], full: null, latest: latest([], H, 0) })).toEqual({ done: false, why: 'no-results' });
+  });
+  it('a passing sample or filtered run never ends a swarm: without a full run at the head it is unverified', () => {
+    expect(judgeDone({ head: H, claimed: [], full: null, latest: latest([]) })).toEqual({ done: false, why: 'unverified' });
+    // a full run of an older commit says nothing of the head either
+    expect(judgeDone({ head: H, claimed: [], full: null, latest: latest([], 'o'.repeat(40)) })).toEqual({ done: false, why: 'unverified' });
+    // a failing sample at the head is proof enough; an older commit's failures are not
+    expect(judgeDone({ head: H, claimed: [], full: null, latest: latest(['t/b.c']) })).toEqual({ done: false, why: 'failing' });
+    expect(judgeDone({ head: H, claimed: [], full: null, latest: latest(['t/b.c'], 'o'.repeat(40)) })).toEqual({ done: false, why: 'unverified' });
+  });
+  it('runs under different tools are judged each on its own (a later pass under one tool hides no failure under another)', () => {
+    const rec = (at: string, tool: string | undefined, tests: [string, 'pass' | 'fail'][]) => ({ at, v: 1 as const, commit: H, seed: 's', pct: 100, mode: 'full' as const, ...(tool ? { tool } : {}), total: tests.length, selected: tests.length, counts: { pass: 0, fail: 0, error: 0, timeout: 0, crash: 0, skip: 0 } as never, tests: tests.map(([id, r]) => [id, r, 1] as [string, 'pass' | 'fail', number]) });
+    expect(failingOf([rec('1', 'mycc', [['a', 'fail']]), rec('2', 'gcc', [['a', 'pass']])])).toEqual({ tests: 2, failing: ['a'] });
+    expect(failingOf([rec('1', undefined, [['a', 'fail']]), rec('2', undefined, [['a', 'pass']])])).toEqual({ tests: 1, failing: [] });
   });
 });

@@ -1,6 +1,7 @@
 // The pending journal of lock removals, with real git and real processes: a release that
 // keeps losing races to a process pushing in a tight loop, one made while the upstream is
-// gone, and one left on disk by a dead run that the next `harness run` finishes.
+// gone, one left on disk by a dead run that the next `harness run` finishes, and a wip
+// push that cannot land beside a release that must.
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { Drainer } from '../harness/swarm/pending.js';
 import { PendingJournal } from '../harness/tasks/journal.js';
 import { removeOnce } from '../harness/tasks/ops.js';
 import { gitEnv, harness, makeSwarm, upstreamLocks } from './helpers/repos.js';
-import { events, FAST, spawnHarness } from './helpers/swarm.js';
+import { pushWip } from '../harness/swarm/workspace.js';
+import { events, FAST, spawnHarness, waitFor } from './helpers/swarm.js';
 
 const UP = { remote: 'origin', branch: 'main' };
 const me = { agent: 'harness', session: null, host: 'test', run: 'run-test' };
@@ -130,6 +132,38 @@ describe('pending lock removals', () => {
       s.cleanup();
     }
   }, 90_000);
+
+  it('a wip push that cannot land (its commit is gone) stays pending and never holds up a release', async () => {
+    const s = await makeSwarm();
+    try {
+      const a = s.clone('a');
+      await claimAs(a, 'x', 'agent-1', '1');
+      const sup = s.clone('sup');
+      const journal = new PendingJournal(path.join(s.root, 'pending'));
+      const missing = 'f'.repeat(40);
+      journal.addWip({ agent: 'agent-1', session: '1', commit: missing, tree: missing, parents: [], files: 1, unpushedCommits: 0, since: new Date().toISOString(), run: 'run-test' });
+      journal.add({ status: 'abandoned', targets: [{ kind: 'session', agent: 'agent-1', session: '1', run: 'run-a' }], reason: 'test', since: new Date().toISOString(), run: 'run-test' });
+      const log = { finished: [] as [string, string[], number][], failed: [] as string[] };
+      const g = new Git(sup, gitEnv());
+      const d = new Drainer({
+        journal, now: () => Date.now(),
+        attempt: (entries) => removeOnce({ git: g, upstream: UP, me }, entries, false),
+        finished: (e, tasks, ms) => log.finished.push([e.id, tasks, ms]),
+        failed: (msg) => log.failed.push(msg),
+        pushWip: (w) => pushWip(g, w.agent, w.session, w.commit),
+      });
+      d.start();
+      await waitFor('the release', () => upstreamLocks(s.upstream).length === 0, 20_000);
+      await waitFor('the wip failure reported', () => log.failed.length > 0, 20_000);
+      expect(log.failed[0]).toMatch(/could not push agent-1's leftover work to refs\/heads\/wip\/agent-1\/1: .*it stays pending/);
+      expect(journal.list()).toEqual([]);
+      expect(journal.wips()).toHaveLength(1);
+      expect(d.pending()).toBe(1);
+      expect(await d.close(500)).toBe(1);
+    } finally {
+      s.cleanup();
+    }
+  }, 60_000);
 
   it('a removal a dead run left in pending/ is finished by the next harness run, and harness status shows it until then', async () => {
     const s = await makeSwarm();

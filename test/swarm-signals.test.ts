@@ -47,7 +47,7 @@ describe('harness run as a process', () => {
       const t0 = Date.now();
       const r = await p;
       expect(Date.now() - t0).toBeLessThan(20_000);
-      expect(r.exitCode).toBe(1);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toMatch(/stopping now/);
       await waitFor('the agent to die', () => !alive(Number(readFileSync(pidFile, 'utf8'))), 5000);
     } finally {

@@ -3,7 +3,7 @@
 // points of the run the supervisor is killed or the upstream goes away. Pure: the same
 // options give the same plan. Durations are the full run's times multiplied by `scale`.
 import type { FaultFile, SessionFault } from '../../harness/agents/sim/faults.js';
-import { mulberry32, sampleHash32 } from '../../test-oracle/core/hash.js';
+import { mulberry32, sampleHash32 } from '../../harness/kit/hash.js';
 
 export interface PlanOptions {
   seed: string;

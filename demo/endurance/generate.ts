@@ -9,7 +9,7 @@
 // test-oracle.json and tools/status.mjs, which the sim agent reads) and `dir/bank`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mulberry32, sampleHash32 } from '../../test-oracle/core/hash.js';
+import { mulberry32, sampleHash32 } from '../../harness/kit/hash.js';
 import { UsageError } from '../../harness/errors.js';
 import { Git } from '../../harness/git/git.js';
 import type { PreparedDemo } from '../index.js';

@@ -7,7 +7,7 @@ import { packageFile } from '../paths.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { installGateHook } from '../../test-oracle/index.js';
-import { shq } from '../../test-oracle/core/shell.js';
+import { shq } from '../kit/shell.js';
 
 /**
  * The hook runs in the pusher's git environment, where `test-oracle` and `harness` are

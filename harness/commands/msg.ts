@@ -3,42 +3,38 @@
 // does), or with --dir SWARM as the person or supervisor outside every clone.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import type { CommandModule } from 'yargs';
+import { defineCommand, defineGroup, type Io, type Register } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
 import { fetchUpstream } from '../git/sync.js';
 import { ackMessages, readMessages, sendMessage } from '../tasks/message-ops.js';
 import { parseTarget, unread, type Message } from '../tasks/messages.js';
 import type { TaskCtx } from '../tasks/ops.js';
-import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
+import { COMMON_TASK_OPTIONS, taskContext, type CommonTaskArgs } from './task-context.js';
 
 type MsgArgs = CommonTaskArgs & { dir?: string; role?: string };
 
-const withMsgOptions = <T>(y: Argv<T>) =>
-  withCommonTaskOptions(y)
-    .option('dir', { type: 'string', describe: 'act from a swarm folder (e.g. .swarm) instead of a clone: for people and the supervisor' })
-    .option('role', { type: 'string', describe: 'your role, if HARNESS_ROLE is not set (for role messages)' });
+const MSG_OPTIONS = {
+  ...COMMON_TASK_OPTIONS,
+  dir: { type: 'string', describe: 'act from a swarm folder (e.g. .swarm) instead of a clone: for people and the supervisor' },
+  role: { type: 'string', describe: 'your role, if HARNESS_ROLE is not set (for role messages)' },
+} as const;
 
 export function msgCommand(io: Io, setResult: Register): CommandModule {
-  return {
+  return defineGroup({
     command: 'msg',
     describe: 'Send and read messages between agents, roles and people (git-native, in current_tasks/messages/)',
-    builder: (y: Argv) =>
-      y
-        .command(sendCmd(io, setResult))
-        .command(inboxCmd(io, setResult))
-        .demandCommand(1, 'say which msg command to run: send or inbox')
-        .epilogue('Messages reach an agent at the start of its next session (its prompt says how many wait). Exit codes: 0 ok, 2 bad input, 4 upstream unavailable.'),
-    handler: () => {},
-  };
+    commands: [sendCmd(io, setResult), inboxCmd(io, setResult)],
+    demand: 'say which msg command to run: send or inbox',
+    epilogue: 'Messages reach an agent at the start of its next session (its prompt says how many wait). Exit codes: 0 ok, 2 bad input, 4 upstream unavailable.',
+  });
 }
 
 function sendCmd(io: Io, setResult: Register) {
   return defineCommand<MsgArgs & { to: string; text: string[] }>(io, setResult, {
-    command: 'send <to> <text..>',
     describe: 'Send a message to an agent (agent-3), a role (role:docs, or the bare role name with --dir) or all',
-    builder: (y) => withMsgOptions(y.positional('to', { type: 'string' }).positional('text', { type: 'string', array: true })) as never,
+    args: { command: 'send <to> <text..>', options: MSG_OPTIONS },
     run: async (args, io) => {
       const { ctx, roles } = await msgContext(args, io);
       const to = parseTarget(String(args.to), roles);
@@ -50,12 +46,15 @@ function sendCmd(io: Io, setResult: Register) {
 
 function inboxCmd(io: Io, setResult: Register) {
   return defineCommand<MsgArgs & { ack: boolean; json: boolean }>(io, setResult, {
-    command: 'inbox',
     describe: 'Messages for you (your agent, your role, all) not yet acknowledged; --ack marks them read',
-    builder: (y) =>
-      withMsgOptions(y)
-        .option('ack', { type: 'boolean', default: false, describe: 'acknowledge the messages shown (one commit)' })
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' }) as never,
+    args: {
+      command: 'inbox',
+      options: {
+        ...MSG_OPTIONS,
+        ack: { type: 'boolean', default: false, describe: 'acknowledge the messages shown (one commit)' },
+        json: { type: 'boolean', default: false, describe: 'print JSON for programs' },
+      },
+    },
     run: async (args, io) => {
       const { ctx } = await msgContext(args, io);
       const reader = { agent: ctx.me.agent, role: io.env.HARNESS_ROLE?.trim() || args.role || null };

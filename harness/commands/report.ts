@@ -16,6 +16,8 @@ interface ReportArgs {
 
 export async function writeReport(dir: string, out: string, io: Io): Promise<{ bytes: number }> {
   const d = await loadSwarm(dir, io.env, io.hostname());
+  // A report without the upstream's commits and claims would mislead the morning reader.
+  if (d.upstreamProblem) throw new EnvError('UPSTREAM_UNREACHABLE', `${d.upstreamProblem}; bring it back (or pass the swarm's --dir) and run harness report again`);
   // The demo records no notes; judge a dozen of its commits instead.
   if (d.runJson?.demo === true) await fillDemoPass(d.facts, d.upstream, io.env, 12);
   const data = buildReport({ title: `Swarm report: ${path.basename(path.dirname(dir))}/${path.basename(dir)}`, events: d.events, facts: d.facts, budget: d.budget, now: io.now().getTime(), supervisorAlive: d.supervisorAlive, conflicts: d.conflicts, lostRaces: d.lostRaces });

@@ -1,6 +1,7 @@
 // `harness run` (the default command): supervise a swarm of agent sessions.
 import { defineCommand, type Io, type Register } from '../cli-kit.js';
 import { AGENT_KINDS, SANDBOX_KINDS, type RawSettings } from '../swarm/config.js';
+import { EXECUTOR_KINDS } from '../executors/types.js';
 import { processSignals, startRun, type RunDeps } from '../swarm/start.js';
 
 type RunArgs = RawSettings & Record<string, unknown>;
@@ -37,7 +38,7 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['hard', 'on reaching a cap, stop running sessions too (grace, then kill) instead of letting them finish', { type: 'boolean' }],
   ['stallAfter', 'stop (exit 1) when no task is done and the pass rate has not risen for this long, e.g. 2h', { type: 'string' }],
   ['stallAction', 'what --stall-after does: stop (default) or warn', { type: 'string', choices: ['stop', 'warn'] }],
-  ['until', 'stop starting sessions at: done (no claims, recorded tests pass; the demo default), forever (default), a duration (8h), a clock time (07:30) or a date', { type: 'string' }],
+  ['until', 'stop starting sessions at: done (no claims, a full oracle run at the head of main passes, run by the supervisor if agents recorded only samples; the demo default), forever (default), a duration (8h), a clock time (07:30) or a date', { type: 'string' }],
   ['grace', 'on stop, how long running sessions get before they are killed (default 30s)', { type: 'string' }],
   ['simCrash', 'demo: probability a simulated session crashes (default 0.1)', { type: 'number' }],
   ['simRegress', 'demo: probability a simulated fix breaks another test (default 0)', { type: 'number' }],
@@ -49,6 +50,14 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['fastFailure', 'a failed session shorter than this is a fast failure (default 2m)', { type: 'string', hidden: true }],
   ['idleBase', 'after a session that landed no commit and made no claim, wait this long before the next (doubling each time; wakes early when upstream main moves; default 30s)', { type: 'string' }],
   ['idleCap', 'the longest such idle wait (default 30m)', { type: 'string' }],
+  ['executor', 'where sessions run: local (this machine, default), ssh (--hosts) or slurm (each session a Slurm job); separate from --sandbox', { type: 'string', choices: EXECUTOR_KINDS }],
+  ['hosts', 'for --executor ssh: USER@HOST[:SLOTS],... (slots per host, default 1; hosts need node and git)', { type: 'string' }],
+  ['sshConfig', 'for --executor ssh: an ssh config file (ports, keys, host aliases); host keys are kept in DIR/ssh/known_hosts', { type: 'string' }],
+  ['slurmPartition', 'for --executor slurm: the partition sessions run in', { type: 'string' }],
+  ['slurmArgs', 'for --executor slurm: more srun options, e.g. "--mem=4G --cpus-per-task=2"', { type: 'string' }],
+  ['listen', 'HOST:PORT the upstream server listens on (default 127.0.0.1, any port); remote executors\' sessions reach it there', { type: 'string' }],
+  ['remoteDir', 'for ssh/slurm: where slots keep their workspaces on the remote side (default ~/.harness-sessions)', { type: 'string' }],
+  ['remoteNode', 'for ssh/slurm: the node binary on the remote side (default node)', { type: 'string' }],
 ];
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -75,7 +84,9 @@ export function runCommand(io: Io, setResult: Register, deps: RunDeps = { onSign
         .example('harness --agents 16', 'the demo: 16 simulated agents')
         .example('harness run --agents 8 --agent claude --sandbox docker --image harness-agent', 'a real swarm on the project you are in')
         .example('harness run --agents 4 --sandbox docker --cpus 2 --memory 4g --pids-limit 512', 'hold each session to 2 CPUs, 4 GiB and 512 processes')
-        .example('harness run --agent cmd --agent-cmd ./my-agent.sh --max-sessions 10', 'any command as the agent') as never;
+        .example('harness run --agent cmd --agent-cmd ./my-agent.sh --max-sessions 10', 'any command as the agent')
+        .example('harness run --agents 6 --executor ssh --hosts me@box1:4,me@box2:2 --listen 0.0.0.0:8417', 'sessions on two workstations over ssh')
+        .example('harness run --agents 32 --executor slurm --slurm-partition cpu --session-timeout 1h --listen 0.0.0.0:8417', 'each session a Slurm job') as never;
     },
     run: async (args, io) => {
       const flags: RawSettings = {};

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, type Io, type Register } from '../cli-kit.js';
-import { UsageError } from '../errors.js';
+import { parseListen } from '../serve/listen.js';
 import { serveSwarm } from '../serve/service.js';
 
 interface ServeArgs {
@@ -14,13 +14,7 @@ interface ServeArgs {
   protect?: string[];
 }
 
-/** `127.0.0.1:8080`, `[::1]:8080`, `0.0.0.0:0` (any free port). */
-export function parseListen(s: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(s.trim());
-  const port = m ? Number(m[3]) : -1;
-  if (!m || port > 65535) throw new UsageError('BAD_LISTEN', `--listen ${JSON.stringify(s)} is not HOST:PORT; e.g. --listen 127.0.0.1:8417 (port 0: any free port)`);
-  return { host: m[1] ?? m[2]!, port };
-}
+export { parseListen };
 
 export function serveCommand(io: Io, setResult: Register, stopped: () => Promise<void> = untilSignal) {
   return defineCommand<ServeArgs>(io, setResult, {

@@ -33,9 +33,10 @@ function processWatch(): WatchDeps {
 
 export async function statusText(dir: string, io: Io, json: boolean): Promise<string[]> {
   const d = await loadSwarm(dir, io.env, io.hostname(), { pass: 'ends' });
-  if (d.runJson?.demo === true) await fillDemoPass(d.facts, d.upstream, io.env, 2);
+  if (d.runJson?.demo === true && !d.upstreamProblem) await fillDemoPass(d.facts, d.upstream, io.env, 2);
   const s = statusOf(d, io.now().getTime());
-  return json ? [statusJson(s, dir)] : statusLines(s, dir);
+  if (json) return [d.upstreamProblem ? JSON.stringify({ ...JSON.parse(statusJson(s, dir)), upstreamProblem: d.upstreamProblem }) : statusJson(s, dir)];
+  return [...(d.upstreamProblem ? [`warning: ${d.upstreamProblem}; claims, commits and pass rate below are missing`] : []), ...statusLines(s, dir)];
 }
 
 /**

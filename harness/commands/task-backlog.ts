@@ -1,24 +1,27 @@
 // `harness task add` and `harness task backlog`: the backlog of tasks with priorities and
 // dependencies, kept as files under current_tasks/backlog/ on upstream main.
-import type { Argv } from 'yargs';
 import { defineCommand, type Io, type Register } from '../cli-kit.js';
 import { fetchUpstream } from '../git/sync.js';
 import { backlogPath } from '../tasks/backlog.js';
 import { addTask, backlogView, type BacklogView } from '../tasks/backlog-ops.js';
 import { validateTaskName } from '../tasks/name.js';
-import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
+import { COMMON_TASK_OPTIONS, TASK_POSITIONAL, taskContext, type CommonTaskArgs } from './task-context.js';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');
 
 export function addCmd(io: Io, setResult: Register) {
   return defineCommand<CommonTaskArgs & { task: string; priority?: string; depends: string[]; note?: string }>(io, setResult, {
-    command: 'add <task>',
     describe: 'Add a task to the backlog (current_tasks/backlog/<task>.txt) with a priority and dependencies',
-    builder: (y) =>
-      withCommonTaskOptions(y.positional('task', { type: 'string', describe: 'task name: a-z 0-9 . _ -, up to 80 characters' }))
-        .option('priority', { alias: 'p', type: 'string', describe: 'a whole number, higher first (default 0; failing tests count as 0)' })
-        .option('depends', { alias: 'd', type: 'string', array: true, default: [], describe: 'tasks that must be done first (repeatable or comma-separated)' })
-        .option('note', { type: 'string', describe: 'what the task is, for the agent that takes it' }) as never,
+    args: {
+      command: 'add <task>',
+      positionals: TASK_POSITIONAL,
+      options: {
+        ...COMMON_TASK_OPTIONS,
+        priority: { alias: 'p', type: 'string', describe: 'a whole number, higher first (default 0; failing tests count as 0)' },
+        depends: { alias: 'd', type: 'string', array: true, default: [], describe: 'tasks that must be done first (repeatable or comma-separated)' },
+        note: { type: 'string', describe: 'what the task is, for the agent that takes it' },
+      },
+    },
     run: async (args, io) => {
       const task = validateTaskName(args.task);
       const ctx = await taskContext(args, io);
@@ -31,9 +34,8 @@ export function addCmd(io: Io, setResult: Register) {
 
 export function backlogCmd(io: Io, setResult: Register) {
   return defineCommand<CommonTaskArgs & { json: boolean }>(io, setResult, {
-    command: 'backlog',
     describe: 'The backlog: ready, blocked (and on what), held, done; cycles and unknown dependencies',
-    builder: (y: Argv) => withCommonTaskOptions(y).option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' }) as never,
+    args: { command: 'backlog', options: { ...COMMON_TASK_OPTIONS, json: { type: 'boolean', default: false, describe: 'print JSON for programs' } } },
     run: async (args, io) => {
       const ctx = await taskContext(args, io);
       const head = await fetchUpstream(ctx.git, ctx.upstream);

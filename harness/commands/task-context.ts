@@ -1,12 +1,11 @@
 // What every `harness task` subcommand shares: where the clone is, which upstream, who is
 // acting. Checked once, up front, so a wrong folder is one clear line, not a git error.
 import path from 'node:path';
-import type { Argv } from 'yargs';
+import type { OptSpec } from '../cli-args.js';
 import type { Io } from '../cli-kit.js';
 import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
-import { defaultRetry } from '../git/sync.js';
+import { cloneProblem, defaultRetry } from '../git/sync.js';
 import { resolveIdentity } from '../tasks/identity.js';
 import type { TaskCtx } from '../tasks/ops.js';
 
@@ -19,28 +18,30 @@ export interface CommonTaskArgs {
   timeout: string;
 }
 
-export function withCommonTaskOptions<T>(y: Argv<T>): Argv<T & CommonTaskArgs> {
-  return y
-    .option('repo', { type: 'string', describe: 'the clone to work in (default: the current folder)' })
-    .option('remote', { type: 'string', default: 'origin', describe: 'the remote that is the shared upstream' })
-    .option('branch', { type: 'string', default: 'main', describe: 'the upstream branch that holds current_tasks/' })
-    .option('agent', { type: 'string', describe: 'who you are, if HARNESS_AGENT is not set (default: the hostname)' })
-    .option('session', { type: 'string', describe: 'your session, if HARNESS_SESSION is not set' })
-    .option('timeout', { type: 'string', default: '5m', describe: 'give up when upstream keeps moving this long' }) as Argv<
-    T & CommonTaskArgs
-  >;
-}
+export const COMMON_TASK_OPTIONS = {
+  repo: { type: 'string', describe: 'the clone to work in (default: the current folder)' },
+  remote: { type: 'string', default: 'origin', describe: 'the remote that is the shared upstream' },
+  branch: { type: 'string', default: 'main', describe: 'the upstream branch that holds current_tasks/' },
+  agent: { type: 'string', describe: 'who you are, if HARNESS_AGENT is not set (default: the hostname)' },
+  session: { type: 'string', describe: 'your session, if HARNESS_SESSION is not set' },
+  timeout: { type: 'string', default: '5m', describe: 'give up when upstream keeps moving this long' },
+} satisfies Record<string, OptSpec>;
 
-export async function taskContext(args: CommonTaskArgs, io: Io): Promise<TaskCtx> {
+/** The `<task>` positional of claim, done, release, show and add. */
+export const TASK_POSITIONAL = { task: { describe: 'task name: a-z 0-9 . _ -, up to 80 characters' } };
+
+/**
+ * Every task operation fetches first, and a failed fetch says whether this is no clone or
+ * has no such remote (sync.ts cloneProblem): checking that up front would cost each claim
+ * a git process. `verify`: check now, for a caller that does not fetch.
+ */
+export async function taskContext(args: CommonTaskArgs, io: Io, opts: { verify?: boolean } = {}): Promise<TaskCtx> {
   const dir = path.resolve(io.cwd, args.repo ?? '.');
   const git = new Git(dir, io.env);
   const deadlineMs = parseDuration(args.timeout, '--timeout');
-  const remote = await git.run(['remote', 'get-url', args.remote]);
-  if (remote.code !== 0) {
-    if (/not a git repository/i.test(remote.stderr)) {
-      throw new UsageError('NOT_A_CLONE', `${dir} is not inside a git clone; run this in a clone of the upstream (git clone .swarm/upstream.git) or pass --repo DIR`);
-    }
-    throw new UsageError('NO_REMOTE', `this clone has no remote "${args.remote}"; add the upstream with: git remote add ${args.remote} <path-or-url>, or pass --remote NAME`);
+  if (opts.verify) {
+    const problem = await cloneProblem(git, args.remote);
+    if (problem) throw problem;
   }
   return {
     git,

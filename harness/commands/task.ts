@@ -1,7 +1,7 @@
 // `harness task ...`: the agent-side lock protocol, run inside any clone of the upstream.
 import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import type { CommandModule } from 'yargs';
+import { defineCommand, defineGroup, type Io, type Register } from '../cli-kit.js';
 import { formatAge, parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
@@ -9,11 +9,10 @@ import { fetchUpstream, trackingRef } from '../git/sync.js';
 import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
 import { doneWithWork } from '../tasks/done.js';
 import { validateTaskName } from '../tasks/name.js';
-import { nextTask } from '../tasks/next.js';
 import { attemptLine, earlierAttempts } from '../tasks/history.js';
 import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
 import { readClaim, readClaims } from '../tasks/read.js';
-import { taskContext, withCommonTaskOptions, type CommonTaskArgs } from './task-context.js';
+import { COMMON_TASK_OPTIONS, TASK_POSITIONAL, taskContext, type CommonTaskArgs } from './task-context.js';
 import { claimJson, claimTable } from './task-view.js';
 import { addCmd, backlogCmd } from './task-backlog.js';
 
@@ -21,33 +20,25 @@ type TaskArg = CommonTaskArgs & { task: string };
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');
 
 export function taskCommand(io: Io, setResult: Register): CommandModule {
-  const sub = (y: Argv) =>
-    y
-      .command(claimCmd(io, setResult))
-      .command(doneCmd(io, setResult))
-      .command(releaseCmd(io, setResult))
-      .command(listCmd(io, setResult))
-      .command(showCmd(io, setResult))
-      .command(reapCmd(io, setResult))
-      .command(nextCmd(io, setResult))
-      .command(addCmd(io, setResult))
-      .command(backlogCmd(io, setResult))
-      .demandCommand(1, 'say which task command to run: claim, done, release, list, show, reap, next, add or backlog')
-      .epilogue(
-        'Run inside a clone of the upstream. Identity comes from HARNESS_AGENT / HARNESS_SESSION, else --agent / --session, else the hostname.\n' +
-          'Exit codes: 0 ok, 1 upstream refused or a real conflict, 2 bad input (nothing written), 3 held by someone else, 4 git or upstream unavailable.',
-      );
-  return { command: 'task', describe: 'Claim, finish, release, list and reap tasks in current_tasks/', builder: sub, handler: () => {} };
+  return defineGroup({
+    command: 'task',
+    describe: 'Claim, finish, release, list and reap tasks in current_tasks/',
+    commands: [claimCmd, doneCmd, releaseCmd, listCmd, showCmd, reapCmd, nextCmd, addCmd, backlogCmd].map((c) => c(io, setResult)),
+    demand: 'say which task command to run: claim, done, release, list, show, reap, next, add or backlog',
+    epilogue:
+      'Run inside a clone of the upstream. Identity comes from HARNESS_AGENT / HARNESS_SESSION, else --agent / --session, else the hostname.\n' +
+      'Exit codes: 0 ok, 1 upstream refused or a real conflict, 2 bad input (nothing written), 3 held by someone else, 4 git or upstream unavailable.',
+  });
 }
-
-const withTask = (y: Argv) =>
-  withCommonTaskOptions(y.positional('task', { type: 'string', describe: 'task name: a-z 0-9 . _ -, up to 80 characters' }));
 
 function claimCmd(io: Io, setResult: Register) {
   return defineCommand<TaskArg & { note?: string }>(io, setResult, {
-    command: 'claim <task>',
     describe: 'Claim a task: push current_tasks/<task>.txt on top of upstream main (exit 3 if someone holds it)',
-    builder: (y) => withTask(y).option('note', { type: 'string', describe: 'what you are about to do, for the next reader' }) as never,
+    args: {
+      command: 'claim <task>',
+      positionals: TASK_POSITIONAL,
+      options: { ...COMMON_TASK_OPTIONS, note: { type: 'string', describe: 'what you are about to do, for the next reader' } },
+    },
     run: async (args, io) => {
       const task = validateTaskName(args.task);
       const ctx = await taskContext(args, io);
@@ -64,13 +55,17 @@ function claimCmd(io: Io, setResult: Register) {
 
 function doneCmd(io: Io, setResult: Register) {
   return defineCommand<TaskArg & { message?: string; all: boolean; force: boolean }>(io, setResult, {
-    command: 'done <task>',
     describe: 'Finish a task: remove its lock; with -m, in the same commit as your staged work',
-    builder: (y) =>
-      withTask(y)
-        .option('message', { alias: 'm', type: 'string', describe: 'commit your staged work with this message, together with the lock removal' })
-        .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'stage every change first (git add --all); needs -m' })
-        .option('force', { type: 'boolean', default: false, describe: "finish it even though another agent holds it" }) as never,
+    args: {
+      command: 'done <task>',
+      positionals: TASK_POSITIONAL,
+      options: {
+        ...COMMON_TASK_OPTIONS,
+        message: { alias: 'm', type: 'string', describe: 'commit your staged work with this message, together with the lock removal' },
+        all: { alias: 'a', type: 'boolean', default: false, describe: 'stage every change first (git add --all); needs -m' },
+        force: { type: 'boolean', default: false, describe: 'finish it even though another agent holds it' },
+      },
+    },
     run: async (args, io) => {
       const task = validateTaskName(args.task);
       if (args.all && args.message === undefined) throw new UsageError('NEEDS_MESSAGE', '--all commits your work, so it needs -m "message"');
@@ -88,12 +83,16 @@ function doneCmd(io: Io, setResult: Register) {
 
 function releaseCmd(io: Io, setResult: Register) {
   return defineCommand<TaskArg & { force: boolean; reason?: string }>(io, setResult, {
-    command: 'release <task>',
     describe: 'Give a task up: remove its lock, recorded as abandoned',
-    builder: (y) =>
-      withTask(y)
-        .option('reason', { type: 'string', describe: 'why, for the next agent (goes in the commit message)' })
-        .option('force', { type: 'boolean', default: false, describe: 'release it even though another agent holds it' }) as never,
+    args: {
+      command: 'release <task>',
+      positionals: TASK_POSITIONAL,
+      options: {
+        ...COMMON_TASK_OPTIONS,
+        reason: { type: 'string', describe: 'why, for the next agent (goes in the commit message)' },
+        force: { type: 'boolean', default: false, describe: 'release it even though another agent holds it' },
+      },
+    },
     run: async (args, io) => {
       const task = validateTaskName(args.task);
       const ctx = await taskContext(args, io);
@@ -105,13 +104,16 @@ function releaseCmd(io: Io, setResult: Register) {
 
 function listCmd(io: Io, setResult: Register) {
   return defineCommand<CommonTaskArgs & { json: boolean; fetch: boolean; upstream?: string }>(io, setResult, {
-    command: 'list',
     describe: 'List claimed tasks: owner, age, whether the owner is known',
-    builder: (y) =>
-      withCommonTaskOptions(y)
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' })
-        .option('fetch', { type: 'boolean', default: true, describe: 'fetch upstream first (--no-fetch: use what this clone last saw)' })
-        .option('upstream', { type: 'string', describe: 'read a local bare upstream directly, no clone needed (e.g. .swarm/upstream.git)' }) as never,
+    args: {
+      command: 'list',
+      options: {
+        ...COMMON_TASK_OPTIONS,
+        json: { type: 'boolean', default: false, describe: 'print JSON for programs' },
+        fetch: { type: 'boolean', default: true, describe: 'fetch upstream first (--no-fetch: use what this clone last saw)' },
+        upstream: { type: 'string', describe: 'read a local bare upstream directly, no clone needed (e.g. .swarm/upstream.git)' },
+      },
+    },
     run: async (args, io) => {
       const now = io.now();
       const claims = await listClaims(args, io);
@@ -127,16 +129,15 @@ async function listClaims(args: CommonTaskArgs & { fetch: boolean; upstream?: st
     if ((await git.isBare()) !== true) throw new UsageError('NOT_AN_UPSTREAM', `--upstream ${args.upstream}: not a bare git repo`);
     return readClaims(git, `refs/heads/${args.branch}`);
   }
-  const ctx = await taskContext(args, io);
+  const ctx = await taskContext(args, io, { verify: !args.fetch });
   const head = args.fetch ? await fetchUpstream(ctx.git, ctx.upstream) : await ctx.git.revParse(trackingRef(ctx.upstream));
   return readClaims(ctx.git, head);
 }
 
 function showCmd(io: Io, setResult: Register) {
   return defineCommand<TaskArg & { json: boolean }>(io, setResult, {
-    command: 'show <task>',
     describe: "Show a task's lock and the history of its claims",
-    builder: (y) => withTask(y).option('json', { type: 'boolean', default: false }) as never,
+    args: { command: 'show <task>', positionals: TASK_POSITIONAL, options: { ...COMMON_TASK_OPTIONS, json: { type: 'boolean', default: false } } },
     run: async (args, io) => {
       const task = validateTaskName(args.task);
       const ctx = await taskContext(args, io);
@@ -171,13 +172,16 @@ function showCmd(io: Io, setResult: Register) {
 
 function reapCmd(io: Io, setResult: Register) {
   return defineCommand<CommonTaskArgs & { ttl: string; live: string[]; dryRun: boolean }>(io, setResult, {
-    command: 'reap',
     describe: 'Remove claims older than --ttl whose owner is not live (one commit, Task-Status: reaped)',
-    builder: (y) =>
-      withCommonTaskOptions(y)
-        .option('ttl', { type: 'string', demandOption: true, describe: 'claims older than this are stale, e.g. 2h' })
-        .option('live', { type: 'string', array: true, default: [], describe: 'owners still at work: AGENT or AGENT/SESSION (repeatable); you are always live' })
-        .option('dry-run', { type: 'boolean', default: false, describe: 'only list what would be reaped' }) as never,
+    args: {
+      command: 'reap',
+      options: {
+        ...COMMON_TASK_OPTIONS,
+        ttl: { type: 'string', demandOption: true, describe: 'claims older than this are stale, e.g. 2h' },
+        live: { type: 'string', array: true, default: [], describe: 'owners still at work: AGENT or AGENT/SESSION (repeatable); you are always live' },
+        'dry-run': { type: 'boolean', default: false, describe: 'only list what would be reaped' },
+      },
+    },
     run: async (args, io) => {
       const ttlMs = parseDuration(args.ttl, '--ttl');
       const ctx = await taskContext(args, io);
@@ -192,15 +196,20 @@ function reapCmd(io: Io, setResult: Register) {
 
 function nextCmd(io: Io, setResult: Register) {
   return defineCommand<CommonTaskArgs & { claim: boolean; json: boolean }>(io, setResult, {
-    command: 'next',
     describe: 'Propose (or --claim) the best task nobody holds: a ready backlog task by priority, or a failing test from the latest recorded results',
-    builder: (y) =>
-      withCommonTaskOptions(y)
-        .option('claim', { type: 'boolean', default: false, describe: 'claim the proposed task (tries the next one if another agent wins it)' })
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON for programs' })
-        .epilogue('Exit: 0 a task was proposed (or claimed); 1 nothing to propose (backlog empty or blocked, and no recorded results, all failures claimed, or all pass); 3 lost every race.') as never,
+    args: {
+      command: 'next',
+      options: {
+        ...COMMON_TASK_OPTIONS,
+        claim: { type: 'boolean', default: false, describe: 'claim the proposed task (tries the next one if another agent wins it)' },
+        json: { type: 'boolean', default: false, describe: 'print JSON for programs' },
+      },
+      epilogue: 'Exit: 0 a task was proposed (or claimed); 1 nothing to propose (backlog empty or blocked, and no recorded results, all failures claimed, or all pass); 3 lost every race.',
+    },
     run: async (args, io) => {
       const ctx = await taskContext(args, io);
+      // Loaded here: it reads the oracle's recorded results, which a claim has no use for.
+      const { nextTask } = await import('../tasks/next.js');
       const r = await nextTask(ctx, { claim: args.claim, env: io.env });
       if (args.json) io.out(JSON.stringify(r));
       else if (r.kind === 'none') {

@@ -8,7 +8,8 @@ import { isUrl, syncMirror } from '../git/mirror.js';
 import { readEvents, type LoggedEvent } from './log.js';
 import { readGitFacts, type GitFacts } from './facts.js';
 import { budgetOf, buildStatus, type Budget, type SwarmStatus } from './status.js';
-import { pendingSummary } from '../tasks/journal.js';
+import { pendingSummary, type PendingSummary } from '../tasks/journal.js';
+import { pidAlive } from '../kit/proc.js';
 
 export interface SwarmData {
   dir: string;
@@ -21,8 +22,10 @@ export interface SwarmData {
   /** merge conflicts resolved and claims lost, from the session logs */
   conflicts: number;
   lostRaces: number;
-  /** lock removals journaled in pending/ and not landed yet */
-  pending: { count: number; oldestMs: number | null };
+  /** lock removals and wip pushes journaled in pending/ and not landed yet */
+  pending: PendingSummary;
+  /** why the upstream could not be read (an outage): the git facts are then empty */
+  upstreamProblem: string | null;
 }
 
 /** `--dir`, else `.swarm` when it exists, else the demo's `.swarm-demo`. */
@@ -46,27 +49,32 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
   const named = typeof runJson?.upstream === 'string' ? runJson.upstream : null;
   // A local upstream is read in place (no session can reach it: it is served, never
   // mounted); one reached by URL is read through a mirror kept in the swarm folder.
-  const upstream = named && isUrl(named) && !existsSync(local) ? await syncMirror(named, path.join(dir, 'mirror.git'), env) : named && existsSync(named) ? named : local;
-  if (!existsSync(upstream)) {
-    throw new UsageError('NO_UPSTREAM', `status reads git facts from the upstream, and ${named ?? local} is neither a folder on this machine nor a URL; pass the swarm's --dir`);
+  if (!named && !existsSync(local)) {
+    throw new UsageError('NO_UPSTREAM', `status reads git facts from the upstream, and ${local} is not there; pass the swarm's --dir`);
   }
   const events = readEvents(path.join(dir, 'events.jsonl'));
   const firstStart = events.find((e) => e.type === 'run_start');
-  const facts = await readGitFacts(upstream, env, { pass: opts.pass ?? 'all', since: firstStart ? Date.parse(firstStart.ts) : null });
+  // An upstream that is down (moved, unreachable) is exactly when status matters most
+  // (what is pending?): the event log and pending/ are still read, the git facts are not.
+  let upstream = named ?? local;
+  let facts: GitFacts = { commits: [], claims: [], wipBranches: 0, pass: [] };
+  let upstreamProblem: string | null = null;
+  try {
+    upstream = named && isUrl(named) && !existsSync(local) ? await syncMirror(named, path.join(dir, 'mirror.git'), env) : named && existsSync(named) ? named : local;
+    if (!existsSync(upstream)) throw new Error(`${upstream} is not there`);
+    facts = await readGitFacts(upstream, env, { pass: opts.pass ?? 'all', since: firstStart ? Date.parse(firstStart.ts) : null });
+  } catch (e) {
+    upstreamProblem = `cannot read the upstream (${(e as Error).message.split('\n')[0]})`;
+  }
   const counts = opts.logs === false ? { conflicts: 0, lostRaces: 0 } : countFromLogs(dir, events);
-  return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts, pending: pendingSummary(path.join(dir, 'pending'), Date.now()) };
+  return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts, pending: pendingSummary(path.join(dir, 'pending'), Date.now()), upstreamProblem };
 }
 
 /** Whether run.json's supervisor still runs: known only on its own host. */
 export function supervisorAlive(runJson: Record<string, unknown> | null, host: string): boolean | null {
   const pid = runJson?.pid;
   if (typeof pid !== 'number' || runJson?.host !== host) return null;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidAlive(pid);
 }
 
 /**

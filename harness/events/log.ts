@@ -43,7 +43,9 @@ export interface SessionResult {
 export type SwarmEvent =
   | { type: 'run_start'; run: string; agents: number; agent: string; sandbox: string; upstream: string; takeover: boolean }
   | { type: 'run_end'; run: string; reason: string; sessions: number }
-  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null; role?: string; messages?: number }
+  | { type: 'session_start'; run: string; agent: string; session: string; log: string; head: string | null; role?: string; messages?: number; host?: string }
+  /** a remote session's entrypoint reported where it runs (the ssh host's or Slurm node's name, the job) */
+  | { type: 'session_placed'; run: string; agent: string; session: string; host: string; job: string | null }
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
   | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
@@ -58,7 +60,8 @@ export type SwarmEvent =
   /** latencyMs: from when the removal was owed (the session's end) to the lock gone from main */
   | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number; attempts?: number }
   | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover'; latencyMs?: number; attempts?: number }
-  | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number }
+  /** leftover work landed on upstream; latencyMs from when it was saved (journaled) */
+  | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number; latencyMs?: number }
   | { type: 'wip_error'; run: string; agent: string; error: string }
   /** a container a killed supervisor left running, removed by the run that took over */
   | { type: 'orphan_removed'; run: string; agent: string; container: string };

@@ -18,7 +18,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     a.claim ?? '-',
     a.lastCommit ? `${a.lastCommit.sha.slice(0, 7)} ${formatAge(s.now - a.lastCommit.t)} ago` : '-',
     a.lastExit ?? '-',
-    kTokens(a.inputTokens + a.outputTokens),
+    kTokens(a.tokens),
     usd(a.costUsd),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -40,6 +40,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     `merge conflicts resolved ${t.conflicts}, claims lost to another agent ${t.lostRaces}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
     `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
     ...(s.pending.count ? [`lock removals pending ${s.pending.count} (oldest ${formatAge(s.pending.oldestMs ?? 0)}): retried until they land (${dir}/pending)`] : []),
+    ...(s.pending.wips ? [`wip pushes pending ${s.pending.wips} (oldest ${formatAge(s.pending.wipOldestMs ?? 0)}): leftover work held in ${dir}/supervisor/clone, retried until it is on upstream`] : []),
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
     ...coordinationLines(s),
   ];

@@ -1,7 +1,10 @@
 // The status model: what a swarm is doing and has done, from its event log and the git
 // facts (facts.ts). Pure: the same inputs give the same answer, so `harness status`, the
 // live view and the report agree, and the tests need no swarm.
+import type { PendingSummary } from '../tasks/journal.js';
 import type { LoggedEvent } from './log.js';
+import { totalTokens } from './prices.js';
+import { crashed, exitText } from './outcome.js';
 import type { GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
 import { unread } from '../tasks/messages.js';
@@ -26,6 +29,8 @@ export interface AgentStatus {
   lastExit: string | null;
   inputTokens: number;
   outputTokens: number;
+  /** every token, cache reads and writes included: what --max-tokens and the summary count */
+  tokens: number;
   costUsd: number;
 }
 
@@ -75,8 +80,8 @@ export interface SwarmStatus {
   passStart: PassRate | null;
   passNow: PassRate | null;
   spend: Spend;
-  /** lock removals owed (DIR/pending/): how many, and the oldest's age */
-  pending: { count: number; oldestMs: number | null };
+  /** lock removals and wip pushes owed (DIR/pending/): how many, and the oldest's age */
+  pending: PendingSummary;
   coordination: CoordinationStatus;
 }
 
@@ -97,22 +102,10 @@ export interface StatusInput {
   /** merge conflicts resolved and claims lost, as counted from session logs (optional) */
   conflicts?: number;
   lostRaces?: number;
-  pending?: { count: number; oldestMs: number | null };
+  pending?: PendingSummary;
 }
 
 export const HOUR = 3_600_000;
-
-export function exitText(e: { exit: number | null; signal: string | null; timedOut: boolean; stopped: boolean }): string {
-  if (e.timedOut) return 'timed out';
-  if (e.stopped) return 'stopped';
-  if (e.signal) return `killed by ${e.signal}`;
-  return `exit ${e.exit}`;
-}
-
-/** Whether a session ended badly (the same rule as the run summary: a stop is no crash). */
-export function crashed(e: { exit: number | null; timedOut: boolean; stopped: boolean }): boolean {
-  return !e.stopped && (e.exit !== 0 || e.timedOut);
-}
 
 /** A commit belongs to an agent by its Task-Agent trailer, or an author named `agent` or `agent (...)`. */
 export function commitAgent(c: { author: string; agent: string | null }): string {
@@ -124,7 +117,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   const agents = new Map<string, AgentStatus>();
   const slot = (a: string) => {
     let s = agents.get(a);
-    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, costUsd: 0 }));
+    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, tokens: 0, costUsd: 0 }));
     return s;
   };
   let startedAt: number | null = null;
@@ -162,7 +155,8 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         s.state = runOpen ? 'running' : 'stopped';
         if (crashed(e)) t.crashed++;
         const cost = e.usage?.costUsd ?? 0;
-        const tokens = (e.usage?.inputTokens ?? 0) + (e.usage?.outputTokens ?? 0);
+        const tokens = totalTokens(e.usage);
+        s.tokens += tokens;
         s.costUsd += cost;
         s.inputTokens += e.usage?.inputTokens ?? 0;
         s.outputTokens += e.usage?.outputTokens ?? 0;
@@ -230,7 +224,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     passStart,
     passNow,
     spend: spend(ends, inp.budget, now, startedAt),
-    pending: inp.pending ?? { count: 0, oldestMs: null },
+    pending: inp.pending ?? { count: 0, oldestMs: null, wips: 0, wipOldestMs: null },
     coordination: { messagesOpen: co.messages.length, backlog: co.backlog, hot: co.hot, flags: co.flags },
   };
 }

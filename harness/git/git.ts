@@ -4,6 +4,7 @@
 // on every call, turns a missing binary into EnvError, and returns exit codes and output
 // instead of throwing on a non-zero exit, so callers decide what a failure means.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseDuration } from '../duration.js';
 import { EnvError, UsageError } from '../errors.js';
@@ -23,6 +24,12 @@ export interface RunOpts {
   env?: Record<string, string>;
   /** this call's limit, instead of the default for its kind (local or network) */
   timeoutMs?: number;
+  /**
+   * A conversation with git over its stdin and stdout (`cat-file --batch`: ask, read the
+   * answer, ask again, all in one process). stdin ends when it resolves; the call's time
+   * limit covers the whole conversation, and its failure is the call's failure.
+   */
+  talk?: (stdin: Writable, stdout: Readable) => Promise<void>;
 }
 
 /** How long a git call may take before it is killed. */
@@ -160,13 +167,13 @@ export class Git {
 
   /**
    * Runs git; a non-zero exit is returned, not thrown. Past its time limit git and
-   * everything it started are killed and GitTimeoutError thrown. HARNESS_TRACE_GIT=1 times each call.
+   * everything it started are killed and GitTimeoutError thrown. HARNESS_TRACE_GIT=1 times each call on stderr.
    */
   async run(args: string[], opts: RunOpts = {}): Promise<GitResult> {
     if (!this.env.HARNESS_TRACE_GIT) return this.run1(args, opts);
     const t0 = performance.now();
     const r = await this.run1(args, opts);
-    process.stderr.write(`git ${args.slice(0, 3).join(' ')}: ${(performance.now() - t0).toFixed(1)} ms (exit ${r.code})\n`);
+    process.stderr.write(`git ${args.slice(0, 3).join(' ')}: ${(performance.now() - t0).toFixed(1)} ms (exit ${r.code}, started ${t0.toFixed(0)} ms into the process)\n`);
     return r;
   }
 
@@ -179,7 +186,7 @@ export class Git {
         child = spawn('git', args, {
           cwd: this.dir,
           env: opts.env ? { ...this.env, ...opts.env } : this.env,
-          stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+          stdio: [opts.input === undefined && !opts.talk ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         });
       } catch (e) {
         reject(this.spawnError(e));
@@ -208,10 +215,22 @@ export class Git {
         child.stdin!.on('error', () => {}); // git may exit before reading it all; its exit code says why
         child.stdin!.end(Buffer.from(opts.input));
       }
+      let talkFailed: unknown = null;
+      if (opts.talk) {
+        child.stdin!.on('error', () => {});
+        opts.talk(child.stdin!, child.stdout!).then(
+          () => child.stdin!.end(),
+          (e) => {
+            talkFailed = e ?? new Error('git conversation failed');
+            child.stdin!.end();
+          },
+        );
+      }
       child.on('close', (code, signal) => {
         clearTimeout(timer); // a SIGKILL already scheduled still runs: a descendant may outlive git
         if (timedOut) return reject(new GitTimeoutError(args, kind, limit, this.dir));
         if (failed) return reject(this.spawnError(failed));
+        if (talkFailed) return reject(talkFailed);
         const raw = Buffer.concat(out);
         const stderr = Buffer.concat(err).toString('utf8');
         resolve({ code: code ?? 128 + signalNumber(signal), stdout: raw.toString('utf8'), stderr, raw });

@@ -70,6 +70,71 @@ export async function lsTree(git: Git, treeish: string): Promise<TreeEntry[]> {
 }
 
 /**
+ * The files of one folder at `rev` that `keep` chooses, with their bytes: the folder and
+ * then its files asked of one `cat-file --batch` in two rounds (one git process, not two;
+ * `task list`, the backlog and the inbox all read a folder whole).
+ */
+export async function readFolder(git: Git, rev: string, dir: string, keep: (e: TreeEntry) => boolean): Promise<{ entry: TreeEntry; data: Buffer }[]> {
+  const out: { entry: TreeEntry; data: Buffer }[] = [];
+  const r = await git.run(['cat-file', '--batch'], {
+    talk: async (stdin, stdout) => {
+      const answers = batchAnswers(stdout);
+      stdin.write(`${rev}:${dir}\n`);
+      const tree = await answers.next();
+      if (!tree || tree.type !== 'tree') return;
+      const entries = parseTree(tree.data).filter((e) => e.type === 'blob' && keep(e));
+      if (entries.length === 0) return;
+      stdin.write(entries.map((e) => e.sha).join('\n') + '\n');
+      for (const entry of entries) {
+        const blob = await answers.next();
+        if (blob) out.push({ entry, data: blob.data });
+      }
+    },
+  });
+  if (r.code !== 0) throw new GitFailure(['cat-file', '--batch'], r);
+  return out;
+}
+
+/** Reads `cat-file --batch` answers one at a time as they arrive; null for a missing object. */
+function batchAnswers(stdout: NodeJS.ReadableStream): { next: () => Promise<RawObject | null> } {
+  let buf: Buffer = Buffer.alloc(0);
+  let ended = false;
+  let wake: (() => void) | null = null;
+  stdout.on('data', (b: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, b]) : b;
+    wake?.();
+  });
+  stdout.on('end', () => {
+    ended = true;
+    wake?.();
+  });
+  const more = () => new Promise<void>((r) => (wake = r));
+  return {
+    next: async () => {
+      for (;;) {
+        const nl = buf.indexOf(0x0a);
+        if (nl >= 0) {
+          const header = buf.subarray(0, nl).toString('utf8').split(' ');
+          if (header.length < 3) {
+            buf = buf.subarray(nl + 1);
+            return null; // `<name> missing` / `<name> ambiguous`
+          }
+          const size = Number(header[2]);
+          if (buf.length >= nl + 1 + size + 1) {
+            const data = Buffer.from(buf.subarray(nl + 1, nl + 1 + size));
+            buf = buf.subarray(nl + 1 + size + 1);
+            return { sha: header[0]!, type: header[1]!, data };
+          }
+        }
+        if (ended) throw new Error('git cat-file --batch ended before answering');
+        await more();
+        wake = null;
+      }
+    },
+  };
+}
+
+/**
  * The object directory new objects go to: the common dir's for linked worktrees, or
  * GIT_OBJECT_DIRECTORY when git set one (a pre-receive hook's quarantine).
  */

@@ -1,7 +1,7 @@
 // Landing one commit on upstream main when many clones push at once. Git's atomic ref
 // update is the only mutex: build the commit on the latest upstream main, push it, and
 // on a rejected push fetch and build again. Backoff is jittered so racers spread out.
-import { CheckFailedError, EnvError, HeldError } from '../errors.js';
+import { CheckFailedError, EnvError, HeldError, UsageError } from '../errors.js';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Git, gitReason, type GitResult } from './git.js';
@@ -34,14 +34,27 @@ export function trackingRef(u: Upstream): string {
 /**
  * Fetches upstream's branch into its tracking ref and returns that ref's name, or null if
  * upstream has no such branch yet. Callers resolve the ref in their own next git call.
+ * No auto-maintenance here: the commit or merge that follows runs it, and an agent's
+ * claim should not pay for a second check. A failed fetch says whether the folder is no
+ * clone or has no such remote; only then is that asked (a claim is not slowed by it).
  */
 export async function fetchUpstream(git: Git, u: Upstream): Promise<string | null> {
-  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;
-    throw unreachable(u, r);
+    throw (await cloneProblem(git, u.remote)) ?? unreachable(u, r);
   }
   return trackingRef(u);
+}
+
+/** What makes `git.dir` no place to reach `remote` from (not a clone; no such remote), or null. One git call. */
+export async function cloneProblem(git: Git, remote: string): Promise<UsageError | null> {
+  const r = await git.run(['remote', 'get-url', remote]);
+  if (r.code === 0) return null;
+  if (/not a git repository/i.test(r.stderr)) {
+    return new UsageError('NOT_A_CLONE', `${git.dir} is not inside a git clone; run this in a clone of the upstream (git clone .swarm/upstream.git) or pass --repo DIR`);
+  }
+  return new UsageError('NO_REMOTE', `this clone has no remote "${remote}"; add the upstream with: git remote add ${remote} <path-or-url>, or pass --remote NAME`);
 }
 
 export type PushOutcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'declined'; reason: string };

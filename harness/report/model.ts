@@ -1,6 +1,7 @@
 // The morning report's numbers: pure arithmetic over the event log and the git facts, so
 // the HTML (html.ts) only lays them out, and the tests check numbers, not markup.
-import { buildStatus, commitAgent, crashed, exitText, HOUR, type SwarmStatus, type StatusInput } from '../events/status.js';
+import { buildStatus, commitAgent, HOUR, type SwarmStatus, type StatusInput } from '../events/status.js';
+import { crashed, exitText } from '../events/outcome.js';
 
 export interface SessionBar {
   agent: string;
@@ -127,7 +128,7 @@ export function buildReport(inp: ReportInput): ReportData {
     sessions: a.sessions,
     commits: commitsBy.get(a.agent) ?? 0,
     costUsd: a.costUsd,
-    tokens: a.inputTokens + a.outputTokens,
+    tokens: a.tokens,
   }));
   const cost = status.spend.costUsd;
   const rate = (p: { pass: number; total: number }) => p.pass / p.total;

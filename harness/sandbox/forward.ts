@@ -6,6 +6,7 @@
 // its own loopback.
 import path from 'node:path';
 import type { Mount } from './types.js';
+import { shq } from '../kit/shell.js';
 
 export interface Forward {
   /** inside the sandbox: the loopback address and port that reach the socket */
@@ -24,9 +25,6 @@ export function forwardMounts(fs: Forward[]): Mount[] {
   return [...new Set(fs.map((f) => path.dirname(f.socket)))].map((p) => ({ path: p, mode: 'ro' as const }));
 }
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** /proc/net/tcp's `0100007F:1F90` for 127.0.0.1:8080. */
 function procHex(addr: string, port: number): string {

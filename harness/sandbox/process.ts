@@ -4,6 +4,7 @@
 // everything it started.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from './types.js';
+import { groupAlive, signalGroup } from '../kit/proc.js';
 
 export function processSandbox(): Sandbox {
   return {
@@ -51,21 +52,22 @@ export function spawnSession(
   });
 }
 
-/** SIGTERM to the whole group, SIGKILL after the grace period. */
+/**
+ * SIGTERM to the whole group, SIGKILL after the grace period. The grace is the group's, not
+ * the leader's: `sh -c` dies of SIGTERM at once while the agent it started may trap it and
+ * still be saving its work, so we wait for the group to empty before killing what is left.
+ */
 export async function stopGroup(pid: number, exited: Promise<SessionExit>, graceMs: number): Promise<SessionExit> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
+  const signal = (sig: NodeJS.Signals) => signalGroup(pid, sig);
+  const deadline = Date.now() + graceMs;
   signal('SIGTERM');
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);
   try {
-    return await exited;
+    const exit = await exited;
+    while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+    return exit;
   } finally {
     clearTimeout(timer);
-    signal('SIGKILL'); // stragglers that left the leader behind
+    signal('SIGKILL'); // what outlived the grace period
   }
 }

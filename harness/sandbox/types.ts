@@ -47,6 +47,8 @@ export interface SessionExit {
   /** exit code, or null when killed by a signal */
   code: number | null;
   signal: string | null;
+  /** the executor ended it at its own time limit (Slurm's --time) */
+  timedOut?: boolean;
 }
 
 export interface RunningSession {
@@ -69,4 +71,9 @@ export interface Sandbox {
    * the next supervisor kills, and bwrap dies with its parent.
    */
   removeLeftover?(name: string): Promise<boolean>;
+  /**
+   * Remote executors that enforce the time limit themselves (Slurm's --time): the session's
+   * own timer waits this much longer, as a backstop, so the executor's limit is the one seen.
+   */
+  timeLimitSlackMs?: number;
 }

@@ -41,6 +41,7 @@ export type OwnerOf = (task: string, lock: ParsedLock | null) => string | null;
 
 export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts | null, ownerOf: OwnerOf, opts: PolicyOptions): string[] {
   const errors: string[] = [];
+  if (who.role === 'salvage') return salvageRules(who, updates);
   for (const u of updates) {
     if (u.ref === MAIN) {
       if (u.new === ZERO) errors.push('ERROR main cannot be deleted: push your work to a branch of its own instead');
@@ -94,6 +95,17 @@ export function staleMain(updates: RefUpdate[], tip: string | null): string | nu
   const u = updates.length === 1 ? updates[0]! : null;
   if (!u || u.ref !== MAIN || tip === null || u.old === ZERO || u.new === ZERO || u.old === tip) return null;
   return 'ERROR main moved since you fetched (another push landed first): fetch first, rebase on origin/main, push again';
+}
+
+/**
+ * A remote session's entrypoint saves leftover work where it runs: it may create refs under
+ * its own agent's wip/ and nothing else. Creating only, so saved work is never overwritten.
+ */
+function salvageRules(who: Identity, updates: RefUpdate[]): string[] {
+  const own = `refs/heads/wip/${who.agent}/`;
+  return updates
+    .filter((u) => !(u.ref.startsWith(own) && u.old === ZERO && u.new !== ZERO))
+    .map((u) => `ERROR ${u.ref}: a session's entrypoint may only create new refs under ${own} (saved work is never overwritten)`);
 }
 
 /** The paths a run protects, from the baseline's test-oracle.json at the repo root plus the run's own list. */

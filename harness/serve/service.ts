@@ -31,6 +31,8 @@ export interface ServeSwarmOptions {
 export interface SessionCredential {
   /** for the session's environment: git sends the token with every request */
   secrets: Record<string, string>;
+  /** for a remote session's entrypoint only (fetch, its wip push): never the agent's */
+  salvage: Record<string, string>;
   revoke(): void;
 }
 
@@ -71,8 +73,10 @@ export async function serveSwarm(o: ServeSwarmOptions): Promise<UpstreamService>
     supervisorEnv: (env) => withGitConfig(env, authConfig(supervisorToken)),
     issue: (agent, session) => {
       const token = newToken();
+      const salvage = newToken();
       tokens.add(token, { role: 'agent', agent, session });
-      return { secrets: gitConfigVars(authConfig(token)), revoke: () => void tokens.revoke(token) };
+      tokens.add(salvage, { role: 'salvage', agent, session });
+      return { secrets: gitConfigVars(authConfig(token)), salvage: gitConfigVars(authConfig(salvage)), revoke: () => (tokens.revoke(token), void tokens.revoke(salvage)) };
     },
     ensureAlive: async () => {
       if (await answers(server.socket)) return true;

@@ -4,8 +4,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface Identity {
-  /** the supervisor releases, reaps and saves wip; agents do everything else */
-  role: 'agent' | 'supervisor';
+  /**
+   * the supervisor releases, reaps and saves wip; agents do everything else; a remote
+   * session's entrypoint (salvage) fetches and creates its own agent's wip refs, nothing more
+   */
+  role: 'agent' | 'supervisor' | 'salvage';
   agent: string;
   session: string | null;
 }

@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { Mount } from '../sandbox/types.js';
+import { shq } from '../kit/shell.js';
 
 const SYSTEM = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
 
@@ -34,6 +35,3 @@ export function toolMounts(binDir: string, node = process.execPath): Mount[] {
   return [...paths].map((p) => ({ path: p, mode: 'ro' as const }));
 }
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}

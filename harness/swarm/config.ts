@@ -12,6 +12,10 @@ import { parsePrices, type PriceTable } from '../events/prices.js';
 import type { HostPort } from '../serve/service.js';
 import { isUrl } from '../git/mirror.js';
 import { agentsFor, parseRoles, type RoleSpec } from './roles.js';
+import { EXECUTOR_KINDS, type ExecConfig, type ExecutorKind } from '../executors/types.js';
+import { parseHosts } from '../executors/ssh.js';
+import { parseSlurmArgs } from '../executors/slurm.js';
+import { parseListen } from '../serve/listen.js';
 
 export type { Until };
 
@@ -69,6 +73,14 @@ export interface RawSettings {
   allowTestEdits?: unknown;
   protect?: unknown;
   role?: unknown;
+  executor?: unknown;
+  hosts?: unknown;
+  sshConfig?: unknown;
+  slurmPartition?: unknown;
+  slurmArgs?: unknown;
+  listen?: unknown;
+  remoteDir?: unknown;
+  remoteNode?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
@@ -77,6 +89,7 @@ export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
   'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
   'network', 'allowHost', 'allowTestEdits', 'protect',
+  'executor', 'hosts', 'sshConfig', 'slurmPartition', 'slurmArgs', 'listen', 'remoteDir', 'remoteNode',
 ];
 
 export interface RunConfig {
@@ -138,7 +151,11 @@ export interface RunConfig {
   protect: string[];
   /** standing roles, in slot order (--role NAME=COUNT[:PROMPT_FILE]); empty: none */
   roles: RoleSpec[];
+  /** where sessions run: this machine, ssh hosts or Slurm jobs (see executors/) */
+  exec: ExecConfig;
 }
+
+export type { ExecConfig };
 
 
 export interface ResolveInput {
@@ -263,6 +280,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   // The demo's simulator leaves at once when everything open is claimed; its slot waits here instead, waking when main moves.
   const idle = { baseMs: timerDur('idleBase', demo ? '2s' : DEFAULTS.idleBase)!, capMs: timerDur('idleCap', demo ? '20s' : DEFAULTS.idleCap)! };
   if (idle.capMs < idle.baseMs) throw new UsageError('BAD_CONFIG', `idleCap (${idle.capMs} ms) is below idleBase (${idle.baseMs} ms)`);
+  const exec = execConfig(pick, str, input.cwd);
   const roles = parseRoles(pick('role').v, pick('role').from, input.cwd);
   if (backoff.capMs < backoff.baseMs) throw new UsageError('BAD_CONFIG', `backoffCap (${backoff.capMs} ms) is below backoffBase (${backoff.baseMs} ms)`);
   return {
@@ -305,6 +323,39 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     allowTestEdits: bool('allowTestEdits'),
     protect: pathList(pick('protect')),
     roles,
+    exec,
+  };
+}
+
+function execConfig(pick: Pick, str: (k: keyof RawSettings) => string | null, cwd: string): ExecConfig {
+  const e = pick('executor');
+  const kindStr = str('executor');
+  if (kindStr !== null && !(EXECUTOR_KINDS as readonly string[]).includes(kindStr)) throw bad(e.from, kindStr, `one of ${EXECUTOR_KINDS.join(', ')}`);
+  const kind = (kindStr ?? 'local') as ExecutorKind;
+  const hostsV = pick('hosts');
+  const hosts = hostsV.v === undefined || hostsV.v === null ? [] : parseHosts(hostsV.v, hostsV.from);
+  if (kind === 'ssh' && hosts.length === 0) throw new UsageError('NEEDS_HOSTS', '--executor ssh needs --hosts USER@HOST[:SLOTS],... (the hosts sessions run on)');
+  if (kind !== 'ssh' && hosts.length) throw new UsageError('HOSTS_UNUSED', `--hosts is only for --executor ssh (the executor is ${kind})`);
+  const sshConfig = str('sshConfig');
+  if (sshConfig !== null && kind !== 'ssh') throw new UsageError('HOSTS_UNUSED', `--ssh-config is only for --executor ssh (the executor is ${kind})`);
+  const slurmPartition = str('slurmPartition');
+  if (slurmPartition !== null && !/^[A-Za-z0-9_.-]{1,64}$/.test(slurmPartition)) throw bad(pick('slurmPartition').from, slurmPartition, 'a partition name');
+  const slurmArgs = parseSlurmArgs(str('slurmArgs'), pick('slurmArgs').from);
+  if ((slurmPartition !== null || slurmArgs.length) && kind !== 'slurm') throw new UsageError('SLURM_UNUSED', `--slurm-partition and --slurm-args are only for --executor slurm (the executor is ${kind})`);
+  const listenS = str('listen');
+  const remoteDir = str('remoteDir') ?? '~/.harness-sessions';
+  if (!/^(~\/|\/)[A-Za-z0-9_./-]*$/.test(remoteDir) || remoteDir.split('/').includes('..')) throw bad(pick('remoteDir').from, remoteDir, 'an absolute path or one under ~/ (letters, digits, . _ - /)');
+  const remoteNode = str('remoteNode') ?? 'node';
+  if (!/^[A-Za-z0-9_./-]+$/.test(remoteNode)) throw bad(pick('remoteNode').from, remoteNode, 'a program name or path, like node or /opt/node/bin/node');
+  return {
+    kind,
+    hosts,
+    sshConfig: sshConfig === null ? null : path.resolve(cwd, sshConfig),
+    slurmPartition,
+    slurmArgs,
+    listen: listenS === null ? null : parseListen(listenS, pick('listen').from),
+    remoteDir,
+    remoteNode,
   };
 }
 

@@ -5,6 +5,7 @@ import { formatAge } from '../duration.js';
 import type { Printer } from './printer.js';
 import { plainPrinter } from './printer.js';
 import { formatCost } from './summary.js';
+import { crashed, exitText } from '../events/outcome.js';
 
 interface Slot {
   state: 'idle' | 'running' | 'backing off';
@@ -70,11 +71,10 @@ export function livePrinter(write: (s: string) => void, now: () => Date, columns
     sessionEnded: (a, s, r) => {
       const x = slot(a);
       x.state = 'idle';
-      x.last = r.timedOut ? 'timed out' : r.signal ? r.signal : `exit ${r.exit}`;
+      x.last = exitText(r);
       x.cost += r.usage?.costUsd ?? 0;
       totals.cost += r.usage?.costUsd ?? 0;
-      // The same rule as the summary: a session the supervisor stopped did not crash.
-      if (!r.stopped && (r.exit !== 0 || r.timedOut)) {
+      if (crashed(r)) {
         totals.crashed++;
         plain.sessionEnded(a, s, r);
       } else redraw();

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { HeldError } from '../errors.js';
+import { pidAlive } from '../kit/proc.js';
 
 export interface LockOwner {
   pid: number;
@@ -58,11 +59,4 @@ function readOwner(file: string): LockOwner | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const alive = pidAlive;

@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { sandboxFor } from '../sandbox/index.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import { defaultDockerHost } from './sandbox.js';
+import { groupAlive, signalGroup } from '../kit/proc.js';
 
 /** What identifies a running process beyond its pid, which the kernel reuses. */
 export interface ProcessRecord {
@@ -40,20 +41,9 @@ export async function killOrphan(file: string): Promise<boolean> {
   }
   const pid = rec.pid;
   const same = () => Number.isInteger(pid) && pid > 1 && (rec.boot === null || rec.boot === bootId()) && (rec.start === null || rec.start === startTime(pid));
-  const alive = () => {
-    try {
-      process.kill(-pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = () => groupAlive(pid);
   if (same() && alive()) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* gone meanwhile */
-    }
+    signalGroup(pid, 'SIGKILL');
     for (let i = 0; i < 250 && alive() && !zombie(pid); i++) await new Promise((r) => setTimeout(r, 20));
     if (alive() && !zombie(pid)) return false;
   }

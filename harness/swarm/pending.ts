@@ -1,9 +1,10 @@
 // The drainer of the pending journal (tasks/journal.ts): retried with backoff for as long
-// as the run lives, and what is left is finished by the next run, so a release is never
-// dropped. It lands everything pending in one push (removeOnce), so a burst of session
-// ends costs one commit, not one lost race each.
+// as the run lives, and what is left is finished by the next run, so a release or a wip
+// push is never dropped. It lands every pending removal in one push (removeOnce), so a
+// burst of session ends costs one commit, not one lost race each; wip pushes go to refs of
+// their own and never race, and one that fails never holds up the removals.
 import type { Attempt } from '../git/sync.js';
-import type { PendingEntry, PendingJournal } from '../tasks/journal.js';
+import type { PendingEntry, PendingJournal, WipEntry } from '../tasks/journal.js';
 
 export interface DrainerDeps {
   journal: PendingJournal;
@@ -13,6 +14,10 @@ export interface DrainerDeps {
   finished: (e: PendingEntry, tasks: string[], latencyMs: number, tries: number) => void;
   /** an attempt failed for a reason other than losing a race (upstream down, a timeout) */
   failed: (message: string, entries: number) => void;
+  /** pushes one wip commit to upstream; resolves with the ref it landed on */
+  pushWip?: (e: WipEntry) => Promise<string>;
+  /** a wip push landed */
+  wipLanded?: (e: WipEntry, ref: string, latencyMs: number) => void;
   now: () => number;
   random?: () => number;
 }
@@ -42,7 +47,7 @@ export class Drainer {
   }
 
   pending(): number {
-    return this.d.journal.list().length;
+    return this.d.journal.list().length + (this.d.pushWip ? this.d.journal.wips().length : 0);
   }
 
   /**
@@ -80,39 +85,64 @@ export class Drainer {
     let tries = 0;
     while (!this.closed) {
       const batch = this.d.journal.list();
-      if (batch.length === 0) {
+      const wips = this.d.pushWip ? this.d.journal.wips() : [];
+      if (batch.length === 0 && wips.length === 0) {
         await this.wait(60_000);
         continue;
       }
-      this.attempts++;
-      tries++;
-      try {
-        const p = this.d.attempt(batch);
-        this.current = p;
-        const a = await p;
-        if (a.kind === 'stale') {
-          lost++;
-          // The winner's push just landed, so the next window is likely free: retry at once, lightly jittered.
-          await this.wait(Math.floor(random() * Math.min(200, 10 * 2 ** Math.min(lost, 5))));
-          continue;
+      let failure: { msg: string; n: number } | null = null;
+      let raced = false;
+      if (batch.length) {
+        this.attempts++;
+        tries++;
+        try {
+          const a = await this.track(this.d.attempt(batch));
+          if (a.kind === 'stale') {
+            lost++;
+            raced = true;
+          } else {
+            lost = 0;
+            for (const e of batch) {
+              this.d.journal.remove(e.id);
+              this.d.finished(e, a.value.get(e.id) ?? [], this.d.now() - Date.parse(e.since), tries);
+            }
+            tries = 0;
+          }
+        } catch (e) {
+          failure = { msg: (e as Error).message, n: batch.length };
         }
-        lost = 0;
-        errors = 0;
-        this.lastError = null;
-        for (const e of batch) {
-          this.d.journal.remove(e.id);
-          this.d.finished(e, a.value.get(e.id) ?? [], this.d.now() - Date.parse(e.since), tries);
-        }
-        tries = 0;
-      } catch (e) {
-        errors++;
-        const msg = (e as Error).message;
-        if (msg !== this.lastError) this.d.failed(msg, batch.length);
-        this.lastError = msg;
-        await this.wait(Math.min(15_000, 250 * 2 ** Math.min(errors, 6)));
-      } finally {
-        this.current = null;
       }
+      for (const w of wips) {
+        if (this.closed) break;
+        try {
+          const ref = await this.track(this.d.pushWip!(w));
+          this.d.journal.remove(w.id);
+          this.d.wipLanded?.(w, ref, this.d.now() - Date.parse(w.since));
+        } catch (e) {
+          failure ??= { msg: (e as Error).message, n: wips.length };
+        }
+      }
+      if (failure) {
+        errors++;
+        if (failure.msg !== this.lastError) this.d.failed(failure.msg, failure.n);
+        this.lastError = failure.msg;
+        await this.wait(Math.min(15_000, 250 * 2 ** Math.min(errors, 6)));
+        continue;
+      }
+      errors = 0;
+      this.lastError = null;
+      // The winner's push just landed, so the next window is likely free: retry at once, lightly jittered.
+      if (raced) await this.wait(Math.floor(random() * Math.min(200, 10 * 2 ** Math.min(lost, 5))));
+    }
+  }
+
+  /** Keeps the attempt in flight visible to close(), which never waits on a hung one past its deadline. */
+  private async track<T>(p: Promise<T>): Promise<T> {
+    this.current = p;
+    try {
+      return await p;
+    } finally {
+      this.current = null;
     }
   }
 }

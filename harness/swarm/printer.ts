@@ -3,6 +3,7 @@
 import { formatAge } from '../duration.js';
 import type { Usage } from '../events/log.js';
 import { formatCost } from './summary.js';
+import { howEnded } from '../events/outcome.js';
 
 export interface Printer {
   line(text: string): void;
@@ -23,7 +24,7 @@ export function plainPrinter(out: (l: string) => void, now: () => Date): Printer
     line: say,
     sessionStarted: (a, s, log) => say(`${a} session ${s} started (log ${log})`),
     sessionEnded: (a, s, r) => {
-      const how = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.exit}`;
+      const how = howEnded(r);
       const cost = r.usage?.costUsd != null ? `, ${formatCost(r.usage.costUsd)}` : '';
       say(`${a} session ${s} ended: ${how} after ${formatAge(r.durationMs)}${cost}`);
     },

@@ -138,14 +138,17 @@ export class Session {
     if (this.stopped) void this.stop(p.graceMs); // a stop that arrived while it was starting
     const timer = setTimeout(() => {
       this.timedOut = true;
-      void this.running?.stop(p.graceMs);
-    }, p.timeoutMs);
+      if (this.running) this.stopRequested ??= this.running.stop(p.graceMs);
+    }, p.timeoutMs + (p.sandbox.timeLimitSlackMs ?? 0));
     let exit: SessionExit;
     try {
       exit = await this.running.exited;
+      // A stop's grace covers the agent's whole group, not only its leader (`sh -c` dies first).
+      if (this.stopRequested) exit = await this.stopRequested;
     } finally {
       clearTimeout(timer);
     }
+    if (exit.timedOut) this.timedOut = true;
     const durationMs = p.now() - started;
     rmSync(p.sessionDir, { recursive: true, force: true }); // agent config and caches: nothing to keep, nothing for the next session to read
     const how = this.timedOut ? `timed out after ${p.timeoutMs} ms` : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;

@@ -1,15 +1,17 @@
 // The stall guard, `--stall-after DURATION`: a swarm that for that long has landed no
 // `Task-Status: done` commit on upstream main and not raised the pass rate of the latest
-// recorded oracle results is spending money going nowhere; stop it (or only warn). Judging
-// is pure over observations; reading progress fetches main into the supervisor's clone.
+// full run of the oracle's suite (samples and filtered runs do not count) is spending
+// money going nowhere; stop it (or only warn). Judging is pure over observations; reading
+// progress fetches main into the supervisor's clone.
 import type { Git } from '../git/git.js';
 import { fetchUpstream } from '../git/sync.js';
 import { fetchNotes, readLatestResults } from '../../test-oracle/index.js';
+import { failingOf } from './done.js';
 
 export interface Progress {
   /** `Task-Status: done` commits on upstream main */
   doneTasks: number;
-  /** passing / recorded tests in the latest results on main, or null when none are recorded */
+  /** passing / recorded tests in the latest full run on main, or null when there is none */
   passRate: number | null;
 }
 
@@ -47,10 +49,12 @@ export async function readProgress(git: Git, env: NodeJS.ProcessEnv): Promise<Pr
   const log = await git.run(['log', '--format=%H', '--grep=^Task-Status: done', head]);
   const doneTasks = log.stdout.split('\n').filter(Boolean).length;
   await fetchNotes(git.dir, 'origin', { env });
-  const latest = await readLatestResults(git.dir, head, { env });
-  if (!latest || latest.tests.size === 0) return { doneTasks, passRate: null };
-  const passing = [...latest.tests.values()].filter((o) => o.result === 'pass').length;
-  return { doneTasks, passRate: passing / latest.tests.size };
+  // Full runs only: samples with different seeds cover different slices, so their pass rate
+  // rises and falls by chance, and a lucky sample must not pass for progress.
+  const latest = await readLatestResults(git.dir, head, { env, where: (r) => r.mode === 'full' });
+  if (!latest) return { doneTasks, passRate: null };
+  const { tests, failing } = failingOf(latest.runs);
+  return { doneTasks, passRate: tests ? (tests - failing.length) / tests : null };
 }
 
 /**

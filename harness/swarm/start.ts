@@ -30,6 +30,7 @@ import { summarize, summaryLines } from './summary.js';
 import { Supervisor } from './supervisor.js';
 import { serveSwarm, type UpstreamService } from '../serve/service.js';
 import { safeGitEnv } from './workspace.js';
+import { executorFor, remoteSandboxKind } from '../executors/index.js';
 
 export const CONFIG_FILE = 'harness.config.json';
 
@@ -80,7 +81,8 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   const c = loadConfig(flags, io);
   const from = await projectSource(c, io);
   const sandbox = deps.sandbox ?? runSandbox(c, io.env);
-  await sandbox.check().catch((e: Error) => {
+  if (c.exec.kind !== 'local') checkRemoteRun(c);
+  else await sandbox.check().catch((e: Error) => {
     if (!c.sandboxDefaulted) throw e;
     throw new EnvError('NO_SANDBOX', `--agent ${c.agent} runs in a bwrap sandbox by default, and bwrap cannot run here (${e.message.replace(/\.$/, '')}); install it (apt-get install bubblewrap), pick --sandbox docker or podman, or say --sandbox process to run the agent on this host without isolation`);
   });
@@ -115,11 +117,16 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       if (init.kind === 'created') out(`initialised ${init.upstream}${from ? ` from ${from}` : ''}`);
     }
     // The bare repo is served, never mounted: sessions and the supervisor's own clones reach it as a URL.
-    served = repo ? await serveSwarm({ repo, stateDir: path.join(c.dir, 'serve'), env: io.env, allowTestEdits: c.allowTestEdits, protect: c.protect, allowHost: c.allowHost, onRestart: (why) => io.err(`harness: ${why}; restarting it`) }) : null;
+    served = repo ? await serveSwarm({ repo, stateDir: path.join(c.dir, 'serve'), env: io.env, allowTestEdits: c.allowTestEdits, protect: c.protect, allowHost: c.allowHost, ...(c.exec.listen ?? {}), onRestart: (why) => io.err(`harness: ${why}; restarting it`) }) : null;
     const upstream = served?.url ?? c.upstream!;
     const env = served ? served.supervisorEnv(io.env) : io.env;
     const isolated = sandbox.kind !== 'process' && c.network === 'upstream';
     if (c.upstream && isolated) throw new UsageError('NETWORK_NEEDS_SERVER', `--network upstream reaches only an upstream this run serves; with --upstream ${c.upstream} pass --network host (or --allow-host for its host)`);
+    const executor = served ? executorFor({ exec: c.exec, dir: c.dir, sandbox: c.sandbox, network: c.network, upstream: remoteUrl(served.url, c.exec.listen, io.hostname()), timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, env: io.env }) : null;
+    if (executor) {
+      out(`sessions run on ${c.exec.kind === 'ssh' ? c.exec.hosts.map((h) => `${h.target} (${h.slots} slot${h.slots > 1 ? 's' : ''})`).join(', ') : `Slurm${c.exec.slurmPartition ? ` partition ${c.exec.slurmPartition}` : ''}`}; they reach the upstream at ${remoteUrl(served!.url, c.exec.listen, io.hostname())}`);
+      await executor.check();
+    }
     const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
     const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c, io.env);
     const start: DemoStart | null = demo ? await demoStart(repo!, io.env) : null;
@@ -150,6 +157,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       isDone: demo || c.agent === 'sim' ? async () => demoDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
       progress: () => readProgress(supervisorGit, env),
+      executor,
       access: {
         issue: served ? (agent, session) => served!.issue(agent, session) : null,
         network: !isolated,
@@ -181,6 +189,19 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     await served?.close().catch(() => {});
     await lock.release();
   }
+}
+
+/** Remote sessions need the upstream this run serves (their tokens come from it), and an agent installed where they run. */
+function checkRemoteRun(c: RunConfig): void {
+  const x = c.exec.kind;
+  if (c.upstream) throw new UsageError('REMOTE_NEEDS_SERVER', `--executor ${x} needs the upstream this run serves (per-session tokens); drop --upstream and let harness run serve DIR/upstream.git (--listen HOST:PORT where the ${x === 'ssh' ? 'hosts' : 'nodes'} reach it)`);
+  if (c.agent === 'sim' || c.demo) throw new UsageError('REMOTE_NO_SIM', `--executor ${x}: the sim agent's known solutions live in this machine's swarm folder; use --agent cmd, claude or codex (installed on the ${x === 'ssh' ? 'hosts' : 'nodes'})`);
+  remoteSandboxKind(c.sandbox, c.network, x);
+}
+
+/** A server listening on every address is reached remotely by this machine's name. */
+function remoteUrl(url: string, listen: { host: string } | null, hostname: string): string {
+  return listen && (listen.host === '0.0.0.0' || listen.host === '::') ? url.replace('//127.0.0.1:', `//${hostname}:`) : url;
 }
 
 function describe(reason: string): string {

@@ -2,6 +2,7 @@
 import { formatAge } from '../duration.js';
 import type { LoggedEvent } from '../events/log.js';
 import { totalTokens } from '../events/prices.js';
+import { crashed } from '../events/outcome.js';
 
 export interface RunSummary {
   sessions: number;
@@ -40,8 +41,7 @@ export function summarize(events: LoggedEvent[], run: string, wallMs: number): R
         break;
       case 'session_end': {
         // A session the supervisor stopped (Ctrl-C, end of run) did not crash.
-        const crashed = !e.stopped && (e.exit !== 0 || e.timedOut);
-        if (crashed) {
+        if (crashed(e)) {
           s.crashed++;
           crashedAt.set(e.agent, (crashedAt.get(e.agent) ?? 0) + 1);
         } else if (e.exit === 0) s.ok++;

@@ -20,7 +20,7 @@ import { fetchUpstream, removeDeadRefLock } from '../git/sync.js';
 import { readEvents } from '../events/log.js';
 import { isUrl } from './config.js';
 import { Drainer } from './pending.js';
-import { PendingJournal, type PendingEntry } from '../tasks/journal.js';
+import { holdRef, PendingJournal, type PendingEntry } from '../tasks/journal.js';
 import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
 import type { SessionCredential } from '../serve/service.js';
 import { withCost } from '../events/prices.js';
@@ -34,7 +34,11 @@ import { killOrphan, recordContainer, recordProcess, removeOrphanContainer } fro
 import type { Printer } from './printer.js';
 import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
-import { ensureWorkspace, followUpstream, markSession, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
+import type { Executor } from '../executors/types.js';
+import { remoteSlot } from './remote-slot.js';
+import type { FullSuiteRun } from './done.js';
+import { FullSuiteRunner } from './verify.js';
+import { ensureWorkspace, followUpstream, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
 
 export interface SupervisorDeps {
   config: RunConfig;
@@ -55,14 +59,16 @@ export interface SupervisorDeps {
   fallbackPrompt: string;
   /** sessions run as root (the supervisor's uid): agents that care (Claude Code) adapt */
   root: boolean;
-  /** for `--until done`: the work is finished (checked after each session) */
-  isDone?: () => Promise<boolean>;
+  /** for `--until done`: the work is finished (checked after each session); may ask for a full run of the suite */
+  isDone?: (runFull: FullSuiteRun) => Promise<boolean>;
   /** the docker/podman daemon sessions run on, recorded so a takeover can remove their containers */
   dockerHost?: string;
   /** for --stall-after: tasks done and pass rate on upstream main */
   progress?: () => Promise<Progress>;
   /** how sessions reach the upstream: a credential per session, the network they get */
   access: SessionAccess;
+  /** ssh hosts or Slurm: sessions run there and prepare and save their workspace themselves; null/absent: this machine */
+  executor?: Executor | null;
 }
 
 export interface SessionAccess {
@@ -104,6 +110,7 @@ export class Supervisor {
   private lockGit: { git: Git; inPlace: boolean } | null = null;
   private readonly journal: PendingJournal;
   private drainer: Drainer | null = null;
+  private verifier: FullSuiteRunner | null = null;
   private stopNow: () => void = () => {};
   private readonly tally: Tally = newTally();
   /** the cap that ended the run (swarm-wide, or the last slot's own) */
@@ -159,8 +166,9 @@ export class Supervisor {
       stallTimer.cancel();
     }
     if (!this.immediate) await this.reaping;
+    await this.d.executor?.close?.();
     const left = await this.drainer!.close(this.immediate ? 0 : Math.max(5_000, c.graceMs));
-    if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's' : ''} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
+    if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's or wip pushes' : ' or wip push'} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
     const reason = this.reason ?? 'stopping';
     this.emit({ type: 'run_end', run: this.d.runId, reason: this.immediate ? 'immediate' : reason, sessions: this.started });
     return reason;
@@ -218,6 +226,7 @@ export class Supervisor {
     this.stopping = true;
     for (const s of this.slots) s.wake?.();
     if (mode === 'drain') return;
+    this.verifier?.stop(mode === 'now' ? 0 : this.d.config.graceMs);
     if (mode === 'now') {
       this.immediate = true;
       for (const s of this.slots) void s.session?.stop(0);
@@ -299,7 +308,10 @@ export class Supervisor {
       if (r?.rateLimit) this.rateLimited(slot, r.rateLimit);
       this.checkSwarmCaps();
       if (this.d.config.until.kind === 'done' && !this.done && !this.stopping && this.d.isDone) {
-        this.done = await this.d.isDone().catch(() => false);
+        this.done = await this.d.isDone(this.fullRun).catch((e: Error) => {
+          this.d.printer.line(`until done: could not judge: ${e.message}`);
+          return false;
+        });
         if (this.done) this.stop('graceful', 'done');
       }
     }
@@ -332,9 +344,9 @@ export class Supervisor {
   }
 
   /** Whether a session did anything on upstream main: a commit in its agent's name since `head` (claims included). */
-  private async didWork(slot: Slot, head: string): Promise<boolean> {
-    const g = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
-    const r = await g.run(['log', '--format=%an%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)', `${head}..refs/remotes/origin/main`]);
+  private async didWork(slot: Slot, head: string, view?: { git: Git; ref: string }): Promise<boolean> {
+    const g = view?.git ?? new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
+    const r = await g.run(['log', '--format=%an%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)', `${head}..${view?.ref ?? 'refs/remotes/origin/main'}`]);
     if (r.code !== 0) return true; // cannot tell: never idle a slot on a guess
     return r.stdout.split('\n').some((l) => {
       const [author, agents] = l.split('\x1f');
@@ -366,22 +378,26 @@ export class Supervisor {
 
   private async oneSession(slot: Slot): Promise<{ code: number | null; durationMs: number; rateLimit: RateLimit | null; idle: boolean }> {
     await this.d.access.ensureAlive?.();
-    await ensureWorkspace(slot.ws);
-    const { head } = await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
+    // Remote: the session's entrypoint prepares and saves its workspace where it runs.
+    const remote = this.d.executor ? remoteSlot(this.d.executor, this.supervisorGit!, path.join(this.d.config.dir, 'remote'), slot.agent) : null;
+    if (!remote) await ensureWorkspace(slot.ws);
+    else mkdirSync(slot.ws.paths.stateDir, { recursive: true }); // the pid of its ssh/srun, for a takeover
+    const { head } = remote ? { head: await remote.head() } : await this.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
     const logDir = path.join(this.d.config.dir, 'agent_logs', slot.agent);
     const log = openSessionLog(logDir, head);
     const id = String(log.n);
-    markSession(slot.ws, id);
+    if (!remote) markSession(slot.ws, id);
     mkdirSync(slotHome(slot), { recursive: true, mode: 0o700 });
     const c = this.d.config;
     // This session's own upstream token: it dies with the session, so leftovers cannot push.
     const cred = this.d.access.issue?.(slot.agent, id) ?? null;
-    const waiting = await this.waitingMessages(slot);
+    const waiting = await this.waitingMessages(slot, remote?.view);
     const role = slot.role ? { name: slot.role.name, text: slot.role.prompt ? readFileSync(slot.role.prompt, 'utf8') : '' } : null;
     const session = new Session(
       {
-        agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, sandbox: this.d.sandbox, adapter: this.d.adapter,
-        promptFile: c.prompt, fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image, promptHeader: promptHeader(waiting), role,
+        agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, adapter: this.d.adapter,
+        sandbox: remote ? remote.sandbox({ agent: slot.agent, session: id, run: this.d.runId, gitEnv: cred?.salvage ?? {}, onReport: (rep) => remote.report(rep, (e) => this.emit({ run: this.d.runId, agent: slot.agent, session: id, ...e } as SwarmEvent), this.d.printer) }) : this.d.sandbox,
+        promptFile: c.prompt ?? (remote ? await remote.prompt() : null), fallbackPrompt: this.d.fallbackPrompt, model: c.model, image: c.image, promptHeader: promptHeader(waiting), role,
         env: { ...this.d.sessionEnv, ...(role ? { HARNESS_ROLE: role.name } : {}), HOME: slotHome(slot), HARNESS_AGENT: slot.agent, GIT_AUTHOR_NAME: slot.agent, GIT_COMMITTER_NAME: slot.agent, GIT_AUTHOR_EMAIL: `${slot.agent}@harness.invalid`, GIT_COMMITTER_EMAIL: `${slot.agent}@harness.invalid` },
         secrets: { ...this.d.secrets, ...cred?.secrets }, mounts: [...this.d.mounts, { path: slotHome(slot), mode: 'rw' }], timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, now: () => this.d.now().getTime(),
         name: sessionName(slot.agent, id, this.swarmTag), limits: c.limits,
@@ -397,7 +413,7 @@ export class Supervisor {
     slot.session = session;
     if (this.stopping) session.stopped = true;
     const rel = path.relative(c.dir, log.file);
-    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
+    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, host: this.d.executor?.placeOf(slot.agent) ?? this.d.hostname, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
     this.d.printer.sessionStarted(slot.agent, id, rel);
     let r: SessionResult;
     try {
@@ -416,16 +432,28 @@ export class Supervisor {
     this.d.printer.sessionEnded(slot.agent, id, r);
     this.owe('abandoned', [{ kind: 'session', agent: slot.agent, session: id, run: this.d.runId }], `Session ${id} of ${slot.agent} ended; its claims are released by the supervisor.`);
     let saved = false;
-    if (!this.immediate) saved = await this.afterSession(slot);
-    const idle = !this.immediate && !saved && !(await this.didWork(slot, head));
+    if (!this.immediate) saved = remote ? await remote.settle() : await this.afterSession(slot);
+    const idle = !this.immediate && !saved && !(await this.didWork(slot, head, remote?.view));
     return { code: r.timedOut ? null : r.exit, durationMs: r.durationMs, rateLimit: r.rateLimit ?? null, idle };
   }
 
+  /** `--until done` with only samples recorded: the full suite, in the run's sandbox, at main's head. */
+  private readonly fullRun: FullSuiteRun = (tools) => {
+    const c = this.d.config;
+    this.verifier ??= new FullSuiteRunner({
+      sandbox: this.d.sandbox,
+      ws: { ...this.wsCtx('supervisor'), paths: { dir: path.join(c.dir, 'supervisor', 'verify'), stateDir: path.join(c.dir, 'supervisor', 'verify-state') } },
+      mounts: this.d.mounts, env: this.d.sessionEnv, limits: c.limits, image: c.image, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs,
+      logDir: path.join(c.dir, 'supervisor', 'logs'), name: sessionName('supervisor', 'verify', this.swarmTag),
+    });
+    return this.verifier.run(tools);
+  };
+
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
-  private async waitingMessages(slot: Slot): Promise<Message[]> {
-    const git = new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
+  private async waitingMessages(slot: Slot, view?: { git: Git; ref: string }): Promise<Message[]> {
+    const git = view?.git ?? new Git(slot.ws.paths.dir, safeGitEnv(this.d.env));
     try {
-      return unread(await readMessages(git, await git.revParse('refs/remotes/origin/main')), { agent: slot.agent, role: slot.role?.name ?? null });
+      return unread(await readMessages(git, await git.revParse(view?.ref ?? 'refs/remotes/origin/main')), { agent: slot.agent, role: slot.role?.name ?? null });
     } catch (e) {
       this.d.printer.line(`${slot.agent}: could not read its messages: ${(e as Error).message}`);
       return [];
@@ -451,10 +479,15 @@ export class Supervisor {
     }
     try {
       await followUpstream(slot.ws);
-      const saved = await salvage(slot.ws);
-      if (saved) {
-        this.emit({ type: 'wip_saved', run: this.d.runId, agent: slot.agent, session: saved.session, ref: saved.ref, commit: saved.commit, files: saved.files });
-        this.d.printer.wipSaved(slot.agent, saved.ref, saved.files, saved.unpushedCommits);
+      // Kept in the supervisor's clone and journaled before the reset; the drainer pushes it to upstream.
+      const saved = await salvage(slot.ws, {
+        repo: this.supervisorGit!.dir,
+        known: (session, tree, parents) => this.journal.wips().find((w) => w.agent === slot.agent && w.session === session && w.tree === tree && w.parents.join() === parents.join())?.commit ?? null,
+      });
+      if (saved && !saved.known) {
+        const { commit, tree, parents, files, unpushedCommits, session } = saved;
+        this.journal.addWip({ agent: slot.agent, session, commit, tree, parents, files, unpushedCommits, since: this.d.now().toISOString(), run: this.d.runId });
+        this.drainer?.kick();
       }
       return { head: await resetToMain(slot.ws), saved: saved !== null };
     } catch (e) {
@@ -478,7 +511,17 @@ export class Supervisor {
       now: () => this.d.now().getTime(),
       attempt: (entries) => removeOnce({ git: lg.git, upstream: { remote: 'origin', branch: 'main' }, me }, entries, lg.inPlace),
       finished: (e, tasks, latencyMs, tries) => this.removed(e, tasks, latencyMs, tries),
-      failed: (msg, n) => this.d.printer.line(`${n} lock removal${n > 1 ? 's' : ''} not landed yet (${msg}); retrying`),
+      failed: (msg, n) => this.d.printer.line(`${n} pending push${n > 1 ? 'es' : ''} to upstream not landed yet (${msg}); retrying`),
+      pushWip: async (w) => {
+        const hold = this.supervisorGit!;
+        const ref = await pushWip(hold, w.agent, w.session, w.commit);
+        await hold.run(['update-ref', '-d', holdRef(w.commit)]);
+        return ref;
+      },
+      wipLanded: (w, ref, latencyMs) => {
+        this.emit({ type: 'wip_saved', run: this.d.runId, agent: w.agent, session: w.session, ref, commit: w.commit, files: w.files, latencyMs });
+        this.d.printer.wipSaved(w.agent, ref, w.files, w.unpushedCommits);
+      },
     });
     this.drainer.start();
   }

@@ -1,6 +1,7 @@
 // An agent slot's workspace clone, between sessions: save whatever the last session left
-// (uncommitted, untracked, committed but unpushed) to a wip branch on upstream, then reset
-// to upstream main. The reset happens only after the wip push landed: work is never lost.
+// (uncommitted, untracked, committed but unpushed) as a wip commit kept in the supervisor's
+// own clone and journaled for a push to a wip branch on upstream, then reset to upstream
+// main. The reset happens only after the work is kept and journaled: work is never lost.
 //
 // The workspace's .git is writable by the agent, which might be hostile or just confused.
 // Before the supervisor runs git there, the clone's config is restored from a copy kept
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { EnvError } from '../errors.js';
 import { withGitConfig } from '../git/config-env.js';
 import { Git, gitReason } from '../git/git.js';
+import { holdRef } from '../tasks/journal.js';
 import { wipRef } from './numbering.js';
 
 const REMOTE = 'origin';
@@ -74,7 +76,7 @@ export async function followUpstream(ctx: WorkspaceCtx): Promise<void> {
 }
 
 /** Puts back the config the supervisor made, undoing whatever a session changed there. */
-function restoreConfig(ctx: WorkspaceCtx): void {
+export function restoreConfig(ctx: WorkspaceCtx): void {
   copyFileSync(pristine(ctx), path.join(ctx.paths.dir, '.git', 'config'));
 }
 
@@ -84,20 +86,34 @@ export function markSession(ctx: WorkspaceCtx, session: string): void {
 }
 
 export interface Salvaged {
-  ref: string;
   commit: string;
+  /** the commit's tree and parents: the same work saved twice is the same wip */
+  tree: string;
+  parents: string[];
   /** files changed against the session's HEAD, plus unpushed commits' count */
   files: number;
   unpushedCommits: number;
   session: string;
+  /** this very work was saved before and is still pending (`known` said so): nothing new was kept */
+  known: boolean;
+}
+
+/** Where salvage keeps the wip commit until it is on upstream (the supervisor's clone), and what is already pending there. */
+export interface WipHold {
+  /** a repo out of every sandbox's reach; the commit goes to holdRef(commit) there */
+  repo: string;
+  /** the pending wip of this session with this tree and parents, if any */
+  known: (session: string, tree: string, parents: string[]) => string | null;
 }
 
 /**
  * Saves what the workspace holds that upstream does not: the work tree with untracked files
  * (a commit built on a temporary index, the real index untouched), with HEAD and any
- * unpushed local branch or stash as parents. Null when there is nothing to save.
+ * unpushed local branch or stash as parents, into the hold repo. Null when there is nothing
+ * to save. The caller journals it (pending/) before the workspace is reset, and the
+ * drainer pushes it to wip/<agent>/<session> on upstream.
  */
-export async function salvage(ctx: WorkspaceCtx): Promise<Salvaged | null> {
+export async function salvage(ctx: WorkspaceCtx, hold: WipHold): Promise<Salvaged | null> {
   if (!existsSync(path.join(ctx.paths.dir, '.git'))) return null;
   restoreConfig(ctx);
   const g = git(ctx);
@@ -117,6 +133,8 @@ export async function salvage(ctx: WorkspaceCtx): Promise<Salvaged | null> {
     if (changed === 0 && unpushed.length === 0) return null;
     const parents = [...new Set([...(head ? [head] : []), ...unpushed])];
     const count = unpushed.length ? Number(await g.must(['rev-list', '--count', ...unpushed, '--not', `--remotes=${REMOTE}`])) : 0;
+    const known = hold.known(session, tree, parents);
+    if (known) return { commit: known, tree, parents, files: changed, unpushedCommits: count, session, known: true };
     const msg = [
       `WIP ${ctx.agent} session ${session}: saved by the harness`,
       '',
@@ -130,8 +148,10 @@ export async function salvage(ctx: WorkspaceCtx): Promise<Salvaged | null> {
     ].join('\n');
     const who = { GIT_AUTHOR_NAME: ctx.agent, GIT_AUTHOR_EMAIL: `${ctx.agent}@harness.invalid`, GIT_COMMITTER_NAME: 'harness', GIT_COMMITTER_EMAIL: 'harness@harness.invalid' };
     const commit = await g.must(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: msg, env: who });
-    const ref = await pushWip(g, ctx.agent, session, commit);
-    return { ref, commit, files: changed, unpushedCommits: count, session };
+    // A local push: it needs no upstream, so an outage never holds the work in the workspace.
+    const r = await g.run(['push', '--quiet', hold.repo, `+${commit}:${holdRef(commit)}`]);
+    if (r.code !== 0) throw new EnvError('WIP_HOLD_FAILED', `could not keep ${ctx.agent}'s leftover work in ${hold.repo}: ${gitReason(r)}; the workspace is kept as it is`);
+    return { commit, tree, parents, files: changed, unpushedCommits: count, session, known: false };
   } finally {
     rmSync(tmpIndex, { force: true });
   }
@@ -149,18 +169,23 @@ async function unpushedTips(g: Git, head: string | null): Promise<string[]> {
   return out;
 }
 
-async function pushWip(g: Git, agent: string, session: string, commit: string): Promise<string> {
+/** Pushes a wip commit to the first free wip/<agent>/<session>[-n] on upstream; resolves with the ref. */
+export async function pushWip(g: Git, agent: string, session: string, commit: string): Promise<string> {
   for (let attempt = 1; attempt <= 20; attempt++) {
     const ref = wipRef(agent, session, attempt);
     // The lease "must not exist yet" keeps an earlier wip of the same name: never overwritten.
     const r = await g.run(['push', '--porcelain', `--force-with-lease=${ref}:`, REMOTE, `${commit}:${ref}`]);
     if (r.code === 0) return ref;
     const text = r.stdout + r.stderr;
-    if (!/stale info|rejected|already exists|fetch first/i.test(text)) {
-      throw new EnvError('WIP_PUSH_FAILED', `could not save ${agent}'s work to ${ref}: ${gitReason(r)}; the workspace is kept as it is`);
+    // Only "that ref exists" moves on to the next name; a refusal ([remote rejected]: a hook, a bad object) is an error.
+    if (!/stale info|\s\[rejected\]|already exists|fetch first/i.test(text)) {
+      throw new EnvError('WIP_PUSH_FAILED', `could not push ${agent}'s leftover work to ${ref}: ${gitReason(r)}; it stays pending and is retried`);
     }
+    // An earlier attempt that landed but whose answer was lost (a timeout) is not pushed twice.
+    const there = await g.run(['ls-remote', REMOTE, ref]);
+    if (there.code === 0 && there.stdout.split('\t')[0] === commit) return ref;
   }
-  throw new EnvError('WIP_PUSH_FAILED', `could not find a free wip ref for ${agent} session ${session}; the workspace is kept as it is`);
+  throw new EnvError('WIP_PUSH_FAILED', `could not find a free wip ref for ${agent} session ${session}; it stays pending and is retried`);
 }
 
 function readMarker(ctx: WorkspaceCtx): string | null {

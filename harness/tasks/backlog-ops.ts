@@ -3,7 +3,7 @@
 // touches the working tree), and answer "may this task be claimed yet?".
 import { HeldError, UsageError } from '../errors.js';
 import type { Git } from '../git/git.js';
-import { lsTree, readObjects, Snapshot } from '../git/objects.js';
+import { readFolder, Snapshot } from '../git/objects.js';
 import { landOnUpstream } from '../git/sync.js';
 import { backlogPath, BACKLOG_DIR, checkNewItem, findCycles, formatBacklogFile, parseBacklogFile, planBacklog, type BacklogItem, type BacklogPlan } from './backlog.js';
 import { taskCommitMessage } from './claims.js';
@@ -14,9 +14,8 @@ import { taskOfFile } from './name.js';
 
 export async function readBacklog(git: Git, rev: string | null): Promise<BacklogItem[]> {
   if (!rev) return [];
-  const entries = (await lsTree(git, `${rev}:${BACKLOG_DIR}`)).filter((e) => e.type === 'blob' && taskOfFile(e.name));
-  const blobs = await readObjects(git, entries.map((e) => e.sha));
-  return entries.map((e) => parseBacklogFile(taskOfFile(e.name)!, blobs.get(e.sha)?.data ?? Buffer.alloc(0))).sort((a, b) => a.task.localeCompare(b.task));
+  const files = await readFolder(git, rev, BACKLOG_DIR, (e) => !!taskOfFile(e.name));
+  return files.map((f) => parseBacklogFile(taskOfFile(f.entry.name)!, f.data)).sort((a, b) => a.task.localeCompare(b.task));
 }
 
 export interface BacklogView {

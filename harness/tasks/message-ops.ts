@@ -3,16 +3,15 @@
 // tree is never touched; a rejected push is rebuilt on the new main).
 import { randomInt } from 'node:crypto';
 import type { Git } from '../git/git.js';
-import { lsTree, readObjects, Snapshot } from '../git/objects.js';
+import { readFolder, Snapshot } from '../git/objects.js';
 import { landOnUpstream } from '../git/sync.js';
 import { ackEdit, checkText, formatMessage, messageId, MSG_DIR, MSG_ID_RE, msgPath, parseMessage, unread, type Message, type Reader } from './messages.js';
 import { commitOn, type TaskCtx } from './ops.js';
 
 export async function readMessages(git: Git, rev: string | null): Promise<Message[]> {
   if (!rev) return [];
-  const entries = (await lsTree(git, `${rev}:${MSG_DIR}`)).filter((e) => e.type === 'blob' && e.name.endsWith('.txt') && MSG_ID_RE.test(e.name.slice(0, -4)));
-  const blobs = await readObjects(git, entries.map((e) => e.sha));
-  return entries.map((e) => parseMessage(e.name.slice(0, -4), blobs.get(e.sha)?.data ?? Buffer.alloc(0))).filter((m): m is Message => m !== null);
+  const files = await readFolder(git, rev, MSG_DIR, (e) => e.name.endsWith('.txt') && MSG_ID_RE.test(e.name.slice(0, -4)));
+  return files.map((f) => parseMessage(f.entry.name.slice(0, -4), f.data)).filter((m): m is Message => m !== null);
 }
 
 function msgTrailers(status: 'sent' | 'acked', ids: string[], ctx: TaskCtx, to?: string): string {

@@ -7,7 +7,7 @@
 import { HeldError } from '../errors.js';
 import { fetchUpstream, trackingRef } from '../git/sync.js';
 import { fetchNotes, proposeFailingTest, readLatestResults, type FailingTestProposal } from '../../test-oracle/index.js';
-import { sampleHash32 } from '../../test-oracle/core/hash.js';
+import { sampleHash32 } from '../kit/hash.js';
 import { pickReady, type BacklogPlan } from './backlog.js';
 import { backlogView } from './backlog-ops.js';
 import { claimTask, type ClaimResult, type TaskCtx } from './ops.js';

@@ -45,6 +45,7 @@ export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine'; earl
 
 export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promise<ClaimResult> {
   const task = validateTaskName(rawTask);
+  warmRepoFacts(ctx);
   const landed = await landOnUpstream<ClaimDecision>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
     const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task), backlogPath(task)] });
     const decision = decideClaim(await claimIn(ctx.git, snap, task), ctx.me);
@@ -57,9 +58,10 @@ export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promi
   });
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim);
-  if (landed.commit) await fastForwardLocal(ctx);
   // the next agent starts from the earlier attempts: who, why they stopped, where their work is
-  const earlier = landed.commit ? await earlierAttempts(ctx.git, landed.commit, task, ctx.upstream.remote).catch(() => []) : [];
+  const [, earlier] = landed.commit
+    ? await Promise.all([fastForwardLocal(ctx), earlierAttempts(ctx.git, landed.commit, task, ctx.upstream.remote).catch(() => [])])
+    : [false, []];
   return { outcome: d.kind === 'mine' ? 'already-mine' : 'claimed', commit: landed.commit, attempts: landed.attempts, earlier };
 }
 
@@ -72,6 +74,7 @@ export async function releaseTask(
   opts: { status: Extract<TaskStatus, 'done' | 'abandoned'>; force?: boolean; body?: string },
 ): Promise<ReleaseResult> {
   const task = validateTaskName(rawTask);
+  warmRepoFacts(ctx);
   const landed = await landOnUpstream<ReleaseDecision>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
     const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task)] });
     const decision = decideRelease(await claimIn(ctx.git, snap, task), ctx.me, !!opts.force);
@@ -164,12 +167,22 @@ function heldError(ctx: TaskCtx, task: string, c: Claim, extra = ''): HeldError 
 }
 
 /**
+ * Asks git where the objects go and which branch is checked out while the fetch runs:
+ * the commit needs the one, the fast-forward after the push the other. A failure here is
+ * left to whoever awaits the answer (the fetch fails first in a folder that is no clone).
+ */
+function warmRepoFacts(ctx: TaskCtx): void {
+  repoFacts(ctx.git).catch(() => {});
+}
+
+/**
  * Brings a claim into the local checkout when that is a plain fast-forward of `main`.
  * A diverged or dirty-conflicting checkout is left alone: its owner rebases when ready.
  */
 async function fastForwardLocal(ctx: TaskCtx): Promise<boolean> {
   if ((await repoFacts(ctx.git)).headRef !== `refs/heads/${ctx.upstream.branch}`) return false;
-  const r = await ctx.git.run(['merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
+  // No auto-maintenance on an agent's every claim: its own commits run it (git commit does).
+  const r = await ctx.git.run(['-c', 'maintenance.auto=false', 'merge', '--ff-only', '--quiet', trackingRef(ctx.upstream)]);
   return r.code === 0;
 }
 

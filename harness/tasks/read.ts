@@ -1,15 +1,14 @@
-// Reading the claims of a commit through the git seam: one ls-tree, one batched cat-file,
+// Reading the claims of a commit through the git seam: one cat-file for the folder and its files,
 // and a history walk only for locks that do not say when they were made.
 import type { Git } from '../git/git.js';
-import { lsTree, readObjects, Snapshot } from '../git/objects.js';
+import { readFolder, Snapshot } from '../git/objects.js';
 import { claimFromFile, needsCommitTime, type Claim } from './claims.js';
 import { LOCK_DIR, lockPath, taskOfFile } from './name.js';
 
 export async function readClaims(git: Git, commit: string | null): Promise<Claim[]> {
   if (!commit) return [];
-  const entries = (await lsTree(git, `${commit}:${LOCK_DIR}`)).filter((e) => e.type === 'blob' && taskOfFile(e.name));
-  const blobs = await readObjects(git, entries.map((e) => e.sha));
-  const claims = entries.map((e) => claimFromFile(taskOfFile(e.name)!, blobs.get(e.sha)?.data ?? Buffer.alloc(0)));
+  const files = await readFolder(git, commit, LOCK_DIR, (e) => !!taskOfFile(e.name));
+  const claims = files.map((f) => claimFromFile(taskOfFile(f.entry.name)!, f.data));
   await fillCommitTimes(git, commit, claims);
   return claims.sort((a, b) => a.task.localeCompare(b.task));
 }

@@ -2,6 +2,7 @@
 // process group (a test that forks must not outlive its probe), and a small pool.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { signalGroup } from '../../harness/kit/proc.js';
 
 export interface ProcResult {
   code: number | null;
@@ -19,14 +20,7 @@ export interface ProcOptions {
   timeoutMs?: number;
 }
 
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
+const killGroup = (pid: number | undefined) => signalGroup(pid, 'SIGKILL');
 
 /** Runs argv (no shell). Use ['sh', '-c', cmd] for a shell command. */
 export function runProc(argv: string[], o: ProcOptions): Promise<ProcResult> {

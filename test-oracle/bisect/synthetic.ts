@@ -1,6 +1,6 @@
 // Synthetic oracles (no compiler): a probe fails when it holds every unit of some culprit
 // set. Used by the benchmark and the search-core tests.
-import { mulberry32 } from '../core/hash.js';
+import { mulberry32 } from '../../harness/kit/hash.js';
 import { bitsOf, isSubset, type Bits } from './bits.js';
 import type { Outcome } from './search.js';
 

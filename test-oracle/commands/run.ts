@@ -1,22 +1,24 @@
 import { resolve } from 'node:path';
-import type { Argv } from 'yargs';
 import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
 import { compareResults, toolLabel } from '../core/records.js';
 import { shq } from '../core/shell.js';
 import { basisOf, formatReport, rerunCommand, type Trend } from '../core/summary.js';
-import { runOptions, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
+import { RUN_OPTIONS, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
 import { writeJson, writeJunit } from '../run/reports.js';
 import { executePlan, planRun, recordRun, strayFilesLine, treeAfter } from '../run/session.js';
 
 export function runCommand(io: Io, setResult: Register) {
   return defineCommand<RunArgs>(io, setResult, {
-    command: 'run',
     describe: 'run the suite (or a --fast sample of it) in parallel; terse report, full logs in files',
-    builder: (y: Argv) =>
-      runOptions(y)
-        .example('$0 run --fast', 'a 10% sample chosen by $HARNESS_AGENT')
-        .example('$0 run --failed', 'rerun only what did not pass last time')
-        .epilogue(`${SUITE_HELP}\n\nExit: 0 all selected passed, 1 some did not, 2 bad usage or config.`),
+    args: {
+      command: 'run',
+      options: RUN_OPTIONS,
+      examples: [
+        ['$0 run --fast', 'a 10% sample chosen by $HARNESS_AGENT'],
+        ['$0 run --failed', 'rerun only what did not pass last time'],
+      ],
+      epilogue: `${SUITE_HELP}\n\nExit: 0 all selected passed, 1 some did not, 2 bad usage or config.`,
+    },
     run: async (a, io) => runRun(a, io),
   });
 }

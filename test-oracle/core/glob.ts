@@ -1,37 +1,16 @@
-// Minimal globs for suite configs: `*` and `?` within a path segment, `**` across
-// segments, `{a,b}` alternatives. A pattern without `/` matches the file name anywhere.
+// Globs for suite configs, by picomatch: `*` and `?` within a path segment, `**` across
+// segments, `{a,b}` alternatives (themselves globs), character classes. A pattern without
+// `/` matches the file name anywhere; dot files match like any other.
+import picomatch from 'picomatch';
 
-export function globToRegExp(glob: string): RegExp {
-  const anchoredToPath = glob.includes('/');
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += '(?:' + glob.slice(i + 1, end).split(',').map(escape).join('|') + ')';
-        i = end;
-      }
-    } else re += escape(c);
-  }
-  return new RegExp(anchoredToPath ? `^${re}$` : `(?:^|/)${re}$`);
+export type Glob = (path: string) => boolean;
+
+export function compileGlob(glob: string): Glob {
+  // picomatch's `basename` would match a pattern with slashes against the file name too
+  return picomatch(glob, { basename: !glob.includes('/'), dot: true });
 }
 
-function escape(s: string): string {
-  return s.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
-}
-
-export function matchesAny(path: string, globs: readonly RegExp[]): boolean {
-  for (const g of globs) if (g.test(path)) return true;
+export function matchesAny(path: string, globs: readonly Glob[]): boolean {
+  for (const g of globs) if (g(path)) return true;
   return false;
 }

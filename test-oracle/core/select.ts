@@ -1,6 +1,6 @@
 // Which tests run, and in what order. Pure: the I/O shell discovers ids and loads the
 // last results and timings, then asks these functions.
-import { inSample } from './hash.js';
+import { inSample } from '../../harness/kit/hash.js';
 
 export interface SelectOptions {
   /** percentage in (0, 100]; absent = no sampling */

@@ -1,12 +1,7 @@
-// Quoting for the one place strings meet a shell: test command templates, printed
-// rerun commands and the gate hook script.
+// Test command templates: placeholders filled with shell-quoted values.
+import { shq } from '../../harness/kit/shell.js';
 
-const SAFE = /^[A-Za-z0-9_\-.,/:=@%+]+$/;
-
-export function shq(s: string): string {
-  if (s !== '' && SAFE.test(s)) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shq };
 
 export const PLACEHOLDERS = ['test', 'abs', 'id', 'dir', 'name', 'tmp', 'root', 'tool'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];

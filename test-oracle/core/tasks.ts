@@ -1,6 +1,6 @@
 // Failing tests as work items for `harness task next`. Pure: the caller reads the latest
 // recorded results and the claimed task names, and claims what this proposes.
-import { fnv1a64, sampleHash32 } from './hash.js';
+import { fnv1a64, sampleHash32 } from '../../harness/kit/hash.js';
 import type { RecordedOutcome } from './records.js';
 import type { Result } from './types.js';
 

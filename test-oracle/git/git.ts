@@ -38,8 +38,13 @@ export async function resolveCommit(dir: string, env: NodeJS.ProcessEnv, rev: st
   return out ? out.trim() : null;
 }
 
-export interface WorkTreeInfo {
+export interface WorkTreeInfo extends WorkTreeStatus {
   head: string | null;
+  /** the repo's common git dir, absolute (where the notes lock lives) */
+  commonDir: string;
+}
+
+export interface WorkTreeStatus {
   /** no changes to tracked files: results then describe the commit */
   clean: boolean;
   /** tracked files with changes, and untracked files (not ignored), as git names them */
@@ -48,12 +53,17 @@ export interface WorkTreeInfo {
 }
 
 export async function workTreeInfo(dir: string, env: NodeJS.ProcessEnv): Promise<WorkTreeInfo | null> {
-  // One process for both questions (every agent runs this often): an unborn HEAD exits 1
-  // after printing `true`.
-  const r = await new Git(dir, env).run(['rev-parse', '--is-inside-work-tree', '--verify', '--quiet', 'HEAD^{commit}']);
-  const [inside, sha] = r.stdout.split('\n');
-  if ((r.code !== 0 && r.code !== 1) || inside !== 'true') return null;
+  // One process for the three questions (every agent runs this often): an unborn HEAD
+  // exits 1 after printing the first two answers.
+  const r = await new Git(dir, env).run(['rev-parse', '--is-inside-work-tree', '--path-format=absolute', '--git-common-dir', '--verify', '--quiet', 'HEAD^{commit}']);
+  const [inside, commonDir, sha] = r.stdout.split('\n');
+  if ((r.code !== 0 && r.code !== 1) || inside !== 'true' || !commonDir) return null;
   const head = r.code === 0 && sha ? sha : null;
+  return { head, commonDir, ...(await workTreeStatus(dir, env)) };
+}
+
+/** What `git status` says of the work tree: one process. */
+export async function workTreeStatus(dir: string, env: NodeJS.ProcessEnv): Promise<WorkTreeStatus> {
   const status = await tryRaw(git(dir, env), ['status', '--porcelain', '-z', '--untracked-files=normal']);
   const changed: string[] = [];
   const untracked: string[] = [];
@@ -68,7 +78,7 @@ export async function workTreeInfo(dir: string, env: NodeJS.ProcessEnv): Promise
       if (/^[RC]/.test(e)) i++;
     }
   }
-  return { head, clean: status !== null && changed.length === 0, changed, untracked };
+  return { clean: status !== null && changed.length === 0, changed, untracked };
 }
 
 export async function gitCommonDir(dir: string, env: NodeJS.ProcessEnv): Promise<string> {

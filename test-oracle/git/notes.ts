@@ -8,8 +8,9 @@ import { GitFailure } from '../../harness/git/git.js';
 import { latestPerTest, NOTES_REF, parseNote, serializeRecord, type LatestResults, type RunRecord } from '../core/records.js';
 import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
 
-export async function appendRecord(dir: string, env: NodeJS.ProcessEnv, commit: string, r: RunRecord): Promise<void> {
-  const lockTarget = join(await gitCommonDir(dir, env), 'test-oracle-notes');
+/** `commonDir`: the repo's common git dir when the caller knows it already (one git call fewer). */
+export async function appendRecord(dir: string, env: NodeJS.ProcessEnv, commit: string, r: RunRecord, commonDir?: string): Promise<void> {
+  const lockTarget = join(commonDir ?? (await gitCommonDir(dir, env)), 'test-oracle-notes');
   const { default: lockfile } = await import('proper-lockfile'); // only writers need it: readers start faster
   const release = await lockfile.lock(lockTarget, { realpath: false, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
   const g = git(dir, env);

@@ -1,6 +1,6 @@
 // Options shared by `run` and `gate`: which suite, which tests, how many at once.
 import os from 'node:os';
-import type { Argv } from 'yargs';
+import type { OptSpec } from '../../harness/cli-args.js';
 import { UsageError } from '../../harness/errors.js';
 import type { SuiteFlags } from '../suite/config.js';
 
@@ -17,30 +17,29 @@ export interface RunArgs extends SuiteFlags {
   show?: number;
 }
 
-export function runOptions(y: Argv): Argv<RunArgs> {
-  return y
-    .option('fast', {
-      type: 'string',
-      describe: 'run a deterministic PCT% sample (default 10): a test is in it when hash(seed, id) < PCT',
-      requiresArg: false,
-    })
-    .option('seed', { type: 'string', describe: 'sample seed (default: $HARNESS_AGENT, so each agent gets its own slice)' })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'tests at once (default: number of cores)' })
-    .option('filter', { type: 'string', describe: 'only tests whose id matches this regular expression' })
-    .option('failed', { type: 'boolean', describe: 'only what did not pass last time (failed first, slowest first)' })
-    .option('timeout', { type: 'number', describe: 'seconds per test before its whole process group is killed' })
-    .option('json', { type: 'string', describe: 'also write every result to this JSON file' })
-    .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
-    .option('config', { type: 'string', describe: 'suite config (default: test-oracle.json here or in a parent)' })
-    .option('cmd', { type: 'string', describe: "how one test runs, e.g. './run-one.sh {test}' (overrides the config)" })
-    .option('tests', { type: 'string', describe: 'folder holding the tests (overrides the config)' })
-    .option('match', { type: 'string', array: true, describe: "globs naming tests, e.g. '*.c' (overrides the config)" })
-    .option('layout', { type: 'string', choices: ['file', 'dir'], describe: 'a file per test, or a folder per test' })
-    .option('judge', { type: 'string', choices: ['exit', 'stdout', 'output'], describe: 'exit code; stdout or stdout+stderr vs the expected file' })
-    .option('tool', { type: 'string', describe: 'run under this tool (compiler): its "tools" settings, skip list, {tool} and $TEST_ORACLE_TOOL; results compare only with runs of the same tool (default: $TEST_ORACLE_TOOL, else config "tool")' })
-    .option('record', { type: 'boolean', default: true, describe: 'record results as a git note on HEAD (--no-record: do not)' })
-    .option('show', { type: 'number', default: 30, describe: 'at most this many ERROR lines' }) as unknown as Argv<RunArgs>;
-}
+export const RUN_OPTIONS = {
+  fast: {
+    type: 'string',
+    describe: 'run a deterministic PCT% sample (default 10): a test is in it when hash(seed, id) < PCT',
+    requiresArg: false,
+  },
+  seed: { type: 'string', describe: 'sample seed (default: $HARNESS_AGENT, so each agent gets its own slice)' },
+  jobs: { alias: 'j', type: 'number', describe: 'tests at once (default: number of cores)' },
+  filter: { type: 'string', describe: 'only tests whose id matches this regular expression' },
+  failed: { type: 'boolean', describe: 'only what did not pass last time (failed first, slowest first)' },
+  timeout: { type: 'number', describe: 'seconds per test before its whole process group is killed' },
+  json: { type: 'string', describe: 'also write every result to this JSON file' },
+  junit: { type: 'string', describe: 'also write JUnit XML to this file' },
+  config: { type: 'string', describe: 'suite config (default: test-oracle.json here or in a parent)' },
+  cmd: { type: 'string', describe: "how one test runs, e.g. './run-one.sh {test}' (overrides the config)" },
+  tests: { type: 'string', describe: 'folder holding the tests (overrides the config)' },
+  match: { type: 'string', array: true, describe: "globs naming tests, e.g. '*.c' (overrides the config)" },
+  layout: { type: 'string', choices: ['file', 'dir'], describe: 'a file per test, or a folder per test' },
+  judge: { type: 'string', choices: ['exit', 'stdout', 'output'], describe: 'exit code; stdout or stdout+stderr vs the expected file' },
+  tool: { type: 'string', describe: 'run under this tool (compiler): its "tools" settings, skip list, {tool} and $TEST_ORACLE_TOOL; results compare only with runs of the same tool (default: $TEST_ORACLE_TOOL, else config "tool")' },
+  record: { type: 'boolean', default: true, describe: 'record results as a git note on HEAD (--no-record: do not)' },
+  show: { type: 'number', default: 30, describe: 'at most this many ERROR lines' },
+} satisfies Record<string, OptSpec>;
 
 export const SUITE_HELP = [
   'A suite is described by test-oracle.json (or the flags above), e.g.',

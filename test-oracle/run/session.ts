@@ -7,10 +7,10 @@ import { CheckFailedError, UsageError } from '../../harness/errors.js';
 import { countResults, latestPerTest, toolOf, toRecordedTests, type LatestResults, type RunRecord } from '../core/records.js';
 import { describeSelection, orderTests, selectTests, type Selection } from '../core/select.js';
 import { errorLine, progressLine, rankFailures } from '../core/summary.js';
-import { globToRegExp, matchesAny } from '../core/glob.js';
+import { compileGlob, matchesAny } from '../core/glob.js';
 import type { TestOutcome } from '../core/types.js';
 import { killAllRunning } from '../exec/spawner.js';
-import { workTreeInfo, type WorkTreeInfo } from '../git/git.js';
+import { workTreeInfo, workTreeStatus, type WorkTreeInfo, type WorkTreeStatus } from '../git/git.js';
 import { appendRecord, readLatestResults } from '../git/notes.js';
 import { loadSuite, skipGlobs, type SuiteConfig } from '../suite/config.js';
 import { discoverTests } from '../suite/discover.js';
@@ -71,7 +71,7 @@ export async function planRun(a: RunArgs, io: Io): Promise<RunPlan> {
   if (a.failed && !lastResults) {
     throw new UsageError('NOTHING_FAILED_YET', "--failed needs an earlier run here or recorded on this branch; run 'test-oracle run' first");
   }
-  const skips = skipGlobs(suite).map(globToRegExp);
+  const skips = skipGlobs(suite).map(compileGlob);
   const selection = selectTests(ids, {
     fastPct,
     seed,
@@ -169,12 +169,12 @@ export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
 }
 
 /** The work tree after the tests ran (one `git status`), for `strayFilesLine` and `recordRun`. */
-export async function treeAfter(p: RunPlan, io: Io): Promise<WorkTreeInfo | null> {
-  return p.wt ? workTreeInfo(p.suite.root, io.env) : null;
+export async function treeAfter(p: RunPlan, io: Io): Promise<WorkTreeStatus | null> {
+  return p.wt ? workTreeStatus(p.suite.root, io.env) : null;
 }
 
 /** A warning when tests left files in the work tree: they end up in the next `git add -A`. */
-export function strayFilesLine(p: RunPlan, after: WorkTreeInfo | null): string | null {
+export function strayFilesLine(p: RunPlan, after: WorkTreeStatus | null): string | null {
   if (!p.wt || !after || p.suite.cwd === 'tmp') return null;
   const before = new Set(p.wt.untracked);
   const added = after.untracked.filter((f) => !before.has(f));
@@ -187,12 +187,12 @@ function listSome(files: readonly string[], max = 5): string {
 }
 
 /** Records the run as a git note on HEAD when the results describe that commit. Returns a line saying what happened. */
-export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolean, after?: WorkTreeInfo | null): Promise<string> {
+export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolean, after?: WorkTreeStatus | null): Promise<string> {
   if (!enabled) return 'not recorded (--no-record)';
   if (!p.wt) return 'not recorded: not in a git work tree';
   if (!p.wt.head) return 'not recorded: HEAD has no commit yet';
   if (!p.wt.clean) return 'not recorded: tracked files have uncommitted changes (commit, then run again to record)';
-  const now = after === undefined ? await workTreeInfo(p.suite.root, io.env) : after;
+  const now = after === undefined ? await workTreeStatus(p.suite.root, io.env) : after;
   if (now && !now.clean) {
     return `not recorded: the tests changed tracked files (${listSome(now.changed)}); set "cwd": "tmp" in the suite config so each test runs in its own scratch folder`;
   }
@@ -212,6 +212,6 @@ export async function recordRun(p: RunPlan, x: Executed, io: Io, enabled: boolea
     counts: countResults(x.outcomes),
     tests: toRecordedTests(x.outcomes),
   };
-  await appendRecord(p.suite.root, io.env, p.wt.head, r);
+  await appendRecord(p.suite.root, io.env, p.wt.head, r, p.wt.commonDir);
   return `recorded on ${p.wt.head.slice(0, 7)} in refs/notes/test-oracle (share: test-oracle notes-sync)`;
 }

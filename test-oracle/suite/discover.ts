@@ -2,14 +2,14 @@
 // separators, sorted, so they are stable across machines and runs.
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { globToRegExp, matchesAny } from '../core/glob.js';
+import { compileGlob, matchesAny } from '../core/glob.js';
 import { CONFIG_FILE, type SuiteConfig } from './config.js';
 
 const NEVER = new Set(['.git', 'node_modules', CONFIG_FILE]);
 
 export function discoverTests(c: SuiteConfig): string[] {
-  const match = c.match.map(globToRegExp);
-  const exclude = c.exclude.map(globToRegExp);
+  const match = c.match.map(compileGlob);
+  const exclude = c.exclude.map(compileGlob);
   const base = c.tests === '.' ? '' : c.tests.replace(/\/+$/, '') + '/';
   const logTop = c.logDir.split('/')[0];
   const ids: string[] = [];

@@ -8,6 +8,10 @@
 // results the CLI sends back is how many turns it has already played. Several sessions and
 // agents can share one server at once; which agent asks is read from the working directory
 // the CLIs put in their system prompt (`.../agents/<agent>/workspace`).
+//
+// Codex's exec_command yields after at most 30 s and leaves a long command running. As a
+// real model would, the server then polls it with write_stdin until it ends, outside the
+// script: a poll's output joins the command's, so turn numbers stay the script's own.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -39,6 +43,8 @@ export interface TurnContext {
   outputs: string[];
   /** the text of the first user message (the harness's prompt) */
   prompt: string;
+  /** Codex only: the session id of a command that outlived its yield time and is still running */
+  running?: number;
 }
 
 /** A script: the turn to play now, or null to end with a plain "done". */
@@ -58,6 +64,8 @@ export interface RecordedRequest {
   answer: string;
   agent: string | null;
   turn: number;
+  /** answered by the server itself: a write_stdin poll of a Codex command still running */
+  poll?: true;
   at: number;
 }
 
@@ -72,6 +80,14 @@ export interface ModelServer {
   setScript(s: Script): void;
   close(): Promise<void>;
 }
+
+/** A write_stdin poll of a still-running Codex command: played by the server, not the script. */
+interface Poll {
+  poll: number;
+  usage: TurnUsage;
+}
+/** What a poll costs: a short turn, so scripted totals stay easy to predict (script usage + polls x this). */
+export const POLL_USAGE: Required<TurnUsage> = { input: 100, output: 10, cacheRead: 0, cacheWrite: 0 };
 
 /** The default usage of a turn, when the script gives none. */
 export const DEFAULT_USAGE: Required<TurnUsage> = { input: 1000, output: 100, cacheRead: 0, cacheWrite: 0 };
@@ -113,7 +129,7 @@ export async function startModelServer(script: Script, opts: { model?: string } 
     rec.turn = ctx.outputs.length;
     // Side requests (titles, summaries) carry no tools: they are not part of the script.
     const side = !Array.isArray(json.tools) || json.tools.length === 0;
-    const turn: Turn = side ? { say: 'ok', usage: { input: 0, output: 0 } } : (current(ctx) ?? { say: 'done' });
+    const turn: Turn | Poll = side ? { say: 'ok', usage: { input: 0, output: 0 } } : ctx.running !== undefined ? { poll: ctx.running, usage: POLL_USAGE } : (current(ctx) ?? { say: 'done' });
     const id = `${++seq}`;
     const model = typeof json.model === 'string' ? json.model : (opts.model ?? 'scripted');
     if ('fail' in turn) {
@@ -157,9 +173,11 @@ export async function startModelServer(script: Script, opts: { model?: string } 
       return;
     }
     rec.answer = 'stream';
+    if ('poll' in turn) rec.poll = true;
     const usage = { ...DEFAULT_USAGE, ...turn.usage };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
-    const events = protocol === 'anthropic' ? anthropicStream(turn, usage, model, id) : responsesStream(turn, usage, model, id, () => toolOf(json));
+    if ('poll' in turn && protocol === 'anthropic') throw new Error('scripted server: a poll is Codex-only');
+    const events = protocol === 'anthropic' ? anthropicStream(turn as Exclude<typeof turn, Poll>, usage, model, id) : responsesStream(turn, usage, model, id, () => toolOf(json));
     for (const [name, data] of events) res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     res.end();
   }
@@ -210,14 +228,25 @@ function anthropicContext(json: Record<string, unknown>): TurnContext {
   return { protocol: 'anthropic', agent: AGENT_IN_PATH.exec(all)?.[1] ?? null, outputs, prompt: textOf(firstUser?.content) };
 }
 
+const STILL_RUNNING = /Process running with session ID (\d+)/;
+
 function responsesContext(json: Record<string, unknown>): TurnContext {
   const input = (Array.isArray(json.input) ? json.input : []) as Record<string, unknown>[];
-  const outputs = input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output)));
+  const nameOf = new Map(input.filter((i) => i.type === 'function_call').map((i) => [i.call_id, i.name]));
+  const outputs: string[] = [];
+  let last = '';
+  for (const i of input) {
+    if (i.type !== 'function_call_output' && i.type !== 'custom_tool_call_output') continue;
+    last = typeof i.output === 'string' ? i.output : JSON.stringify(i.output);
+    if (nameOf.get(i.call_id) === 'write_stdin' && outputs.length > 0) outputs[outputs.length - 1] += last; // a poll continues its command
+    else outputs.push(last);
+  }
+  const running = STILL_RUNNING.exec(last)?.[1];
   const users = input.filter((i) => i.role === 'user').map((i) => textOf(i.content));
   const all = JSON.stringify(json.instructions ?? '') + JSON.stringify(input);
   // Codex sends its environment context and instructions as user messages first; the prompt is the last user text before any tool call.
   const prompt = users.filter((u) => !u.startsWith('<')).pop() ?? users.pop() ?? '';
-  return { protocol: 'responses', agent: AGENT_IN_PATH.exec(all)?.[1] ?? null, outputs, prompt };
+  return { protocol: 'responses', agent: AGENT_IN_PATH.exec(all)?.[1] ?? null, outputs, prompt, ...(running ? { running: Number(running) } : {}) };
 }
 
 /** Codex's shell tool for this model: `exec_command` {cmd} or `shell` {command: [argv]}. */
@@ -248,11 +277,14 @@ function anthropicStream(turn: { run: string } | { say: string }, u: Required<Tu
   return out;
 }
 
-function responsesStream(turn: { run: string } | { say: string }, u: Required<TurnUsage>, model: string, id: string, tool: () => ReturnType<typeof toolOf>): Sse[] {
+function responsesStream(turn: { run: string } | { say: string } | Poll, u: Required<TurnUsage>, model: string, id: string, tool: () => ReturnType<typeof toolOf>): Sse[] {
+  const call = (name: string, args: unknown) => ({ type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name, arguments: JSON.stringify(args), status: 'completed' });
   const t = 'run' in turn ? tool() : null;
   const item =
-    'run' in turn
-      ? { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: t!.name, arguments: JSON.stringify(t!.args(turn.run)), status: 'completed' }
+    'poll' in turn
+      ? call('write_stdin', { session_id: turn.poll, chars: '', yield_time_ms: 30_000 })
+      : 'run' in turn
+      ? call(t!.name, t!.args(turn.run))
       : { type: 'message', id: `msg_${id}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.say, annotations: [] }] };
   const response = { id: `resp_${id}`, object: 'response', model, status: 'completed', output: [item] };
   // Responses counts cached tokens inside input_tokens.

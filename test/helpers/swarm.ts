@@ -1,7 +1,7 @@
 // For the supervisor's tests: a project repo to seed the swarm, `harness run` in-process or
 // as a real process, and the swarm folder's event log.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { readEvents, type LoggedEvent } from '../../harness/events/log.js';
@@ -67,4 +67,14 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Every session log of the swarm in `root`, concatenated: the message of an assertion about what a session did. */
+export function sessionLogs(root: string): string {
+  const dir = path.join(root, '.swarm/agent_logs');
+  if (!existsSync(dir)) return '(no session logs)';
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => `--- ${f}\n${readFileSync(path.join(dir, f), 'utf8').slice(-4000)}`)
+    .join('\n');
 }

@@ -1,13 +1,12 @@
-// `npm run demo:claude`: the demo project worked by the REAL Claude Code CLI (`codex` as the
-// first argument: the Codex CLI, NOT YET WORKING: its exec_command returns after ~10 s while
-// the work step runs on, so sessions end before they land), pinned in devDependencies, under `harness run` -- driven by a SCRIPTED
+// `npm run demo:claude` / `npm run demo:codex`: the demo project worked by the REAL Claude Code
+// or Codex CLI, pinned in devDependencies, under `harness run` -- driven by a SCRIPTED
 // local model server, not a model. No network and no API key are needed, and nothing here
 // is intelligent: each session's model turns are fixed. The CLI lists the claims, then runs
 // the demo's simulated work step (the `sim` agent's session: a known solution from the
 // bank, through the real protocol), then stops. What is real: the CLI binary, its prompt
 // delivery, tool calls, event stream, usage and cost accounting, the sandbox, the loop.
 //
-//   npm run demo:claude -- [--agents N] [--sandbox bwrap|process] [--dir DIR] [--tasks N]
+//   npm run demo:claude|demo:codex -- [--agents N] [--sandbox bwrap|process] [--dir DIR] [--tasks N]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -95,5 +94,6 @@ const code = await exited;
 clearInterval(poll);
 await server.close();
 const sessions = server.requests.filter((r) => r.turn === 0 && r.answer === 'stream').length;
-console.log(`demo:${kind}: ${sessions} real ${kind} sessions, ${server.requests.length} scripted model requests; run exit ${code}`);
+const polls = server.requests.filter((r) => r.poll).length;
+console.log(`demo:${kind}: ${sessions} real ${kind} sessions, ${server.requests.length} scripted model requests${kind === 'codex' ? ` (${polls} of them polls of a command still running)` : ''}; run exit ${code}`);
 process.exit(finished ? 0 : code || 1);
