@@ -93,7 +93,9 @@ async function one(kind: Kind, sandbox: string, sessions: number): Promise<Row> 
     writeFileSync(path.join(bin, kind), `#!/bin/sh\necho "start $(date +%s%3N)" >> ${times}\n${path.join(ROOT, 'node_modules/.bin', kind)} "$@"\nrc=$?\necho "exit $(date +%s%3N)" >> ${times}\nexit $rc\n`);
     chmodSync(path.join(bin, kind), 0o755);
     const secrets = kind === 'claude' ? { ANTHROPIC_BASE_URL: server.anthropicBase, ANTHROPIC_API_KEY: 'sk-bench' } : { OPENAI_BASE_URL: server.openaiBase, OPENAI_API_KEY: 'sk-bench' };
-    const args = ['run', '--agent', kind, '--model', MODEL[kind], '--from', 'proj', '--max-sessions', String(sessions), '--sandbox', sandbox, '--backoff-base', '10ms', '--backoff-cap', '10ms', '--mount', bin, '--mount', `${markDir}:rw`]; // bwrap sees only what is mounted
+    const args = ['run', '--agent', kind, '--model', MODEL[kind], '--from', 'proj', '--max-sessions', String(sessions), '--sandbox', sandbox, '--backoff-base', '10ms', '--backoff-cap', '10ms', '--mount', bin, '--mount', `${markDir}:rw`, '--session-timeout', '10m']; // bwrap sees only what is mounted
+    // bwrap has its own network: the scripted model server must be allowed, as a real API host would be
+    if (sandbox !== 'process') args.push('--allow-host', new URL(server.anthropicBase).host);
     const runEnv = { ...gitEnv(), PATH: `${bin}:${process.env.PATH}`, ...secrets, ...(process.getuid?.() === 0 && sandbox === 'process' ? { IS_SANDBOX: '1' } : {}), HARNESS_PLAIN: '1' };
     const child = spawn(process.execPath, [HARNESS_BIN, ...args], { cwd: root, env: runEnv, stdio: ['ignore', 'ignore', 'inherit'] });
     let done = false;

@@ -54,13 +54,13 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
   }
   const events = readEvents(path.join(dir, 'events.jsonl'));
   const firstStart = events.find((e) => e.type === 'run_start');
-  // An upstream that is down (moved, unreachable) is exactly when status matters most
-  // (what is pending?): the event log and pending/ are still read, the git facts are not.
-  let upstream = named ?? local;
+  // A URL upstream is read through a mirror; one that cannot be reached is exit 4 (UPSTREAM_UNREACHABLE).
+  const upstream = named && isUrl(named) && !existsSync(local) ? await syncMirror(named, path.join(dir, 'mirror.git'), env) : named && existsSync(named) ? named : local;
+  // A local upstream that is gone (moved away, a disk unmounted) is exactly when status
+  // matters most (what is pending?): the event log and pending/ are still read, under a warning.
   let facts: GitFacts = { commits: [], claims: [], wipBranches: 0, pass: [] };
   let upstreamProblem: string | null = null;
   try {
-    upstream = named && isUrl(named) && !existsSync(local) ? await syncMirror(named, path.join(dir, 'mirror.git'), env) : named && existsSync(named) ? named : local;
     if (!existsSync(upstream)) throw new Error(`${upstream} is not there`);
     facts = await readGitFacts(upstream, env, { pass: opts.pass ?? 'all', since: firstStart ? Date.parse(firstStart.ts) : null });
   } catch (e) {

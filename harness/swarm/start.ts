@@ -151,7 +151,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     if (lock.tookOver) printer.line(`taking over from a previous run (pid ${lock.tookOver.pid}, since ${lock.tookOver.since}): saving its workspaces, reaping its claims`);
     const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), safeGitEnv(env)); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
-      config: c, runId, upstream, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
+      config: c, runId, upstream, servedRepo: served ? repo : null, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
       sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
       // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
       isDone: demo || c.agent === 'sim' ? async () => demoDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),

@@ -45,6 +45,8 @@ export interface SupervisorDeps {
   runId: string;
   /** the upstream as clones reach it: DIR/upstream.git or a URL */
   upstream: string;
+  /** the bare repo behind `upstream` when this run serves it (DIR/upstream.git), else null */
+  servedRepo?: string | null;
   sandbox: Sandbox;
   adapter: AgentAdapter;
   events: EventLog;
@@ -143,8 +145,12 @@ export class Supervisor {
     this.emit({ type: 'run_start', run: this.d.runId, agents: c.agents, agent: c.agent, sandbox: c.sandbox, upstream: this.d.upstream, takeover });
     await this.killOrphans(); // before anything else: a dead run's sessions must stop writing and pushing
     this.supervisorGit = await this.supervisorClone();
-    this.lockGit = this.localUpstream() ? { git: new Git(this.d.upstream, safeGitEnv(this.d.env)), inPlace: true } : { git: this.supervisorGit, inPlace: false };
-    if (this.lockGit.inPlace && removeDeadRefLock(this.d.upstream, 'main')) this.d.printer.line('removed a lock on main left by a process that died holding it');
+    // The bare repo this run serves is its own: removals land there in place, under git's
+    // own lock on main, and so never lose a race to agents pushing over HTTP (a round of
+    // fetch-build-push through the server lost every race with 64 agents pushing).
+    const bare = this.d.servedRepo ?? (this.localUpstream() ? this.d.upstream : null);
+    this.lockGit = bare ? { git: new Git(bare, safeGitEnv(this.d.env)), inPlace: true } : { git: this.supervisorGit, inPlace: false };
+    if (bare && removeDeadRefLock(bare, 'main')) this.d.printer.line('removed a lock on main left by a process that died holding it');
     this.journalDeadRuns();
     this.startDrainer();
     await this.salvageAll();
@@ -445,9 +451,14 @@ export class Supervisor {
       ws: { ...this.wsCtx('supervisor'), paths: { dir: path.join(c.dir, 'supervisor', 'verify'), stateDir: path.join(c.dir, 'supervisor', 'verify-state') } },
       mounts: this.d.mounts, env: this.d.sessionEnv, limits: c.limits, image: c.image, timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs,
       logDir: path.join(c.dir, 'supervisor', 'logs'), name: sessionName('supervisor', 'verify', this.swarmTag),
+      onPid: (pid) => (pid === null ? rmSync(this.verifyPidFile(), { force: true }) : recordProcess(this.verifyPidFile(), pid)),
     });
     return this.verifier.run(tools);
   };
+
+  private verifyPidFile(): string {
+    return path.join(this.d.config.dir, 'supervisor', 'verify-state', 'session.pid');
+  }
 
   /** Messages on upstream main (just fetched by the reset) that this slot has not acknowledged. */
   private async waitingMessages(slot: Slot, view?: { git: Git; ref: string }): Promise<Message[]> {
@@ -573,7 +584,8 @@ export class Supervisor {
   private async killOrphans(): Promise<void> {
     const dir = path.join(this.d.config.dir, 'agents');
     const agents = existsSync(dir) ? readdirSync(dir) : [];
-    const killed = await Promise.all(agents.map((agent) => killOrphan(path.join(this.wsCtx(agent).paths.stateDir, 'session.pid'))));
+    const files = [...agents.map((agent) => path.join(this.wsCtx(agent).paths.stateDir, 'session.pid')), this.verifyPidFile()];
+    const killed = await Promise.all(files.map((f) => killOrphan(f)));
     if (killed.includes(false)) this.d.printer.line('a session left by the previous run would not die (kill -9 failed); its record is kept and tried again');
   }
 

@@ -27,6 +27,8 @@ export interface VerifyDeps {
   logDir: string;
   /** the sandbox's name for it (container name) */
   name: string;
+  /** told the host pid while it runs, and null after: a takeover kills what a dead supervisor left */
+  onPid?: (pid: number | null) => void;
 }
 
 /** Who the note is by (a sandbox has no git identity of its own). */
@@ -56,9 +58,11 @@ export class FullSuiteRunner {
           name: `${this.d.name}-${this.n}`, cwd: ws.paths.dir, mounts: this.d.mounts, argv, env: { ...this.d.env, ...HARNESS_IDENTITY }, secrets: {},
           outputFd: fd, network: false, forwards: [], limits: this.d.limits, ...(this.d.image ? { image: this.d.image } : {}),
         });
+        this.d.onPid?.(this.running.pid);
         const timer = setTimeout(() => void this.running?.stop(this.d.graceMs), this.d.timeoutMs);
         const exit = await this.running.exited.finally(() => clearTimeout(timer));
         this.running = null;
+        this.d.onPid?.(null);
         writeSync(fd, `# harness: full run ended: ${exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`}\n`);
       }
     } finally {
