@@ -23,11 +23,14 @@ interface RawObject {
   data: Buffer;
 }
 
-/** Reads many objects by name (`sha`, `rev:path`) in one process; missing ones are absent. */
-export async function readObjects(git: Git, specs: string[]): Promise<Map<string, RawObject>> {
+/**
+ * Reads many objects by name (`sha`, `rev:path`) in one process; missing ones are absent.
+ * `env`: more of git's environment (the object directories of a push in quarantine).
+ */
+export async function readObjects(git: Git, specs: string[], env?: Record<string, string>): Promise<Map<string, RawObject>> {
   const out = new Map<string, RawObject>();
   if (specs.length === 0) return out;
-  const r = await git.run(['cat-file', '--batch'], { input: specs.join('\n') + '\n' });
+  const r = await git.run(['cat-file', '--batch'], { input: specs.join('\n') + '\n', ...(env ? { env } : {}) });
   if (r.code !== 0) throw new GitFailure(['cat-file', '--batch'], r);
   const buf = r.raw; // blobs may be binary garbage: keep the bytes, not a decoded string
   let pos = 0;

@@ -33,7 +33,10 @@ export function dockerCreateArgs(spec: SessionSpec, plan: CreatePlan): string[] 
   a.push('--user', plan.user, '--workdir', spec.cwd);
   if (!spec.network) a.push('--network', 'none');
   else if (plan.network) a.push('--network', plan.network);
-  for (const f of fw) if (f.name) a.push('--add-host', `${f.name}:${f.addr}`);
+  // The same /etc/hosts as bwrap's: docker's own lists localhost (and --add-host only appends,
+  // where getaddrinfo's sorting prefers 127.0.0.1 to an allowed name's 127.0.0.N).
+  if (!spec.network && spec.hostsFile) a.push('--mount', mountSpec({ path: spec.hostsFile, mode: 'ro' }).replace(`target=${spec.hostsFile}`, 'target=/etc/hosts'));
+  else for (const f of fw) if (f.name) a.push('--add-host', `${f.name}:${f.addr}`);
   const { cpus, memoryMb, pids } = spec.limits;
   if (cpus !== undefined) a.push('--cpus', positive(cpus, 'cpus').toString());
   if (memoryMb !== undefined) a.push('--memory', `${Math.round(positive(memoryMb, 'memoryMb'))}m`);

@@ -36,7 +36,7 @@ export interface SessionSpec {
   network: boolean;
   /** with network false: loopback ports inside that reach host unix sockets (the upstream server); ignored by `process` */
   forwards?: Forward[];
-  /** with forwards: the /etc/hosts the session sees (bwrap; containers get --add-host from the forwards' names) */
+  /** with forwards: the /etc/hosts the session sees (without one, containers get --add-host from the forwards' names) */
   hostsFile?: string;
   limits: { cpus?: number; memoryMb?: number; pids?: number };
   /** container image, for docker/podman */

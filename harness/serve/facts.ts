@@ -3,6 +3,7 @@
 import { parseLock } from '../tasks/lockfile.js';
 import { LOCK_DIR, taskOfFile } from '../tasks/name.js';
 import { Git } from '../git/git.js';
+import { readObjects } from '../git/objects.js';
 import { isProtected, protectedPrefixes, ZERO, type LockChange, type MainFacts } from './policy.js';
 
 export interface QuarantineEnv {
@@ -11,28 +12,51 @@ export interface QuarantineEnv {
   GIT_ALTERNATE_OBJECT_DIRECTORIES?: string;
 }
 
+/**
+ * Two git processes for the usual push (a diff-tree, then one cat-file --batch for the new
+ * tip, the suite's config at the old tip and every lock touched); a third, merge-base, only
+ * when the new tip is not a child of the old one. Each process is a wait for a CPU on a
+ * busy machine, and this runs inside every push while main's race window is open.
+ */
 export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: string, extraProtected: string[]): Promise<MainFacts> {
   const env = Object.fromEntries(Object.entries(q).filter(([, v]) => v)) as Record<string, string>;
   const base = old === ZERO ? null : old;
-  const fastForward = base === null || (await git.run(['merge-base', '--is-ancestor', base, neu], { env })).code === 0;
   // Net change from the old tip: what main holds before and after this push.
   const args = base ? ['diff-tree', '-r', '-z', '--no-renames', '--raw', base, neu] : ['ls-tree', '-r', '-z', '--full-tree', neu];
   const raw = await git.must(args, { env });
-  const changes = base ? parseRaw(raw) : parseLsTree(raw);
-  const suite = base ? await readJson(git, env, `${base}:test-oracle.json`) : null;
+  const changes = (base ? parseRaw(raw) : parseLsTree(raw)).map((c) => ({ ...c, task: lockTask(c.path) }));
+  const lockBlobs = changes.flatMap((c) => (c.task ? [c.before, c.after].filter((b): b is string => b !== null) : []));
+  const suiteSpec = `${base}:test-oracle.json`;
+  const objs = await readObjects(git, [neu, ...(base ? [suiteSpec] : []), ...lockBlobs], env);
+  const fastForward = base === null || parentsOf(objs.get(neu)?.data).includes(base) || (await git.run(['merge-base', '--is-ancestor', base, neu], { env })).code === 0;
+  const suiteObj = base ? objs.get(suiteSpec) : undefined;
+  const suite = suiteObj?.type === 'blob' ? jsonObject(suiteObj.data) : null;
   const prefixes = protectedPrefixes(suite, extraProtected);
+  const lockOf = (blob: string | null) => (blob ? parseLock(objs.get(blob)?.data ?? Buffer.alloc(0)) : null);
   const locks: LockChange[] = [];
   const protectedChanged: string[] = [];
   for (const c of changes) {
     if (base && isProtected(c.path, prefixes)) protectedChanged.push(c.path);
-    const dir = c.path.slice(0, LOCK_DIR.length + 1);
-    const task = dir === LOCK_DIR + '/' && !c.path.slice(LOCK_DIR.length + 1).includes('/') ? taskOfFile(c.path.slice(LOCK_DIR.length + 1)) : null;
-    if (!task) continue;
-    const before = c.before ? parseLock((await git.run(['cat-file', 'blob', c.before], { env })).raw) : null;
-    const after = c.after ? parseLock((await git.run(['cat-file', 'blob', c.after], { env })).raw) : null;
-    locks.push({ task, kind: before && after ? "modified" : after ? "added" : "deleted", before, after, ...(c.after ? { blob: c.after } : {}) });
+    if (!c.task) continue;
+    const before = lockOf(c.before);
+    const after = lockOf(c.after);
+    locks.push({ task: c.task, kind: before && after ? 'modified' : after ? 'added' : 'deleted', before, after, ...(c.after ? { blob: c.after } : {}) });
   }
   return { fastForward, locks, protectedChanged };
+}
+
+/** The task of a lock file directly in current_tasks/, else null. */
+function lockTask(file: string): string | null {
+  if (file.slice(0, LOCK_DIR.length + 1) !== LOCK_DIR + '/') return null;
+  const name = file.slice(LOCK_DIR.length + 1);
+  return name.includes('/') ? null : taskOfFile(name);
+}
+
+/** The parents named in a raw commit object's header. */
+function parentsOf(commit: Buffer | undefined): string[] {
+  if (!commit) return [];
+  const head = commit.subarray(0, Math.max(0, commit.indexOf('\n\n'))).toString('latin1');
+  return head.split('\n').filter((l) => l.startsWith('parent ')).map((l) => l.slice(7).trim());
 }
 
 interface Change {
@@ -63,11 +87,11 @@ function parseLsTree(raw: string): Change[] {
   });
 }
 
-async function readJson(git: Git, env: Record<string, string>, spec: string): Promise<Record<string, unknown> | null> {
-  const r = await git.run(['cat-file', 'blob', spec], { env });
-  if (r.code !== 0) return null;
+/** A JSON object from a blob: null when the blob is missing, {} when it is not an object. */
+function jsonObject(data: Buffer | undefined): Record<string, unknown> | null {
+  if (!data) return null;
   try {
-    const v = JSON.parse(r.stdout) as unknown;
+    const v = JSON.parse(data.toString('utf8')) as unknown;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   } catch {
     return {};

@@ -6,17 +6,22 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function hookScript(): string {
+  // Only sh and socat start (reads, loops and the reply's check are the shell's own): this
+  // runs inside every push, while main's race window is open.
   return `#!/bin/sh
 # Written by the harness upstream server; rewritten at every start.
-input=$(cat)
-reply=$(printf '%s\\n%s\\n%s\\n%s\\n%s\\n' "$HARNESS_PUSH_ID" "\${GIT_QUARANTINE_PATH:-}" "\${GIT_OBJECT_DIRECTORY:-}" "\${GIT_ALTERNATE_OBJECT_DIRECTORIES:-}" "$input" | socat -t 900 -T 900 - "UNIX-CONNECT:$HARNESS_POLICY_SOCKET" 2>/dev/null)
-last=$(printf '%s\\n' "$reply" | tail -n 1)
-if [ "$last" != OK ]; then
-  if [ -n "$reply" ]; then printf '%s\\n' "$reply"; else echo "ERROR the upstream server's policy check did not answer; push again in a moment"; fi
-  exit 1
-fi
-printf '%s\\n' "$reply" | sed '$d'
-if [ -x hooks/pre-receive ]; then printf '%s\\n' "$input" | hooks/pre-receive; exit $?; fi
+nl='
+'
+input=
+while IFS= read -r line || [ -n "$line" ]; do input="$input$line$nl"; done
+reply=$( { printf '%s\\n' "$HARNESS_PUSH_ID" "\${GIT_QUARANTINE_PATH:-}" "\${GIT_OBJECT_DIRECTORY:-}" "\${GIT_ALTERNATE_OBJECT_DIRECTORIES:-}"; printf '%s' "$input"; } | socat -t 900 -T 900 - "UNIX-CONNECT:$HARNESS_POLICY_SOCKET" 2>/dev/null)
+case "$reply" in
+  OK) ;;
+  *"\${nl}OK") printf '%s\\n' "\${reply%"\${nl}OK"}" ;;
+  '') echo "ERROR the upstream server's policy check did not answer; push again in a moment"; exit 1 ;;
+  *) printf '%s\\n' "$reply"; exit 1 ;;
+esac
+if [ -x hooks/pre-receive ]; then printf '%s' "$input" | hooks/pre-receive; exit $?; fi
 exit 0
 `;
 }

@@ -90,6 +90,17 @@ export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts |
 }
 
 /**
+ * A push whose only update moves main from a tip that is no longer main's: someone pushed
+ * first, and git would refuse the ref update after every check ran. Said at once, in words
+ * git's clients and ours (pushTo) take for a lost race ("fetch first"). Unknown tip: null.
+ */
+export function staleMain(updates: RefUpdate[], tip: string | null): string | null {
+  const u = updates.length === 1 ? updates[0]! : null;
+  if (!u || u.ref !== MAIN || tip === null || u.old === ZERO || u.new === ZERO || u.old === tip) return null;
+  return 'ERROR main moved since you fetched (another push landed first): fetch first, rebase on origin/main, push again';
+}
+
+/**
  * A remote session's entrypoint saves leftover work where it runs: it may create refs under
  * its own agent's wip/ and nothing else. Creating only, so saved work is never overwritten.
  */

@@ -1,9 +1,8 @@
-// The upstream server: git's own smart HTTP (git http-backend, as CGI) behind a small Node
-// HTTP server. Sessions reach it as a URL, through TCP on the host or through a unix socket
+// The upstream server: git's own smart HTTP (upload-pack and receive-pack in stateless-rpc
+// mode, as git http-backend runs them: smart-http.ts) behind a small Node HTTP server. Sessions reach it as a URL, through TCP on the host or through a unix socket
 // forwarded into their sandbox; none of them ever sees the bare repo's files. Every request
 // carries a token that names an agent session or the supervisor; the pre-receive hook asks
 // this process (over a private unix socket) whether the push keeps the protocol.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -16,7 +15,8 @@ import { Git } from '../git/git.js';
 import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
-import { checkPush, MAIN, ZERO, type RefUpdate } from './policy.js';
+import { AdvertCache, gitCall, runService } from './smart-http.js';
+import { checkPush, MAIN, staleMain, ZERO, type RefUpdate } from './policy.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
 
 export interface ServeOptions {
@@ -42,8 +42,6 @@ export interface RunningServer {
   socket: string;
   close(): Promise<void>;
 }
-
-const SERVICES = /^\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
 /** Unix socket paths are limited to 107 bytes: deep swarm folders get a short one in /tmp. */
 function socketDir(stateDir: string, name: string): string {
@@ -71,12 +69,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
   const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
   const pushLog = path.join(o.stateDir, 'pushes.jsonl');
+  const adverts = new AdvertCache();
+  const gc = gcAfterPush(git, 30_000);
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const prefix = `/${repoName}`;
     const rest = url.pathname.startsWith(prefix + '/') ? url.pathname.slice(prefix.length) : null;
-    if (rest === null || !SERVICES.test(rest)) return refuse(res, 404, `not found: this server serves only ${prefix}`);
+    if (rest === null) return refuse(res, 404, `not found: this server serves only ${prefix}`);
     const token = tokenOf(req.headers.authorization);
     const who = o.tokens.lookup(token);
     if (!who) {
@@ -85,48 +85,40 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       res.setHeader('WWW-Authenticate', 'Basic realm="harness upstream"');
       return refuse(res, 401, 'ERROR this upstream needs a token: sessions get theirs from the supervisor in their environment');
     }
+    const call = gitCall(req.method ?? 'GET', rest, url.searchParams);
+    if ('status' in call) return refuse(res, call.status, call.why);
+    const gitProtocol = typeof req.headers['git-protocol'] === 'string' ? req.headers['git-protocol'] : undefined;
+    if (adverts.serve(call, gitProtocol, req, res)) return;
     const pushId = randomBytes(12).toString('hex');
-    const receive = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
-    if (receive) pushes.set(pushId, { who, owners: [] });
+    if (call.service === 'receive-pack') pushes.set(pushId, { who, owners: [] });
+    const user = who.role === 'supervisor' ? 'harness' : who.agent;
     const env: NodeJS.ProcessEnv = {
       PATH: o.env.PATH ?? '/usr/bin:/bin',
       HOME: o.env.HOME ?? o.stateDir,
-      GIT_PROJECT_ROOT: path.dirname(o.repo),
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: prefix + rest,
-      REQUEST_METHOD: req.method ?? 'GET',
-      QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: who.role === 'supervisor' ? 'harness' : who.agent,
-      REMOTE_ADDR: '127.0.0.1',
+      // who moved a ref, in the reflog (as http-backend says it)
+      GIT_COMMITTER_NAME: user,
+      GIT_COMMITTER_EMAIL: `${user}@http.harness`,
       HARNESS_PUSH_ID: pushId,
       HARNESS_POLICY_SOCKET: policySock,
-      ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      ...(gitProtocol ? { GIT_PROTOCOL: gitProtocol } : {}),
       // Outranks the repo's config: our hook, pushes allowed, nothing of the repo's run as a program.
       ...gitConfigVars([
         ['core.hooksPath', hooks],
-        ['http.receivepack', 'true'],
-        ['http.uploadpack', 'true'],
         ['core.fsmonitor', 'false'],
         ['receive.denyDeletes', 'false'],
         ['receive.denyNonFastForwards', 'false'],
+        // housekeeping is the server's (gcAfterPush), not one more program inside every push
+        ['receive.autogc', 'false'],
       ]),
     };
-    const cgi = spawn('git', ['http-backend'], { cwd: o.repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    req.pipe(cgi.stdin);
-    cgi.stdin.on('error', () => {});
-    let err = '';
-    cgi.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    pipeCgi(cgi.stdout, res);
-    cgi.on('close', (code) => {
-      if (code !== 0 && !res.headersSent) refuse(res, 500, `git http-backend failed: ${err.trim().split('\n').pop() ?? code}`);
+    const keep = adverts.recorder(call, gitProtocol);
+    void runService(req, res, o.repo, call, env, keep?.tee).done.then(({ code }) => {
+      keep?.end(code);
+      if (call.service === 'receive-pack' && code === 0) gc.afterPush();
       const p = pushes.get(pushId);
       pushes.delete(pushId);
       if (p && p.owners.length) void owners.confirm(git, p.owners, p.who);
     });
-    cgi.on('error', (e) => refuse(res, 500, `cannot run git http-backend: ${e.message}`));
   };
 
   const policy = async (text: string): Promise<string> => {
@@ -139,8 +131,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     });
     const q: QuarantineEnv = { GIT_QUARANTINE_PATH: qPath, GIT_OBJECT_DIRECTORY: objDir, GIT_ALTERNATE_OBJECT_DIRECTORIES: alt };
     const mu = updates.find((u) => u.ref === MAIN && u.new !== ZERO);
-    const facts = mu ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
-    const errors = checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
+    // A push that already lost the race for main is told so before any git work.
+    const stale = staleMain(updates, mainTip(o.repo));
+    const facts = mu && !stale ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
+    const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
     appendFileSync(pushLog, JSON.stringify({ at: new Date().toISOString(), role: p.who.role, agent: p.who.agent, session: p.who.session, updates, refused: errors }) + '\n');
     if (errors.length) return errors.join('\n');
     for (const c of facts?.locks ?? []) if (c.kind !== 'deleted' && c.blob && c.after?.readable && c.after.headers.Agent === undefined) p.owners.push({ task: c.task, blob: c.blob });
@@ -195,38 +189,31 @@ function refuse(res: http.ServerResponse, status: number, msg: string): void {
   res.end(msg + '\n');
 }
 
-/** CGI output: headers (Status: among them), a blank line, then the body, streamed. */
-function pipeCgi(out: NodeJS.ReadableStream, res: http.ServerResponse): void {
-  let head = Buffer.alloc(0);
-  let inBody = false;
-  out.on('data', (d: Buffer) => {
-    if (inBody) return void res.write(d);
-    head = Buffer.concat([head, d]);
-    let sep = head.indexOf('\r\n\r\n');
-    let len = 4;
-    if (sep < 0) {
-      sep = head.indexOf('\n\n');
-      len = 2;
-    }
-    if (sep < 0) return;
-    let status = 200;
-    for (const line of head.subarray(0, sep).toString('latin1').split(/\r?\n/)) {
-      const i = line.indexOf(':');
-      if (i < 0) continue;
-      const k = line.slice(0, i).trim();
-      const v = line.slice(i + 1).trim();
-      if (k.toLowerCase() === 'status') status = parseInt(v, 10) || 200;
-      else res.setHeader(k, v);
-    }
-    res.writeHead(status);
-    inBody = true;
-    const body = head.subarray(sep + len);
-    if (body.length) res.write(body);
-  });
-  out.on('end', () => {
-    if (!inBody && !res.headersSent) res.writeHead(502);
-    res.end();
-  });
+/**
+ * `git gc --auto` (which does nothing until the repo needs it) after a push, at most once
+ * per `everyMs`: what receive-pack would run after every push, without its cost in each.
+ */
+function gcAfterPush(git: Git, everyMs: number): { afterPush(): void } {
+  let last = 0;
+  let running = false;
+  return {
+    afterPush() {
+      if (running || Date.now() - last < everyMs) return;
+      running = true;
+      last = Date.now();
+      void git.run(['gc', '--auto', '--quiet']).catch(() => {}).finally(() => (running = false));
+    },
+  };
+}
+
+/** The tip of main as a loose ref file says it; null when it is packed or absent (then nothing is assumed). */
+function mainTip(repo: string): string | null {
+  try {
+    const t = readFileSync(path.join(repo, MAIN), 'utf8').trim();
+    return /^[0-9a-f]{40,64}$/.test(t) ? t : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -142,7 +142,25 @@ async function startRelays(dir: string, hosts: HostPort[]): Promise<Relay[]> {
 function writeHosts(file: string, fs: Forward[]): string {
   const own = fs.filter((f) => f.name).map((f) => `${f.addr}\t${f.name}`);
   const host = existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '127.0.0.1\tlocalhost\n';
-  // Ours first: the resolver takes the first line that names a host.
-  writeFileSync(file, `# written by the harness: allowed hosts reach the supervisor's relays\n${own.join('\n')}\n${host}`);
+  writeFileSync(file, `# written by the harness: allowed hosts reach the supervisor's relays\n${own.join('\n')}\n${withoutNames(host, new Set(fs.flatMap((f) => (f.name ? [f.name.toLowerCase()] : []))))}`);
   return file;
+}
+
+/**
+ * The host's hosts file less the names the relays answer for: getaddrinfo returns every
+ * line that names a host and sorts them (127.0.0.1 beats an allowed name's 127.0.0.N), so
+ * a name the host also lists (its own name on 127.0.1.1, localhost) must appear once only.
+ */
+export function withoutNames(hosts: string, names: Set<string>): string {
+  return hosts
+    .split('\n')
+    .flatMap((line) => {
+      const [body = '', comment] = line.split(/#(.*)/s, 2) as [string, string | undefined];
+      const fields = body.trim().split(/\s+/).filter(Boolean);
+      if (fields.length < 2) return [line];
+      const kept = fields.slice(1).filter((n) => !names.has(n.toLowerCase()));
+      if (kept.length === fields.length - 1) return [line];
+      return kept.length ? [`${fields[0]}\t${kept.join(' ')}${comment !== undefined ? ` #${comment}` : ''}`] : [];
+    })
+    .join('\n');
 }

@@ -1,0 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main as harnessMain } from '../harness/cli.js';
+import { serveSwarm } from '../harness/serve/service.js';
+const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const root = mkdtempSync(path.join(os.tmpdir(), 'srv-'));
+await harnessMain(['init'], { env, cwd: root, now: () => new Date(), hostname: () => 'b', out: () => {}, err: (l) => console.error(l) });
+const upstream = path.join(root, '.swarm/upstream.git');
+const served = await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env, allowTestEdits: false, protect: [], allowHost: [] });
+const cred = served.issue('a1', '1').secrets;
+writeFileSync('/tmp/srv.env', Object.entries({ ...cred, URL: served.url, ROOT: root }).map(([k, v]) => `export ${k}='${v}'`).join('\n') + '\n');
+console.log('ready');

@@ -1,0 +1,182 @@
+// Git's smart HTTP, the part `git http-backend` does, in the server itself: which service a
+// request asks for, the headers and the advertisement's first line, the request body
+// (gunzipped) into git's own upload-pack or receive-pack in stateless-rpc mode, and their
+// output back. Run as CGI, http-backend costs three programs per request (the git wrapper,
+// http-backend, then the service); this costs one, and a claim (fetch then push) makes four
+// or five requests, each program a wait for a CPU on a busy machine (bench: claims --transport http).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { createGunzip } from 'node:zlib';
+
+export type Service = 'upload-pack' | 'receive-pack';
+
+export interface GitCall {
+  service: Service;
+  /** GET info/refs?service=git-S: the advertisement; else the POST of a call */
+  advertise: boolean;
+}
+
+/** A negotiation request is read whole before upload-pack starts (git's http.maxRequestBuffer default). */
+const MAX_UPLOAD_REQUEST = 10 * 1024 * 1024;
+
+const NO_CACHE = {
+  Expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
+  Pragma: 'no-cache',
+  'Cache-Control': 'no-cache, max-age=0, must-revalidate',
+};
+
+/** The call a request path makes (`/info/refs`, `/git-upload-pack`, `/git-receive-pack`), or a reason to refuse it. */
+export function gitCall(method: string, rest: string, query: URLSearchParams): GitCall | { status: number; why: string } {
+  const svc = (s: string | null): Service | null => (s === 'git-upload-pack' ? 'upload-pack' : s === 'git-receive-pack' ? 'receive-pack' : null);
+  if (rest === '/info/refs') {
+    const service = svc(query.get('service'));
+    if (method !== 'GET') return { status: 405, why: 'info/refs is read with GET' };
+    if (!service) return { status: 403, why: 'this server speaks only smart HTTP: ask for ?service=git-upload-pack or git-receive-pack' };
+    return { service, advertise: true };
+  }
+  const service = svc(rest.slice(1));
+  if (!service) return { status: 404, why: 'not found' };
+  if (method !== 'POST') return { status: 405, why: `${rest.slice(1)} is called with POST` };
+  return { service, advertise: false };
+}
+
+/** Protocol v2 asked for in the Git-Protocol header (then the advertisement lists capabilities, not refs). */
+export function wantsV2(gitProtocol: string | undefined): boolean {
+  return typeof gitProtocol === 'string' && /(^|:)version=2(:|$)/.test(gitProtocol);
+}
+
+export interface ServiceRun {
+  /** the service's exit code (-1: it could not start) */
+  done: Promise<{ code: number; stderr: string }>;
+}
+
+/**
+ * Runs one call. `env` is the service's whole environment (the caller's identity, the
+ * policy hook's variables, the config that outranks the repo's). `tee` sees every byte of
+ * the answer's body (the advertisement cache).
+ */
+export function runService(req: http.IncomingMessage, res: http.ServerResponse, repo: string, call: GitCall, env: NodeJS.ProcessEnv, tee?: (d: Buffer) => void): ServiceRun {
+  const type = `application/x-git-${call.service}`;
+  if (!call.advertise && req.headers['content-type'] !== `${type}-request`) {
+    req.resume();
+    res.writeHead(415, { 'Content-Type': 'text/plain' });
+    res.end(`expected Content-Type ${type}-request\n`);
+    return { done: Promise.resolve({ code: 0, stderr: '' }) };
+  }
+  const args = [call.service, '--stateless-rpc', ...(call.advertise ? ['--advertise-refs'] : []), '.'];
+  const child = spawn('git', args, { cwd: repo, env, stdio: [call.advertise ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const out = child.stdout!;
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number; stderr: string }>((resolve) => {
+    child.on('error', (e) => resolve({ code: -1, stderr: e.message }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+  let started = false;
+  const start = () => {
+    if (started || res.headersSent) return;
+    started = true;
+    res.writeHead(200, { ...NO_CACHE, 'Content-Type': call.advertise ? `${type}-advertisement` : `${type}-result` });
+    if (call.advertise && !wantsV2(env.GIT_PROTOCOL)) {
+      const first = pktLine(`# service=git-${call.service}\n`) + '0000';
+      tee?.(Buffer.from(first));
+      res.write(first);
+    }
+  };
+  out.on('data', (d: Buffer) => {
+    start();
+    tee?.(d);
+    if (!res.write(d)) {
+      out.pause();
+      res.once('drain', () => out.resume());
+    }
+  });
+  // 'close' comes after the last byte of output, 'error' when git could not start at all.
+  void done.then(({ code, stderr: err }) => {
+    if (!started && res.headersSent) return void res.end(); // refused already (413)
+    if (!started && code !== 0) {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      return void res.end(`git ${call.service} failed: ${err.trim().split('\n').pop() || `exit ${code}`}\n`);
+    }
+    start();
+    res.end();
+  });
+  if (!call.advertise) feed(req, child.stdin!, call.service === 'upload-pack', res, () => child.kill('SIGTERM'));
+  else req.resume();
+  return { done };
+}
+
+/**
+ * The request body into the service's stdin, gunzipped when git compressed it. upload-pack's
+ * is read whole first, as http-backend does: it may start answering before it has read all.
+ */
+function feed(req: http.IncomingMessage, stdin: NodeJS.WritableStream, whole: boolean, res: http.ServerResponse, abort: () => void): void {
+  stdin.on('error', () => {});
+  const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
+  let body: NodeJS.ReadableStream = req;
+  if (enc === 'gzip' || enc === 'x-gzip') {
+    const gunzip = createGunzip();
+    gunzip.on('error', () => abort());
+    body = req.pipe(gunzip);
+  } else if (enc && enc !== 'identity') {
+    abort();
+    req.resume();
+    return;
+  }
+  if (!whole) return void body.pipe(stdin);
+  const parts: Buffer[] = [];
+  let size = 0;
+  body.on('data', (d: Buffer) => {
+    size += d.length;
+    if (size > MAX_UPLOAD_REQUEST) {
+      abort();
+      if (!res.headersSent) res.writeHead(413, { 'Content-Type': 'text/plain' }).end('request too large\n');
+      return;
+    }
+    parts.push(d);
+  });
+  body.on('end', () => stdin.end(Buffer.concat(parts)));
+}
+
+function pktLine(s: string): string {
+  return (Buffer.byteLength(s) + 4).toString(16).padStart(4, '0') + s;
+}
+
+/**
+ * Protocol v2's first answer to a fetch (GET info/refs?service=git-upload-pack) lists the
+ * server's capabilities, not its refs: the same bytes for every request with the same
+ * Git-Protocol header while the server runs. It is kept after the first one, so every fetch
+ * after that starts one git process less. A v0 advertisement (refs) is never kept.
+ */
+export class AdvertCache {
+  private readonly kept = new Map<string, Buffer>();
+
+  private key(call: GitCall, gitProtocol: string | undefined): string | null {
+    return call.advertise && call.service === 'upload-pack' && wantsV2(gitProtocol) ? gitProtocol! : null;
+  }
+
+  /** Answers from what is kept; false when nothing is (then run the service). */
+  serve(call: GitCall, gitProtocol: string | undefined, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const k = this.key(call, gitProtocol);
+    const body = k === null ? undefined : this.kept.get(k);
+    if (!body) return false;
+    req.resume();
+    res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-upload-pack-advertisement' });
+    res.end(body);
+    return true;
+  }
+
+  /** What to tee a service's answer into, to keep it when it is a v2 advertisement. */
+  recorder(call: GitCall, gitProtocol: string | undefined): { tee: (d: Buffer) => void; end: (code: number) => void } | null {
+    const k = this.key(call, gitProtocol);
+    if (k === null) return null;
+    const parts: Buffer[] = [];
+    return {
+      tee: (d) => void parts.push(Buffer.from(d)),
+      end: (code) => {
+        const body = Buffer.concat(parts);
+        if (code === 0 && body.subarray(0, 14).toString('latin1') === '000eversion 2\n') this.kept.set(k, body);
+      },
+    };
+  }
+}
