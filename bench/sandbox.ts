@@ -16,7 +16,7 @@ import { privatePodman, type PrivatePodman } from '../test/helpers/podman.js';
 import { median, parseList, percentile, table } from './_stats.js';
 
 /** Milliseconds from start() until `file` exists. */
-async function timeToMarker(sb: Sandbox, spec: SessionSpec, file: string): Promise<number> {
+export async function timeToMarker(sb: Sandbox, spec: SessionSpec, file: string): Promise<number> {
   const dir = path.dirname(file);
   let seen!: () => void;
   const appeared = new Promise<void>((res) => (seen = res));

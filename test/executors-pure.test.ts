@@ -68,6 +68,8 @@ describe('settings', () => {
     expect(() => resolve({ agent: 'cmd', agentCmd: 'x', executor: 'slurm', remoteDir: '../x' })).toThrow(UsageError);
     expect(resolve({ agent: 'cmd', agentCmd: 'x', listen: '0.0.0.0:8417' }).exec.listen).toEqual({ host: '0.0.0.0', port: 8417 });
     expect(() => resolve({ agent: 'cmd', agentCmd: 'x', listen: 'nope' })).toThrow(/not HOST:PORT/);
+    expect(resolve({ agent: 'cmd', agentCmd: 'x', executor: 'slurm', publicUrl: 'https://swarm.example.org/upstream.git' }).exec.publicUrl).toBe('https://swarm.example.org/upstream.git');
+    expect(() => resolve({ agent: 'cmd', agentCmd: 'x', executor: 'slurm', publicUrl: 'https://x/$(id)' })).toThrow(/http\(s\) URL/);
   });
   it('remote sessions run as a process or in bwrap with the host network; the rest is refused by name', () => {
     expect(remoteSandboxKind('process', 'upstream', 'ssh')).toBe('process');

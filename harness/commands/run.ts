@@ -56,6 +56,7 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['slurmPartition', 'for --executor slurm: the partition sessions run in', { type: 'string' }],
   ['slurmArgs', 'for --executor slurm: more srun options, e.g. "--mem=4G --cpus-per-task=2"', { type: 'string' }],
   ['listen', 'HOST:PORT the upstream server listens on (default 127.0.0.1, any port); remote executors\' sessions reach it there', { type: 'string' }],
+  ['publicUrl', 'for ssh/slurm: the upstream URL remote sessions use, e.g. https://swarm.example.org/upstream.git for a TLS proxy in front of --listen (default: the server\'s own URL)', { type: 'string' }],
   ['remoteDir', 'for ssh/slurm: where slots keep their workspaces on the remote side (default ~/.harness-sessions)', { type: 'string' }],
   ['heartbeat', "how often this run renews its heartbeat ref on the upstream (default 30s); other supervisors reap its claims when it has not moved for 4 of these", { type: 'string', hidden: true }],
   ['remoteNode', 'for ssh/slurm: the node binary on the remote side (default node)', { type: 'string' }],

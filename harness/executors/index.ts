@@ -29,7 +29,7 @@ export function remoteSandboxKind(kind: SandboxKind, network: 'upstream' | 'host
 export function executorFor(i: ExecutorInput): Executor | null {
   if (i.exec.kind === 'local') return null;
   const remote = { base: i.exec.remoteDir, upstream: i.upstream, node: i.exec.remoteNode, sandbox: remoteSandboxKind(i.sandbox, i.network, i.exec.kind), timeoutMs: i.timeoutMs, graceMs: i.graceMs };
-  if (i.exec.kind === 'ssh') return sshExecutor({ hosts: i.exec.hosts, dir: i.dir, sshConfig: i.exec.sshConfig, remote });
+  if (i.exec.kind === 'ssh') return sshExecutor({ hosts: i.exec.hosts, dir: i.dir, sshConfig: i.exec.sshConfig, remote, env: i.env });
   return slurmExecutor({ partition: i.exec.slurmPartition, args: i.exec.slurmArgs, remote, env: i.env });
 }
 

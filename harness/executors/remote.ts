@@ -12,6 +12,8 @@ import { BOOTSTRAP, frame, parseReport, SLOT, toSlot, type RemoteSpec } from './
 import type { RemoteSession } from './types.js';
 
 export interface Transport {
+  /** the environment the transport command runs in (SLURM_CONF, SSH_AUTH_SOCK, ...) */
+  env: NodeJS.ProcessEnv;
   /** the command that runs `argv` where the session goes, with stdin/stdout/stderr connected */
   command(remoteArgv: string[], name: string): string[];
   /** ends the session where it runs when closing its stdin did not (Slurm: cancels the job) */
@@ -112,7 +114,7 @@ async function startRemote(o: RemoteOptions, r: RemoteSession, spec: SessionSpec
   };
   let jobId: string | null = null;
   const argv = o.transport.command([o.node, '-e', BOOTSTRAP], spec.name);
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['pipe', spec.outputFd, 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { env: o.transport.env, detached: true, stdio: ['pipe', spec.outputFd, 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new EnvError('EXECUTOR_MISSING', `${argv[0]} is not installed here: install it (apt-get install ${argv[0] === 'ssh' ? 'openssh-client' : 'slurm-client'})`) : e));

@@ -49,6 +49,7 @@ export function slurmExecutor(o: SlurmOptions): Executor {
     },
     sandbox: (r) => {
       const transport: Transport = {
+        env: o.env,
         command: (argv, name) => (names.add(name), [...srunArgs(o, o.remote.timeoutMs, name), ...argv]),
         entryTimeout: () => 0,
         cancel: (name) => scancel([`--name=${name}`]),

@@ -46,6 +46,7 @@ export interface SshOptions {
   dir: string;
   sshConfig: string | null;
   remote: Omit<RemoteOptions, 'transport'>;
+  env: NodeJS.ProcessEnv;
 }
 
 export function sshArgs(o: Pick<SshOptions, 'dir' | 'sshConfig'>, target: string): string[] {
@@ -74,7 +75,7 @@ export function sshExecutor(o: SshOptions): Executor {
     placeOf: (agent) => hostOf(agent).target,
     check: async () => {
       for (const h of o.hosts) {
-        const r = await runTool(sshArgs(o, h.target)[0]!, [...sshArgs(o, h.target).slice(1), `${o.remote.node} -e ${shq("process.stdout.write(process.version)")} && git --version`], process.env, 30_000);
+        const r = await runTool(sshArgs(o, h.target)[0]!, [...sshArgs(o, h.target).slice(1), `${o.remote.node} -e ${shq("process.stdout.write(process.version)")} && git --version`], o.env, 30_000);
         if (r.missing) throw new EnvError('EXECUTOR_MISSING', 'ssh is not installed here: apt-get install openssh-client');
         if (r.code !== 0) throw new EnvError('SSH_HOST_UNUSABLE', `ssh ${h.target}: ${lastLine(r.stderr) || `exit ${r.code}`}; it must log in without a password (a key; BatchMode) and have node and git on its PATH`);
       }
@@ -82,6 +83,7 @@ export function sshExecutor(o: SshOptions): Executor {
     sandbox: (r) => {
       const target = hostOf(r.agent).target;
       const transport: Transport = {
+        env: o.env,
         // ssh hands the remote command to the user's shell: one quoted string
         command: (argv) => [...sshArgs(o, target), argv.map(shq).join(' ')],
         entryTimeout: (ms) => ms,

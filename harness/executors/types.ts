@@ -44,4 +44,6 @@ export interface ExecConfig {
   /** the slots' folders on the remote side (`~/` is the remote user's home) */
   remoteDir: string;
   remoteNode: string;
+  /** the upstream's URL as remote sessions reach it (a TLS proxy in front of --listen); null: the server's own */
+  publicUrl: string | null;
 }

@@ -82,6 +82,7 @@ export interface RawSettings {
   remoteDir?: unknown;
   remoteNode?: unknown;
   heartbeat?: unknown;
+  publicUrl?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
@@ -90,7 +91,7 @@ export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
   'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
   'network', 'allowHost', 'allowTestEdits', 'protect',
-  'executor', 'hosts', 'sshConfig', 'slurmPartition', 'slurmArgs', 'listen', 'remoteDir', 'remoteNode', 'heartbeat',
+  'executor', 'hosts', 'sshConfig', 'slurmPartition', 'slurmArgs', 'listen', 'remoteDir', 'remoteNode', 'heartbeat', 'publicUrl',
 ];
 
 export interface RunConfig {
@@ -351,9 +352,12 @@ function execConfig(pick: Pick, str: (k: keyof RawSettings) => string | null, cw
   if (!/^(~\/|\/)[A-Za-z0-9_./-]*$/.test(remoteDir) || remoteDir.split('/').includes('..')) throw bad(pick('remoteDir').from, remoteDir, 'an absolute path or one under ~/ (letters, digits, . _ - /)');
   const remoteNode = str('remoteNode') ?? 'node';
   if (!/^[A-Za-z0-9_./-]+$/.test(remoteNode)) throw bad(pick('remoteNode').from, remoteNode, 'a program name or path, like node or /opt/node/bin/node');
+  const publicUrl = str('publicUrl');
+  if (publicUrl !== null && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/.test(publicUrl)) throw bad(pick('publicUrl').from, publicUrl, 'an http(s) URL like https://swarm.example.org/upstream.git');
   return {
     kind,
     hosts,
+    publicUrl,
     sshConfig: sshConfig === null ? null : path.resolve(cwd, sshConfig),
     slurmPartition,
     slurmArgs,

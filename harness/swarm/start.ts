@@ -122,9 +122,9 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const env = served ? served.supervisorEnv(io.env) : io.env;
     const isolated = sandbox.kind !== 'process' && c.network === 'upstream';
     if (c.upstream && isolated) throw new UsageError('NETWORK_NEEDS_SERVER', `--network upstream reaches only an upstream this run serves; with --upstream ${c.upstream} pass --network host (or --allow-host for its host)`);
-    const executor = served ? executorFor({ exec: c.exec, dir: c.dir, sandbox: c.sandbox, network: c.network, upstream: remoteUrl(served.url, c.exec.listen, io.hostname()), timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, env: io.env }) : null;
+    const executor = served ? executorFor({ exec: c.exec, dir: c.dir, sandbox: c.sandbox, network: c.network, upstream: c.exec.publicUrl ?? remoteUrl(served.url, c.exec.listen, io.hostname()), timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, env: io.env }) : null;
     if (executor) {
-      out(`sessions run on ${c.exec.kind === 'ssh' ? c.exec.hosts.map((h) => `${h.target} (${h.slots} slot${h.slots > 1 ? 's' : ''})`).join(', ') : `Slurm${c.exec.slurmPartition ? ` partition ${c.exec.slurmPartition}` : ''}`}; they reach the upstream at ${remoteUrl(served!.url, c.exec.listen, io.hostname())}`);
+      out(`sessions run on ${c.exec.kind === 'ssh' ? c.exec.hosts.map((h) => `${h.target} (${h.slots} slot${h.slots > 1 ? 's' : ''})`).join(', ') : `Slurm${c.exec.slurmPartition ? ` partition ${c.exec.slurmPartition}` : ''}`}; they reach the upstream at ${c.exec.publicUrl ?? remoteUrl(served!.url, c.exec.listen, io.hostname())}`);
       await executor.check();
     }
     const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
