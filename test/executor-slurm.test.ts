@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../harness/events/log.js';
-import { git, tempDir } from './helpers/repos.js';
+import { git, harness, tempDir } from './helpers/repos.js';
 import { jobRecords, slurmUnavailable, startSlurm, type SlurmFixture } from './helpers/slurm.js';
 import { events, FAST, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
@@ -117,6 +117,10 @@ describe.skipIf(why !== null)('--executor slurm (a private munged, slurmctld and
       expect(evs.some((e) => e.type === 'claims_released' && e.agent === a && e.session === n)).toBe(true);
       expect(evs.some((e) => e.type === 'wip_saved' && e.agent === a && e.session === n)).toBe(true);
     }
+    // status shows each slot's node and job
+    const st = await harness(s.root, ['status', '--dir', s.swarm, '--json']);
+    expect(st.code, st.err.join('\n')).toBe(0);
+    for (const x of (JSON.parse(st.out.join('\n')) as { agents: { host: string | null }[] }).agents) expect(x.host).toMatch(new RegExp(`^${slurm.node} \\(job \\d+\\)$`));
     // and work landed meanwhile
     expect(git(s.upstream, 'ls-tree', '--name-only', 'main').split('\n').filter((f) => f.startsWith('work-')).length).toBeGreaterThan(0);
   }, 300_000);

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, tempDir } from './helpers/repos.js';
+import { git, harness, tempDir } from './helpers/repos.js';
 import { startSshd, sshUnavailable, type SshFixture } from './helpers/sshd.js';
 import { events, FAST, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
@@ -101,6 +101,16 @@ describe.skipIf(why !== null)('--executor ssh (private sshd, two users as two ho
     expect(existsSync(path.join(ssh.homes[1], '.harness-sessions', 'agents', 'agent-3', 'workspace', '.git'))).toBe(true);
     // nobody was asked for a host key: it was recorded in the swarm folder's known_hosts
     expect(readFileSync(path.join(swarm, 'ssh', 'known_hosts'), 'utf8')).toContain(`[127.0.0.1]:${ssh.port}`);
+    // status and the report show where each session ran
+    const st = await harness(t.dir, ['status', '--dir', swarm, '--json']);
+    expect(st.code, st.err.join('\n')).toBe(0);
+    const agents = (JSON.parse(st.out.join('\n')) as { agents: { agent: string; host: string | null }[] }).agents;
+    expect(Object.fromEntries(agents.map((x) => [x.agent, x.host]))).toEqual({ 'agent-1': 'host-a', 'agent-2': 'host-a', 'agent-3': 'host-b' });
+    const text = await harness(t.dir, ['status', '--dir', swarm]);
+    expect(text.out.join('\n')).toMatch(/agent-3\s+host-b/);
+    const rep = await harness(t.dir, ['report', '--dir', swarm, '--out', path.join(t.dir, 'r.html')]);
+    expect(rep.code, rep.err.join('\n')).toBe(0);
+    expect(readFileSync(path.join(t.dir, 'r.html'), 'utf8')).toContain('agent-3 session 1 on host-b');
     // the agents' output came back into the session logs
     expect(readFileSync(path.join(swarm, 'agent_logs', 'agent-1', readdirFirst(path.join(swarm, 'agent_logs', 'agent-1'))), 'utf8')).toContain('HANGING');
   }, 240_000);

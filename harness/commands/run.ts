@@ -57,6 +57,7 @@ const FLAGS: [keyof RawSettings, string, Record<string, unknown>][] = [
   ['slurmArgs', 'for --executor slurm: more srun options, e.g. "--mem=4G --cpus-per-task=2"', { type: 'string' }],
   ['listen', 'HOST:PORT the upstream server listens on (default 127.0.0.1, any port); remote executors\' sessions reach it there', { type: 'string' }],
   ['remoteDir', 'for ssh/slurm: where slots keep their workspaces on the remote side (default ~/.harness-sessions)', { type: 'string' }],
+  ['heartbeat', "how often this run renews its heartbeat ref on the upstream (default 30s); other supervisors reap its claims when it has not moved for 4 of these", { type: 'string', hidden: true }],
   ['remoteNode', 'for ssh/slurm: the node binary on the remote side (default node)', { type: 'string' }],
 ];
 

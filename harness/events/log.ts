@@ -59,7 +59,7 @@ export type SwarmEvent =
   | { type: 'stalled'; run: string; sinceMs: number; action: 'stop' | 'warn' }
   /** latencyMs: from when the removal was owed (the session's end) to the lock gone from main */
   | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number; attempts?: number }
-  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover'; latencyMs?: number; attempts?: number }
+  | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' | 'heartbeat'; latencyMs?: number; attempts?: number }
   /** leftover work landed on upstream; latencyMs from when it was saved (journaled) */
   | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number; latencyMs?: number }
   | { type: 'wip_error'; run: string; agent: string; error: string }

@@ -9,10 +9,12 @@ const kTokens = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3
 
 export function statusLines(s: SwarmStatus, dir: string): string[] {
   const roles = s.agents.some((a) => a.role);
-  const head = [...(roles ? ['role'] : []), 'agent', 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
+  const hosts = s.agents.some((a) => a.host); // sessions on ssh hosts or Slurm nodes
+  const head = [...(roles ? ['role'] : []), 'agent', ...(hosts ? ['host'] : []), 'state', 'sessions', 'claim', 'last commit', 'last exit', 'tokens', 'cost'];
   const rows = s.agents.map((a) => [
     ...(roles ? [a.role ?? '-'] : []),
     a.agent,
+    ...(hosts ? [a.host ?? '-'] : []),
     (a.state === 'backing off' || a.state === 'idle' || a.state === 'rate-limited') && a.until ? `${a.state} ${formatAge(a.until - s.now)}` : a.state,
     String(a.sessions),
     a.claim ?? '-',

@@ -23,6 +23,8 @@ export interface AgentStatus {
   sessions: number;
   /** the running session, else the last one */
   session: string | null;
+  /** where that session runs or ran: the ssh host, the Slurm node and job; null on this machine */
+  host: string | null;
   claim: string | null;
   lastCommit: { sha: string; t: number } | null;
   /** 'exit 0', 'exit 1', 'timed out', 'killed by SIGTERM', 'stopped'; null before any end */
@@ -117,7 +119,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   const agents = new Map<string, AgentStatus>();
   const slot = (a: string) => {
     let s = agents.get(a);
-    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, tokens: 0, costUsd: 0 }));
+    if (!s) agents.set(a, (s = { agent: a, role: null, unread: 0, state: 'stopped', until: null, sessions: 0, session: null, host: null, claim: null, lastCommit: null, lastExit: null, inputTokens: 0, outputTokens: 0, tokens: 0, costUsd: 0 }));
     return s;
   };
   let startedAt: number | null = null;
@@ -143,9 +145,16 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         s.sessions++;
         s.session = e.session;
         s.role = e.role ?? null;
+        s.host = e.host ?? null;
         s.state = 'running';
         s.until = null;
         t.sessions++;
+        break;
+      }
+      case 'session_placed': {
+        // a Slurm job names its node once it runs; an ssh session keeps its host's name as given
+        const s = slot(e.agent);
+        if (e.job && s.session === e.session) s.host = `${e.host} (job ${e.job})`;
         break;
       }
       case 'session_end': {

@@ -50,7 +50,7 @@ export function renderReport(d: ReportData): string {
     lanes.set(x.agent, lane);
     const kind = x.end === null ? 'running' : x.crashed ? 'crash' : x.exit === 'exit 0' ? 'ok' : 'stopped';
     const to = x.end ?? d.end;
-    lane.items.push({ from: x.start, to, kind, title: `${x.agent} session ${x.session}: ${x.exit} after ${formatAge(to - x.start)}${x.costUsd ? `, ${usd(x.costUsd)}` : ''}` });
+    lane.items.push({ from: x.start, to, kind, title: `${x.agent} session ${x.session}${x.host ? ` on ${x.host}` : ''}: ${x.exit} after ${formatAge(to - x.start)}${x.costUsd ? `, ${usd(x.costUsd)}` : ''}` });
   }
   const crashes = d.sessions.filter((x) => x.crashed).length;
   const b = s.spend.budget;

@@ -12,6 +12,8 @@ export interface SessionBar {
   exit: string;
   crashed: boolean;
   costUsd: number;
+  /** the ssh host or Slurm node (and job) it ran on; null on the supervisor's machine */
+  host: string | null;
 }
 
 export interface HourBucket {
@@ -72,7 +74,7 @@ export function buildReport(inp: ReportInput): ReportData {
   for (const e of events) {
     const ts = Date.parse(e.ts);
     if (e.type === 'session_start') {
-      const bar: SessionBar = { agent: e.agent, session: e.session, start: ts, end: null, exit: 'running', crashed: false, costUsd: 0 };
+      const bar: SessionBar = { agent: e.agent, session: e.session, start: ts, end: null, exit: 'running', crashed: false, costUsd: 0, host: e.host ?? null };
       sessions.push(bar);
       open.set(`${e.agent}/${e.session}`, bar);
     } else if (e.type === 'session_end') {
@@ -83,6 +85,9 @@ export function buildReport(inp: ReportInput): ReportData {
       bar.exit = exitText(e);
       bar.crashed = crashed(e);
       bar.costUsd = e.usage?.costUsd ?? 0;
+    } else if (e.type === 'session_placed') {
+      const bar = open.get(`${e.agent}/${e.session}`);
+      if (bar && e.job) bar.host = `${e.host} (job ${e.job})`;
     } else if (e.type === 'claims_reaped') reaps.push({ t: ts, tasks: e.tasks });
     else if (e.type === 'claims_released') released += e.tasks.length;
     else if (e.type === 'run_end') {

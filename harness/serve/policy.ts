@@ -48,6 +48,9 @@ export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts |
       else if (u.old !== ZERO && main && !main.fastForward) errors.push('ERROR main cannot move backwards (this push would drop commits others pushed): git fetch, rebase on origin/main, push again without --force');
       continue;
     }
+    if (who.role === 'agent' && u.ref.startsWith('refs/heartbeat/')) {
+      errors.push(`ERROR ${u.ref}: heartbeats are written by supervisors only (other runs judge liveness by them)`);
+    }
     if (who.role === 'agent' && u.ref.startsWith('refs/heads/wip/')) {
       errors.push(`ERROR ${u.ref}: wip/ branches are written by the supervisor only (they hold saved work); push to another branch name`);
     }

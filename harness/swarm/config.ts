@@ -81,6 +81,7 @@ export interface RawSettings {
   listen?: unknown;
   remoteDir?: unknown;
   remoteNode?: unknown;
+  heartbeat?: unknown;
 }
 
 export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
@@ -89,7 +90,7 @@ export const SETTING_KEYS: readonly (keyof RawSettings)[] = [
   'passEnv', 'simCrash', 'simRegress', 'simThink', 'simFaults', 'simCommitLog', 'cpus', 'memory', 'pidsLimit', 'dockerHost', 'mount',
   'maxCost', 'maxTokens', 'maxCostPerAgent', 'maxTokensPerAgent', 'maxSessionsPerAgent', 'hard', 'stallAfter', 'stallAction', 'prices', 'role',
   'network', 'allowHost', 'allowTestEdits', 'protect',
-  'executor', 'hosts', 'sshConfig', 'slurmPartition', 'slurmArgs', 'listen', 'remoteDir', 'remoteNode',
+  'executor', 'hosts', 'sshConfig', 'slurmPartition', 'slurmArgs', 'listen', 'remoteDir', 'remoteNode', 'heartbeat',
 ];
 
 export interface RunConfig {
@@ -153,6 +154,8 @@ export interface RunConfig {
   roles: RoleSpec[];
   /** where sessions run: this machine, ssh hosts or Slurm jobs (see executors/) */
   exec: ExecConfig;
+  /** how often this run's heartbeat ref on the upstream is renewed; other runs call it dead after STALE_BEATS of these */
+  heartbeatMs: number;
 }
 
 export type { ExecConfig };
@@ -324,6 +327,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     protect: pathList(pick('protect')),
     roles,
     exec,
+    heartbeatMs: Math.max(200, timerDur('heartbeat', '30s')!),
   };
 }
 

@@ -30,7 +30,7 @@ export function plainPrinter(out: (l: string) => void, now: () => Date): Printer
     },
     backoff: (a, ms, streak) => say(`${a}: ${streak} fast failure${streak > 1 ? 's' : ''} in a row; waiting ${ms < 1000 ? `${ms}ms` : formatAge(ms)} before the next session`),
     released: (a, tasks) => say(`${a}: released ${tasks.join(', ')} (abandoned by its session)`),
-    reaped: (tasks, why) => say(`reaped ${tasks.join(', ')} (${why === 'ttl' ? 'older than the lock TTL, owner not running' : "the previous run's"})`),
+    reaped: (tasks, why) => say(`reaped ${tasks.join(', ')} (${why === 'ttl' ? 'older than the lock TTL, owner not running' : why === 'heartbeat' ? "its run's heartbeat stopped" : "the previous run's"})`),
     wipSaved: (a, ref, files, commits) => say(`${a}: saved leftover work (${files} file${files === 1 ? '' : 's'}, ${commits} commit${commits === 1 ? '' : 's'}) to ${ref.replace(/^refs\/heads\//, '')}`),
   };
 }

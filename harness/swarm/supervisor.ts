@@ -9,7 +9,7 @@ import type { AgentAdapter } from '../agents/types.js';
 import { EnvError, HarnessError } from '../errors.js';
 import { EventLog, type SwarmEvent } from '../events/log.js';
 import { Git, GitFailure } from '../git/git.js';
-import { liveMatcher, staleClaims } from '../tasks/claims.js';
+import { liveMatcher, type Claim } from '../tasks/claims.js';
 import { removeOnce } from '../tasks/ops.js';
 import { readClaims } from '../tasks/read.js';
 import { readMessages } from '../tasks/message-ops.js';
@@ -36,6 +36,7 @@ import { decideNext, reapIntervalMs } from './schedule.js';
 import { openSessionLog, Session, sessionName, type SessionResult } from './session.js';
 import type { Executor } from '../executors/types.js';
 import { remoteSlot } from './remote-slot.js';
+import { Heartbeat, HEARTBEAT_PREFIX, reapable, STALE_BEATS } from './heartbeat.js';
 import type { FullSuiteRun } from './done.js';
 import { FullSuiteRunner } from './verify.js';
 import { ensureWorkspace, followUpstream, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WorkspaceCtx } from './workspace.js';
@@ -107,6 +108,7 @@ export class Supervisor {
   private reason: StopReason | null = null;
   private slots: Slot[] = [];
   private reaping: Promise<void> | null = null;
+  private heartbeat: Heartbeat | null = null;
   private supervisorGit: Git | null = null;
   /** where lock removals land: the bare upstream itself when it is local, else the supervisor's clone */
   private lockGit: { git: Git; inPlace: boolean } | null = null;
@@ -154,6 +156,7 @@ export class Supervisor {
     this.journalDeadRuns();
     this.startDrainer();
     await this.salvageAll();
+    const beats = this.startHeartbeat();
     const timer = setInterval(() => void this.reapStale(), reapIntervalMs(c.lockTtlMs));
     const untilTimer = this.armUntil();
     const stallTimer = this.armStall();
@@ -168,12 +171,15 @@ export class Supervisor {
       }
     } finally {
       clearInterval(timer);
+      beats.cancel();
       untilTimer.cancel();
       stallTimer.cancel();
     }
     if (!this.immediate) await this.reaping;
     await this.d.executor?.close?.();
     const left = await this.drainer!.close(this.immediate ? 0 : Math.max(5_000, c.graceMs));
+    // Nothing of ours left on main: other runs may forget us. Else our heartbeat goes stale and they reap what is left.
+    if (!left) await beats.stopped.then(() => this.heartbeat?.end()).catch(() => {});
     if (left) this.d.printer.line(`${left} lock removal${left > 1 ? 's or wip pushes' : ' or wip push'} still pending (${path.join(c.dir, 'pending')}); the next harness run on this folder finishes ${left > 1 ? 'them' : 'it'}`);
     const reason = this.reason ?? 'stopping';
     this.emit({ type: 'run_end', run: this.d.runId, reason: this.immediate ? 'immediate' : reason, sessions: this.started });
@@ -419,7 +425,7 @@ export class Supervisor {
     slot.session = session;
     if (this.stopping) session.stopped = true;
     const rel = path.relative(c.dir, log.file);
-    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, host: this.d.executor?.placeOf(slot.agent) ?? this.d.hostname, ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
+    this.emit({ type: 'session_start', run: this.d.runId, agent: slot.agent, session: id, log: rel, head, ...(this.d.executor ? { host: this.d.executor.placeOf(slot.agent) } : {}), ...(role ? { role: role.name } : {}), ...(waiting.length ? { messages: waiting.length } : {}) });
     this.d.printer.sessionStarted(slot.agent, id, rel);
     let r: SessionResult;
     try {
@@ -543,7 +549,7 @@ export class Supervisor {
     if (e.status === 'abandoned' && t.kind === 'session') {
       this.emit({ type: 'claims_released', run: this.d.runId, agent: t.agent, session: t.session, tasks, latencyMs, attempts });
       this.d.printer.released(t.agent, tasks);
-    } else this.reaped(tasks, t.kind === 'run' ? 'takeover' : 'ttl', latencyMs, attempts);
+    } else this.reaped(tasks, t.kind === 'run' ? 'takeover' : e.reason.startsWith(DEAD_RUN) ? 'heartbeat' : 'ttl', latencyMs, attempts);
   }
 
   private localUpstream(): boolean {
@@ -595,10 +601,15 @@ export class Supervisor {
         const lg = this.lockGit!;
         const head = lg.inPlace ? 'refs/heads/main' : await fetchUpstream(lg.git, { remote: 'origin', branch: 'main' });
         const live = this.slots.filter((s) => s.session).map((s) => `${s.agent}/${s.session!.id}`);
-        const stale = staleClaims(await readClaims(lg.git, head), this.d.now(), this.d.config.lockTtlMs, liveMatcher(live));
+        // Other runs (other hosts, other folders) are judged by their heartbeat on the upstream, never by host names.
+        const runs = this.heartbeat ? await this.heartbeat.runs(this.d.now().getTime()) : new Map();
+        const { ttl, dead } = reapable(await readClaims(lg.git, head), { me: this.d.runId, now: this.d.now(), ttlMs: this.d.config.lockTtlMs, isLive: liveMatcher(live), runs });
         const owed = new Set(this.journal.list().flatMap((e) => e.targets.map((t) => (t.kind === 'claim' ? t.task : ''))));
-        const fresh = stale.filter((c) => !owed.has(c.task));
-        if (fresh.length) this.owe('reaped', fresh.map((c) => ({ kind: 'claim', task: c.task, agent: c.agent, session: c.session, run: c.run })), `Older than the lock TTL (${Math.round(this.d.config.lockTtlMs / 1000)}s) with no running owner.`);
+        const target = (c: Claim) => ({ kind: 'claim' as const, task: c.task, agent: c.agent, session: c.session, run: c.run });
+        const freshTtl = ttl.filter((c) => !owed.has(c.task));
+        const freshDead = dead.filter((c) => !owed.has(c.task));
+        if (freshTtl.length) this.owe('reaped', freshTtl.map(target), `Older than the lock TTL (${Math.round(this.d.config.lockTtlMs / 1000)}s) with no running owner.`);
+        if (freshDead.length) this.owe('reaped', freshDead.map(target), `${DEAD_RUN} heartbeat (${HEARTBEAT_PREFIX}<run>) stopped more than ${Math.round(this.heartbeat!.staleMs / 1000)}s ago: its supervisor is gone.`);
       } catch (e) {
         this.d.printer.line(`looking for stale claims failed: ${(e as Error).message}`);
       } finally {
@@ -608,7 +619,26 @@ export class Supervisor {
     return this.reaping;
   }
 
-  private reaped(tasks: string[], why: 'ttl' | 'takeover', latencyMs: number, attempts: number): void {
+  /** This run's heartbeat on the upstream, now and every --heartbeat; a failure is reported, never fatal (others then fall back to the TTL). */
+  private startHeartbeat(): { cancel: () => void; stopped: Promise<void> } {
+    const lg = this.lockGit!;
+    const c = this.d.config;
+    this.heartbeat = new Heartbeat(lg.git, lg.inPlace, this.d.runId, this.d.hostname, STALE_BEATS * c.heartbeatMs);
+    let inFlight: Promise<void> | null = null;
+    const beat = () => {
+      inFlight ??= this.heartbeat!.beat(this.d.now())
+        .catch((e: Error) => this.d.printer.line(`heartbeat: ${e.message}`))
+        .finally(() => (inFlight = null));
+    };
+    beat();
+    const timer = setInterval(beat, c.heartbeatMs);
+    let done: () => void = () => {};
+    const stopped = new Promise<void>((r) => (done = r));
+    // a beat still on its way must land before the ref is removed, or it would bring it back
+    return { cancel: () => (clearInterval(timer), void (inFlight ?? Promise.resolve()).then(() => done())), stopped };
+  }
+
+  private reaped(tasks: string[], why: 'ttl' | 'takeover' | 'heartbeat', latencyMs: number, attempts: number): void {
     this.emit({ type: 'claims_reaped', run: this.d.runId, tasks, why, latencyMs, attempts });
     this.d.printer.reaped(tasks, why);
   }
@@ -618,6 +648,8 @@ export class Supervisor {
  * The slot's own HOME, kept across its sessions (agents keep settings and caches there) and
  * never the user's: no session sees another slot's history or the user's credentials.
  */
+/** How a dead-run reap's reason begins (the commit says why; the event names it). */
+const DEAD_RUN = "Their run's";
 const slotHome = (slot: Slot) => path.join(path.dirname(slot.ws.paths.dir), 'home');
 const pidFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.pid');
 const containerFile = (slot: Slot) => path.join(slot.ws.paths.stateDir, 'session.container.json');
