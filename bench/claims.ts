@@ -195,7 +195,7 @@ async function transports(ns: number[], per: number, reps: number): Promise<numb
     const h = median(med.http!);
     rows.push([String(n), l.toFixed(0), h.toFixed(0), median(retries.local!).toFixed(2), median(retries.http!).toFixed(2), `${(h / l).toFixed(2)}x`, med.http!.map((x, i) => (x / med.local![i]!).toFixed(2)).join(' ')]);
   }
-  process.stdout.write(`claims over the served upstream (git http-backend behind the harness server, a token each, the pre-receive policy) against the local path, ${per} claims per contender, median of ${reps} runs each:\n`);
+  process.stdout.write(`claims over the served upstream (smart HTTP: the harness server running upload-pack/receive-pack, a token each, the pre-receive policy) against the local path, ${per} claims per contender, median of ${reps} runs each:\n`);
   process.stdout.write(table(['N', 'local median ms', 'http median ms', 'local retries/claim', 'http retries/claim', 'http/local', 'per run'], rows) + '\n');
   process.stdout.write('target: at N=16 http is at most 1.5x the local path; double claims must be 0\n');
   return ok ? 0 : 1;

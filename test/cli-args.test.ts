@@ -4,7 +4,7 @@
 // yargs itself, over every option table of `task`, `msg`, `test-oracle run` and `gate`.
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
-import { fastParse, type ArgsSpec } from '../harness/cli-args.js';
+import { fastParse, type ArgsSpec } from '../harness/kit/cli-args.js';
 import { argTables, defineCommand, skipHelpRendering, type Io } from '../harness/cli-kit.js';
 import { msgCommand } from '../harness/commands/msg.js';
 import { taskCommand } from '../harness/commands/task.js';

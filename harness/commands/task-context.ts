@@ -1,7 +1,7 @@
 // What every `harness task` subcommand shares: where the clone is, which upstream, who is
 // acting. Checked once, up front, so a wrong folder is one clear line, not a git error.
 import path from 'node:path';
-import type { OptSpec } from '../cli-args.js';
+import type { OptSpec } from '../kit/cli-args.js';
 import type { Io } from '../cli-kit.js';
 import { parseDuration } from '../duration.js';
 import { Git } from '../git/git.js';

@@ -1,6 +1,6 @@
 // Options shared by `run` and `gate`: which suite, which tests, how many at once.
 import os from 'node:os';
-import type { OptSpec } from '../../harness/cli-args.js';
+import type { OptSpec } from '../../harness/kit/cli-args.js';
 import { UsageError } from '../../harness/errors.js';
 import type { SuiteFlags } from '../suite/config.js';
 
