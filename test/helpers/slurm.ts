@@ -33,6 +33,15 @@ function freePort(): Promise<number> {
   });
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startSlurm(root: string): Promise<SlurmFixture> {
@@ -45,6 +54,7 @@ export async function startSlurm(root: string): Promise<SlurmFixture> {
   const conf = path.join(dir, 'slurm.conf');
   const env = { ...process.env, SLURM_CONF: conf };
   const procs: ChildProcess[] = [];
+  const mungedPids: number[] = [];
   const node = os.hostname();
   const jobcomp = path.join(dir, 'log', 'jobcomp.txt');
   const mungePid = path.join(munge, 'munged.pid');
@@ -68,9 +78,11 @@ export async function startSlurm(root: string): Promise<SlurmFixture> {
     } catch {
       /* the controller is gone already */
     }
-    for (const p of procs.reverse()) kill(p.pid);
-    if (existsSync(mungePid)) kill(Number(readFileSync(mungePid, 'utf8').trim()));
-    await sleep(300);
+    const all = [...procs.reverse().map((p) => p.pid!), ...mungedPids];
+    for (const p of all) kill(p);
+    // a daemon that has not gone after 5 s (slurmctld saving state with munge gone) is killed
+    for (let i = 0; i < 50 && all.some(alive); i++) await sleep(100);
+    for (const p of all.filter(alive)) process.kill(p, 'SIGKILL');
   };
   const daemon = (argv: string[]) => {
     const p = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -92,6 +104,9 @@ export async function startSlurm(root: string): Promise<SlurmFixture> {
       if (i > 100) throw new Error('munged did not start');
       await sleep(50);
     }
+    // munged -F writes no pid file, and runuser does not pass SIGTERM on: stop munged itself, by its pid
+    const ru = procs[procs.length - 1]!.pid!;
+    for (const c of readFileSync(`/proc/${ru}/task/${ru}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) mungedPids.push(Number(c));
     const [ctld, slurmd] = [await freePort(), await freePort()];
     writeFileSync(
       conf,
