@@ -51,7 +51,7 @@ export async function run(args: string[]): Promise<number> {
     const noSsh = sshUnavailable();
     if (noSsh) notes.push(`ssh: skipped, ${noSsh}`);
     else {
-      const ssh = await startSshd(root, 'bn');
+      const ssh = await startSshd(root, String(process.pid));
       stops.push(() => ssh.stop());
       remoteKind('ssh', sshExecutor({ hosts: parseHosts('host-a'), dir: root, sshConfig: ssh.config, remote: remote('~/.hxbench'), env: process.env }));
     }

@@ -31,7 +31,7 @@ describe.skipIf(why !== null)('--executor ssh (private sshd, two users as two ho
   let ssh: SshFixture;
   beforeAll(async () => {
     t = tempDir('harness-ssh-');
-    ssh = await startSshd(t.dir, '14');
+    ssh = await startSshd(t.dir, String(process.pid)); // users named per run: two runs at once must not share them
   });
   afterAll(async () => {
     await ssh?.stop();
