@@ -10,24 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../harness/events/log.js';
 import { git, harness, tempDir } from './helpers/repos.js';
 import { jobRecords, slurmUnavailable, startSlurm, type SlurmFixture } from './helpers/slurm.js';
-import { events, FAST, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
+import { events, FAST, landingAgent, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
 const why = slurmUnavailable();
 const slow = process.env.HARNESS_SLOW_TESTS === '1';
 
 /** Plain git: claim in its own name, work, land it with the lock removal; sessions named in `hang` claim, leave work uncommitted and wait. */
 function agent(hang: string[]): string {
-  return `set -e
-t="t-$HARNESS_AGENT-$HARNESS_SESSION"
-mkdir -p current_tasks
-printf 'Agent: %s\\nSession: %s\\nRun: %s\\n\\nslurm test\\n' "$HARNESS_AGENT" "$HARNESS_SESSION" "$HARNESS_RUN" > "current_tasks/$t.txt"
-git add current_tasks && git commit -qm "claim $t"
-land() { for i in 1 2 3 4 5 6 7 8 9 10; do git push -q origin HEAD:main && return 0; git pull -q --rebase origin main; done; return 1; }
-land
-echo "work of $HARNESS_AGENT session $HARNESS_SESSION in job $SLURM_JOB_ID" > "work-$t.txt"
-case " ${hang.join(' ')} " in *" $HARNESS_AGENT/$HARNESS_SESSION "*) echo HANGING; exec sleep 600;; esac
-git rm -q "current_tasks/$t.txt"; git add -A; git commit -qm "done $t"
-land`;
+  return landingAgent('slurm test', 'in job $SLURM_JOB_ID', `case " ${hang.join(' ')} " in *" $HARNESS_AGENT/$HARNESS_SESSION "*) true;; *) false;; esac`);
 }
 
 describe.skipIf(why !== null)('--executor slurm (a private munged, slurmctld and slurmd)', () => {

@@ -9,22 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, harness, tempDir } from './helpers/repos.js';
 import { startSshd, sshUnavailable, type SshFixture } from './helpers/sshd.js';
-import { events, FAST, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
+import { events, FAST, landingAgent, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
 const why = sshUnavailable();
 // Plain git: claim in its own name, work, land the work with the lock removal. The first
 // session of each slot on host-a claims, leaves uncommitted work and hangs until killed.
-const AGENT = `set -e
-t="t-$HARNESS_AGENT-$HARNESS_SESSION"
-mkdir -p current_tasks
-printf 'Agent: %s\\nSession: %s\\nRun: %s\\n\\nremote test\\n' "$HARNESS_AGENT" "$HARNESS_SESSION" "$HARNESS_RUN" > "current_tasks/$t.txt"
-git add current_tasks && git commit -qm "claim $t"
-land() { for i in 1 2 3 4 5 6 7 8 9 10; do git push -q origin HEAD:main && return 0; git pull -q --rebase origin main; done; return 1; }
-land
-echo "work of $HARNESS_AGENT session $HARNESS_SESSION as $(id -un)" > "work-$t.txt"
-if [ "$(id -un)" = "$HOST_A_USER" ] && [ "$HARNESS_SESSION" = 1 ]; then echo HANGING; exec sleep 600; fi
-git rm -q "current_tasks/$t.txt"; git add -A; git commit -qm "done $t"
-land`;
+const AGENT = landingAgent('remote test', 'as $(id -un)', '[ "$(id -un)" = "$HOST_A_USER" ] && [ "$HARNESS_SESSION" = 1 ]');
 
 describe.skipIf(why !== null)('--executor ssh (private sshd, two users as two hosts)', () => {
   let t: { dir: string; cleanup: () => void };

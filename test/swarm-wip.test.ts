@@ -25,7 +25,10 @@ describe('wip pushes are journaled', () => {
       const swarm = path.join(t.dir, '.swarm');
       const up = path.join(swarm, 'upstream.git');
       const p = spawnHarness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', outageAgent(up), '--from', 'proj', '--until', '90s', ...FAST]);
-      const wips = await waitFor('a journaled wip push', () => (readWips(path.join(swarm, 'pending')).length ? readWips(path.join(swarm, 'pending')) : null));
+      const wips = await waitFor('a journaled wip push', () => {
+        const w = readWips(path.join(swarm, 'pending'));
+        return w.length ? w : null;
+      });
       expect(wips).toHaveLength(1);
       expect(wips[0]).toMatchObject({ kind: 'wip', agent: 'agent-1', session: '1', files: 2 });
       // held where no sandbox reaches, with the work in it

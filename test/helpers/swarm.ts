@@ -78,3 +78,23 @@ export function sessionLogs(root: string): string {
     .map((f) => `--- ${f}\n${readFileSync(path.join(dir, f), 'utf8').slice(-4000)}`)
     .join('\n');
 }
+
+/**
+ * A plain-git agent for remote executors: it claims in its own name, writes `work-<task>.txt`
+ * (a line ending in `workTail`, shell-expanded where it runs), and lands the work with the
+ * lock removal. A session for which the shell condition `hangIf` holds leaves its work
+ * uncommitted and waits instead, to be killed.
+ */
+export function landingAgent(note: string, workTail: string, hangIf: string): string {
+  return `set -e
+t="t-$HARNESS_AGENT-$HARNESS_SESSION"
+mkdir -p current_tasks
+printf 'Agent: %s\\nSession: %s\\nRun: %s\\n\\n${note}\\n' "$HARNESS_AGENT" "$HARNESS_SESSION" "$HARNESS_RUN" > "current_tasks/$t.txt"
+git add current_tasks && git commit -qm "claim $t"
+land() { for i in 1 2 3 4 5 6 7 8 9 10; do git push -q origin HEAD:main && return 0; git pull -q --rebase origin main; done; return 1; }
+land
+echo "work of $HARNESS_AGENT session $HARNESS_SESSION ${workTail}" > "work-$t.txt"
+if ${hangIf}; then echo HANGING; exec sleep 600; fi
+git rm -q "current_tasks/$t.txt"; git add -A; git commit -qm "done $t"
+land`;
+}
