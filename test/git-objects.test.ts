@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Git, gitProcessCount } from '../harness/git/git.js';
-import { commitTree, editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
+import { commitTree } from '../harness/git/commit.js';
+import { editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let dir: string;

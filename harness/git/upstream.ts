@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError, UsageError } from '../errors.js';
 import { Git, gitReason } from './git.js';
-import { commitTree, editTree, Snapshot } from './objects.js';
+import { commitTree } from './commit.js';
+import { editTree, Snapshot } from './objects.js';
 
 export interface SeedFile {
   path: string;
