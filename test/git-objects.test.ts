@@ -2,7 +2,7 @@
 // readable by git, and a repository that passes `git fsck` after edits at every depth.
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { Git, gitProcessCount } from '../harness/git/git.js';
+import { Git, gitProcessCount } from '../harness/kit/git.js';
 import { commitTree, editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PACKAGE_ROOT } from '../../harness/paths.js';
+import { PACKAGE_ROOT } from '../../harness/kit/paths.js';
 import { demoStatus } from '../../demo/index.js';
 import { generateEnduranceProject } from '../../demo/endurance/generate.js';
 import type { Plan, RunEvent } from './plan.js';

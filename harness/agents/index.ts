@@ -1,8 +1,8 @@
 // The agent adapter for a run's configuration. `sim` lives with the demo (see swarm/demo-mode.ts).
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { UsageError } from '../kit/errors.js';
+import { PACKAGE_ROOT } from '../kit/paths.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import type { RunConfig } from '../swarm/config.js';
 import { claudeAgent } from './claude.js';

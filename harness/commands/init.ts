@@ -1,11 +1,11 @@
 // `harness init`: make the swarm folder's shared bare repo, seeded with the lock protocol.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
 import { initUpstream, type SeedFile } from '../git/upstream.js';
-import { packageFile } from '../paths.js';
-import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { packageFile } from '../kit/paths.js';
+import { parseDuration } from '../kit/duration.js';
+import { UsageError } from '../kit/errors.js';
 import { installGateHook } from '../../test-oracle/index.js';
 import { shq } from '../kit/shell.js';
 

@@ -1,10 +1,10 @@
 // Landing one commit on upstream main when many clones push at once. Git's atomic ref
 // update is the only mutex: build the commit on the latest upstream main, push it, and
 // on a rejected push fetch and build again. Backoff is jittered so racers spread out.
-import { CheckFailedError, EnvError, HeldError, UsageError } from '../errors.js';
+import { CheckFailedError, EnvError, HeldError, UsageError } from '../kit/errors.js';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Git, gitReason, type GitResult } from './git.js';
+import { Git, gitReason, type GitResult } from '../kit/git.js';
 
 export interface Upstream {
   remote: string;

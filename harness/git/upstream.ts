@@ -2,8 +2,8 @@
 // and renamed in at the end, so a failed or interrupted init leaves nothing half-made.
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError, UsageError } from '../errors.js';
-import { Git, gitReason } from './git.js';
+import { EnvError, UsageError } from '../kit/errors.js';
+import { Git, gitReason } from '../kit/git.js';
 import { commitTree, editTree, Snapshot } from './objects.js';
 
 export interface SeedFile {

@@ -3,8 +3,8 @@
 // and passes its parsed JSON in. Every bad value is one UsageError naming the field and
 // where it came from, raised before anything is written.
 import path from 'node:path';
-import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../kit/duration.js';
+import { UsageError } from '../kit/errors.js';
 import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
