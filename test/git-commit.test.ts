@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitTree } from '../harness/git/commit.js';
 import { parseConfig } from '../harness/git/config-file.js';
-import { Git, gitProcessCount } from '../harness/git/git.js';
+import { Git, gitProcessCount } from '../harness/kit/git.js';
 import { editTree, repoFacts, Snapshot } from '../harness/git/objects.js';
 import { taskCommitMessage } from '../harness/tasks/claims.js';
 import { tempDir } from './helpers/repos.js';

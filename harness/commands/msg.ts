@@ -4,9 +4,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { defineCommand, defineGroup, type Io, type Register } from '../cli-kit.js';
-import { UsageError } from '../errors.js';
-import { Git } from '../git/git.js';
+import { defineCommand, defineGroup, type Io, type Register } from '../kit/cli-kit.js';
+import { UsageError } from '../kit/errors.js';
+import { Git } from '../kit/git.js';
 import { fetchUpstream } from '../git/sync.js';
 import { ackMessages, readMessages, sendMessage } from '../tasks/message-ops.js';
 import { parseTarget, unread, type Message } from '../tasks/messages.js';

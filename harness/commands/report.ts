@@ -2,8 +2,8 @@
 // needs nothing else to open.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
-import { EnvError } from '../errors.js';
+import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
+import { EnvError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir } from '../events/load.js';
 import { fillDemoPass } from '../report/demo-pass.js';
 import { renderReport } from '../report/html.js';

@@ -1,7 +1,7 @@
 // `harness status [--dir D] [--watch] [--json]`: what a swarm is doing, from any terminal,
 // while it runs or after. Reads only; never takes the swarm's lock.
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
-import { UsageError } from '../errors.js';
+import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
+import { UsageError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir, statusOf } from '../events/load.js';
 import { statusJson, statusLines } from '../events/status-lines.js';
 import { fillDemoPass } from '../report/demo-pass.js';

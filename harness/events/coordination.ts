@@ -2,7 +2,7 @@
 // the backlog, tasks given up again and again (with their earlier attempts), and reverts
 // and duplicate work found in recent diffs. Reading only, through the git seam; the rules
 // are pure (tasks/backlog.ts, tasks/history.ts, tasks/messages.ts, overlap.ts).
-import type { Git } from '../git/git.js';
+import type { Git } from '../kit/git.js';
 import { backlogView } from '../tasks/backlog-ops.js';
 import { hotTasks, readWipRefs, wipFor, type TaskStory } from '../tasks/history.js';
 import { readMessages } from '../tasks/message-ops.js';

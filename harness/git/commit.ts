@@ -5,7 +5,7 @@
 // something this module does not model (identity auto-detection, a name git would trim,
 // a config it cannot read exactly, another object format, a date from the environment),
 // git commit-tree writes it instead, as before. Checked against git in test/git-commit.test.ts.
-import { Git } from './git.js';
+import { Git } from '../kit/git.js';
 import { configBool, configFiles, readConfig, type ConfigValues } from './config-file.js';
 import { objectDir, repoFacts, writeLooseObject } from './objects.js';
 

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { Git, GitFailure } from './git.js';
+import { Git, GitFailure } from '../kit/git.js';
 
 export interface TreeEntry {
   mode: string;

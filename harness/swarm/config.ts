@@ -3,8 +3,8 @@
 // and passes its parsed JSON in. Every bad value is one UsageError naming the field and
 // where it came from, raised before anything is written.
 import path from 'node:path';
-import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../kit/duration.js';
+import { UsageError } from '../kit/errors.js';
 import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
@@ -22,8 +22,7 @@ export type { Until };
 /** The longest wait a Node timer holds (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
-export type AgentKind = (typeof AGENT_KINDS)[number];
+import { AGENT_KINDS, type AgentKind } from '../agents/types.js';
 export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
 
 /** What a user can set, as typed on a command line or in harness.config.json. */

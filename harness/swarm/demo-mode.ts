@@ -10,7 +10,7 @@ import { claudeRateLimitOf, claudeUsage } from '../agents/claude.js';
 import type { AgentAdapter } from '../agents/types.js';
 import { countFromLogs } from '../events/load.js';
 import type { LoggedEvent } from '../events/log.js';
-import { Git } from '../git/git.js';
+import { Git } from '../kit/git.js';
 import type { RunConfig } from './config.js';
 
 export interface DemoProject {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bwrapSandbox } from '../sandbox/bwrap.js';
 import { processSandbox } from '../sandbox/process.js';
-import { Git } from '../git/git.js';
+import { Git } from '../kit/git.js';
 import { ensureWorkspace, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WipHold, type WorkspaceCtx } from './workspace.js';
 import { fromSlot, REPORT_PREFIX, type EntryReport, type RemoteSpec } from '../executors/protocol.js';
 

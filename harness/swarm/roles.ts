@@ -2,7 +2,7 @@
 // merge duplicate code, speed up the compiler, keep the docs... Pure: parsing, which slot
 // gets which role, and how a session's prompt is put together from its parts.
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 
 export interface RoleSpec {
   name: string;

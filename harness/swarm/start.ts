@@ -6,13 +6,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import { agentFor, pickSecrets } from '../agents/index.js';
 import type { AgentAdapter } from '../agents/types.js';
-import type { Io } from '../cli-kit.js';
-import { seedFiles } from '../commands/init.js';
-import { EnvError, UsageError } from '../errors.js';
+import type { Io } from '../kit/cli-kit.js';
+import { EnvError, UsageError } from '../kit/errors.js';
 import { EventLog, readEvents } from '../events/log.js';
-import { Git } from '../git/git.js';
-import { initUpstream } from '../git/upstream.js';
-import { packageFile } from '../paths.js';
+import { Git } from '../kit/git.js';
+import { initUpstream, seedFiles } from '../git/upstream.js';
+import { packageFile } from '../kit/paths.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
 import { roleOfSlot } from './roles.js';

@@ -2,9 +2,9 @@
 // current_tasks/messages/ on upstream main. A new file per message means concurrent
 // senders never edit the same file, so a rejected push is rebuilt and nothing is lost.
 // Pure: naming, the file format, who a message is for, what an acknowledgement changes.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import { parseLock } from './lockfile.js';
-import { LOCK_DIR } from './name.js';
+import { LOCK_DIR } from '../kit/task-name.js';
 
 export const MSG_DIR = `${LOCK_DIR}/messages`;
 export const MSG_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[a-z0-9][a-z0-9._-]{0,40}-[0-9a-f]{6}$/;

@@ -4,8 +4,8 @@
 // push a regression, so the swarm machinery meets the failures real agents cause.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { main as harnessMain } from '../../cli.js';
-import { CheckFailedError, HarnessError } from '../../errors.js';
-import { Git } from '../../git/git.js';
+import { CheckFailedError, HarnessError } from '../../kit/errors.js';
+import { Git } from '../../kit/git.js';
 import { backoffMs } from '../../git/sync.js';
 import { main as oracleMain } from '../../../test-oracle/cli.js';
 import { applySolution, readBankEntry, type BankEntry } from '../../../demo/solution.js';

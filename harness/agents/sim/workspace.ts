@@ -3,8 +3,8 @@
 // resolve real conflicts, push.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CheckFailedError } from '../../errors.js';
-import { Git, gitReason } from '../../git/git.js';
+import { CheckFailedError } from '../../kit/errors.js';
+import { Git, gitReason } from '../../kit/git.js';
 import { fetchUpstream, pushTo, trackingRef, type PushOutcome, type Upstream } from '../../git/sync.js';
 import { applyEditsTo } from '../../../demo/solution.js';
 import type { Edit } from '../../../demo/spec/types.js';

@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { parseDuration } from '../duration.js';
-import { EnvError, UsageError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { EnvError, UsageError } from './errors.js';
 
 export interface GitResult {
   code: number;
