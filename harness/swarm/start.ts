@@ -15,8 +15,8 @@ import { initUpstream } from '../git/upstream.js';
 import { packageFile } from '../kit/paths.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
-import { roleOfSlot } from './roles.js';
-import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
+import { readRolePrompts, roleOfSlot } from './roles.js';
+import { checkConfigFile, CONFIG_FILE, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
 import { demoDone, demoStart, demoSummary, prepareDemoProject, setAsideFinishedDemo, simAdapter, type DemoProject, type DemoStart } from './demo-mode.js';
 import { untilDone } from './done.js';
 import { unappliedLimitsNote } from './limits.js';
@@ -32,7 +32,7 @@ import { serveSwarm, type UpstreamService } from '../serve/service.js';
 import { safeGitEnv } from './workspace.js';
 import { executorFor, remoteSandboxKind } from '../executors/index.js';
 
-export const CONFIG_FILE = 'harness.config.json';
+export { CONFIG_FILE };
 
 export interface RunDeps {
   /** registers a handler for SIGINT/SIGTERM/SIGHUP; returns the function that unregisters it */
@@ -86,7 +86,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     if (!c.sandboxDefaulted) throw e;
     throw new EnvError('NO_SANDBOX', `--agent ${c.agent} runs in a bwrap sandbox by default, and bwrap cannot run here (${e.message.replace(/\.$/, '')}); install it (apt-get install bubblewrap), pick --sandbox docker or podman, or say --sandbox process to run the agent on this host without isolation`);
   });
-  for (const r of c.roles) if (r.prompt && !existsSync(r.prompt)) throw new UsageError('BAD_ROLE_PROMPT', `--role ${r.name}: no such prompt file ${r.prompt}; sample role prompts are in the harness's templates/roles/`);
+  c.roles = readRolePrompts(c.roles);
   const root = process.getuid?.() === 0;
   const secrets = pickSecrets(io.env, c.passEnv);
   if (c.agent !== 'sim') agentFor(c, io.env).preflight?.({ sandbox: sandbox.kind, root, envNames: [...SESSION_ENV_KEEP.filter((k) => io.env[k]), ...Object.keys(secrets)], secrets });
@@ -152,7 +152,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), safeGitEnv(env)); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
       config: c, runId, upstream, servedRepo: served ? repo : null, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
-      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
+      sessionEnv: sessionEnv(io.env, binDir, upstream, runId, c.roles.map((r) => r.name)), secrets, mounts, fallbackPrompt, root,
       // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
       isDone: demo || c.agent === 'sim' ? async () => demoDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
@@ -225,11 +225,13 @@ export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 | 4 {
 const SESSION_ENV_KEEP = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'IS_SANDBOX'];
 
 /** The ordinary environment of every session (HARNESS_AGENT/SESSION are added per session). */
-function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string): Record<string, string> {
+function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string, roles: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of SESSION_ENV_KEEP) if (env[k]) out[k] = env[k]!;
   out.PATH = `${binDir}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
   out.HARNESS_UPSTREAM = upstream;
   out.HARNESS_RUN = runId;
+  // the run's roles, so `harness msg send docs ...` in a session knows docs is a role
+  out.HARNESS_ROLES = roles.join(',');
   return out;
 }
