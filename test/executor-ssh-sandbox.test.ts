@@ -207,11 +207,54 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
     expect(await containers(true)).toEqual([]);
     expect(readFileSync(path.join(swarm, 'agent_logs', 'agent-2', readdirSync(path.join(swarm, 'agent_logs', 'agent-2')).sort()[0]!), 'utf8')).toContain('(cmd, docker sandbox)');
   }, 300_000);
+
+  it('removes the container on every other way a session ends: its time limit, a signal to the entrypoint, the channel closed by a stopping swarm; each leaves its work in wip/', async (ctx) => {
+    if (skip) return ctx.skip();
+    const root = path.join(t.dir, 'exits');
+    mkdirSync(root, { mode: 0o755 });
+    const proj = makeProject(root);
+    const swarm = path.join(root, 'swarm');
+    mkdirSync(swarm, { mode: 0o700 });
+    const agent = 'echo "work of $HARNESS_AGENT session $HARNESS_SESSION" > "work-$HARNESS_AGENT-$HARNESS_SESSION.txt"; echo HANGING; exec sleep 600';
+    // agent-1 (host-a): session 1 runs into --session-timeout; agent-2 (host-b): its entrypoint gets SIGTERM; then both second sessions are stopped with the swarm
+    const run = spawnHarness(proj, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '2', '--executor', 'ssh', '--hosts', 'host-a,host-b', '--ssh-config', ssh.config, '--remote-dir', '~/.harness-exits', '--max-sessions-per-agent', '2', '--session-timeout', '25s', '--network', 'upstream', '--dir', swarm, '--sandbox', 'docker', '--image', image.image, ...image.mounts.flatMap((m) => ['--mount', m.path]), ...FAST]);
+    const log = (a: string, n: number) => {
+      const dir = path.join(swarm, 'agent_logs', a);
+      const f = existsSync(dir) ? readdirSync(dir).find((x) => x.startsWith(`${n}-`)) : undefined;
+      return f ? readFileSync(path.join(dir, f), 'utf8') : '';
+    };
+    const running = async () => (await d!.run(['ps', '--filter', 'label=harness.session', '--format', '{{.Names}}'])).stdout.trim().split('\n').filter(Boolean);
+    try {
+      await waitFor('both first sessions to hang', () => log('agent-1', 1).includes('HANGING') && log('agent-2', 1).includes('HANGING'), 120_000);
+      expect((await running()).filter((n) => /^agent-[12]-s1-/.test(n))).toHaveLength(2);
+      const entry = ssh.pidsOf(ssh.users[1]).filter((p) => inHostPidNs(p) && /^node\0-e\0.*__harnessEntry/s.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))); // the entrypoint's node, not the login shell that started it
+      expect(entry).toHaveLength(1);
+      process.kill(entry[0]!, 'SIGTERM');
+      await waitFor('both second sessions to hang', () => log('agent-1', 2).includes('HANGING') && log('agent-2', 2).includes('HANGING'), 120_000);
+      expect((await running()).filter((n) => /^agent-[12]-s2-/.test(n))).toHaveLength(2);
+      run.kill('SIGTERM');
+    } catch (e) {
+      run.kill('SIGTERM');
+      const r = await run;
+      throw new Error(`${(e as Error).message}\n--- harness:\n${r.stdout}\n${r.stderr}\n--- logs:\n${logs(swarm)}`);
+    }
+    const r = await run;
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(log('agent-2', 1)).toContain('stopping the agent: got SIGTERM');
+    for (const a of ['agent-1', 'agent-2']) expect(log(a, 2)).toContain('stopping the agent: the supervisor closed the channel');
+    const ends = events(root, 'swarm').filter((e) => e.type === 'session_end') as { agent: string; session: string; timedOut: boolean }[];
+    expect(ends.find((e) => e.agent === 'agent-1' && e.session === '1')?.timedOut).toBe(true);
+    const upstream = path.join(swarm, 'upstream.git');
+    for (const [a, n] of [['agent-1', 1], ['agent-1', 2], ['agent-2', 1], ['agent-2', 2]] as const) {
+      expect(git(upstream, 'show', `refs/heads/wip/${a}/${n}:work-${a}-${n}.txt`), `${a}/${n}\n${logs(swarm)}`).toContain(`work of ${a} session ${n}`);
+    }
+    expect((await d!.run(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
+  }, 300_000);
 });
 
 // Podman shares the docker code (one implementation, two binaries); on a host where its
 // runtime cannot start a container, there is nothing to run it on.
-const pm = noSsh ? { ok: false as const, reason: noSsh } : await privatePodman();
+const pm = noSsh ? { ok: false as const, reason: noSsh } : await privatePodman().catch((e: Error) => ({ ok: false as const, reason: `podman's probe failed: ${e.message}` }));
 if (pm.ok) await pm.podman.stop();
 describe.skipIf(!pm.ok)(`remote podman over ssh${pm.ok ? '' : `: SKIPPED, ${pm.reason}`}`, () => {
   it('is not run here', () => {
