@@ -2,7 +2,7 @@
 // supervisor runs the sandbox itself); ssh and slurm start the shipped entrypoint remotely.
 import { UsageError } from '../errors.js';
 import type { SandboxKind } from '../sandbox/types.js';
-import { isForeignAddress, type HostPort } from '../serve/relay.js';
+import { isForeignAddress, type HostPort } from '../sandbox/relay.js';
 import type { RemoteSandboxKind } from './protocol.js';
 import { slurmExecutor } from './slurm.js';
 import { sshExecutor } from './ssh.js';

@@ -7,7 +7,7 @@ import { gitConfigVars, withGitConfig } from '../git/config-env.js';
 import type { Forward } from '../sandbox/forward.js';
 import { startServer, type RunningServer } from './server.js';
 import { authConfig, newToken, TokenTable } from './tokens.js';
-import { insideAddr, startRelays, writeHosts, type HostPort } from './relay.js';
+import { insideAddr, startRelays, writeHosts, type HostPort } from '../sandbox/relay.js';
 
 export type { HostPort };
 

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sandboxFor } from '../sandbox/index.js';
 import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
-import { insideAddr, startRelays, writeHosts, type Relay } from '../serve/relay.js';
+import { insideAddr, startRelays, writeHosts, type Relay } from '../sandbox/relay.js';
 import { upstreamHostPort } from '../executors/index.js';
 import { recordContainer, removeOrphanContainer } from './orphans.js';
 import { Git } from '../git/git.js';

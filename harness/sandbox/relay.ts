@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Forward } from '../sandbox/forward.js';
+import type { Forward } from './forward.js';
 
 export interface HostPort {
   host: string;
