@@ -173,6 +173,7 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
     if (skip) return ctx.skip();
     const containers = async (all: boolean) => (await d!.run(['ps', ...(all ? ['--all'] : []), '--filter', 'label=harness.session', '--format', '{{.Names}}'])).stdout.trim().split('\n').filter(Boolean);
     let orphan = '';
+    let afterKill = '';
     const { swarm, work } = await remoteSwarm(t.dir, ssh, ['--sandbox', 'docker', '--image', image.image, ...image.mounts.flatMap((m) => ['--mount', m.path])], {
       whileHanging: async () => {
         const names = await containers(false);
@@ -196,17 +197,27 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
       // the entrypoint and the docker client die (the machine's session is lost); the container, the daemon's, lives on
       victims: (pids) => pids.filter(inHostPidNs),
       afterKill: async () => {
-        await new Promise((r) => setTimeout(r, 500));
-        expect(await containers(false)).toContain(orphan);
+        afterKill = `right after the kill the daemon ran: ${(await containers(false)).join(' ')}; ${new Date().toISOString()}`;
       },
     });
     expectIsolated(work, /pid1=docker-init /);
-    // the next session on host-a removed the orphan before saving its work; nothing is left on the daemon
+    // the container outlived its entrypoint, and the next session on host-a removed it before saving its work (the
+    // line is written only when the daemon still had it: an exited --rm container is gone by itself); nothing is left
     const log2 = readdirSync(path.join(swarm, 'agent_logs', 'agent-1')).find((f) => f.startsWith('2-'))!;
-    expect(readFileSync(path.join(swarm, 'agent_logs', 'agent-1', log2), 'utf8')).toContain(`removed the container ${orphan}`);
+    expect(readFileSync(path.join(swarm, 'agent_logs', 'agent-1', log2), 'utf8'), `${afterKill}\n${logs(swarm)}\n${events(t.dir, 'swarm').map((e) => JSON.stringify(e)).join('\n')}`).toContain(`removed the container ${orphan}`);
     expect(await containers(true)).toEqual([]);
     expect(readFileSync(path.join(swarm, 'agent_logs', 'agent-2', readdirSync(path.join(swarm, 'agent_logs', 'agent-2')).sort()[0]!), 'utf8')).toContain('(cmd, docker sandbox)');
   }, 300_000);
+
+  it('an image the hosts do not have is one clear line before any session starts (exit 4)', async (ctx) => {
+    if (skip) return ctx.skip();
+    const root = path.join(t.dir, 'noimage');
+    mkdirSync(root, { mode: 0o755 });
+    const r = await spawnHarness(makeProject(root), ['run', '--agent', 'cmd', '--agent-cmd', 'true', '--executor', 'ssh', '--hosts', 'host-a', '--ssh-config', ssh.config, '--sandbox', 'docker', '--image', 'no-such-image:1', '--dir', path.join(root, 'swarm'), ...FAST]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/ssh host-a: docker cannot give image no-such-image:1 there \(.*No such image.*\): install docker on the host/);
+    expect(existsSync(path.join(root, 'swarm', 'agent_logs'))).toBe(false);
+  });
 
   it('removes the container on every other way a session ends: its time limit, a signal to the entrypoint, the channel closed by a stopping swarm; each leaves its work in wip/', async (ctx) => {
     if (skip) return ctx.skip();
@@ -216,8 +227,9 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
     const swarm = path.join(root, 'swarm');
     mkdirSync(swarm, { mode: 0o700 });
     const agent = 'echo "work of $HARNESS_AGENT session $HARNESS_SESSION" > "work-$HARNESS_AGENT-$HARNESS_SESSION.txt"; echo HANGING; exec sleep 600';
-    // agent-1 (host-a): session 1 runs into --session-timeout; agent-2 (host-b): its entrypoint gets SIGTERM; then both second sessions are stopped with the swarm
-    const run = spawnHarness(proj, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '2', '--executor', 'ssh', '--hosts', 'host-a,host-b', '--ssh-config', ssh.config, '--remote-dir', '~/.harness-exits', '--max-sessions-per-agent', '2', '--session-timeout', '25s', '--network', 'upstream', '--dir', swarm, '--sandbox', 'docker', '--image', image.image, ...image.mounts.flatMap((m) => ['--mount', m.path]), ...FAST]);
+    // agent-1 (host-a): session 1 runs into --session-timeout; agent-2 (host-b): session 1's entrypoint gets SIGTERM at
+    // once, session 2 (the third and last) is stopped with the swarm when agent-1's has timed out, well before its own limit
+    const run = spawnHarness(proj, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '2', '--executor', 'ssh', '--hosts', 'host-a,host-b', '--ssh-config', ssh.config, '--remote-dir', '~/.harness-exits', '--max-sessions', '3', '--session-timeout', '45s', '--network', 'upstream', '--dir', swarm, '--sandbox', 'docker', '--image', image.image, ...image.mounts.flatMap((m) => ['--mount', m.path]), ...FAST]);
     const log = (a: string, n: number) => {
       const dir = path.join(swarm, 'agent_logs', a);
       const f = existsSync(dir) ? readdirSync(dir).find((x) => x.startsWith(`${n}-`)) : undefined;
@@ -230,8 +242,9 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
       const entry = ssh.pidsOf(ssh.users[1]).filter((p) => inHostPidNs(p) && /^node\0-e\0.*__harnessEntry/s.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))); // the entrypoint's node, not the login shell that started it
       expect(entry).toHaveLength(1);
       process.kill(entry[0]!, 'SIGTERM');
-      await waitFor('both second sessions to hang', () => log('agent-1', 2).includes('HANGING') && log('agent-2', 2).includes('HANGING'), 120_000);
-      expect((await running()).filter((n) => /^agent-[12]-s2-/.test(n))).toHaveLength(2);
+      await waitFor("agent-2's second session to hang", () => log('agent-2', 2).includes('HANGING'), 120_000);
+      await waitFor("agent-1's first session to time out", () => log('agent-1', 1).includes('# harness: session 1 ended'), 120_000);
+      expect((await running()).filter((n) => /^agent-[12]-s[12]-/.test(n))).toEqual([expect.stringMatching(/^agent-2-s2-/)]);
       run.kill('SIGTERM');
     } catch (e) {
       run.kill('SIGTERM');
@@ -241,11 +254,12 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
     const r = await run;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(log('agent-2', 1)).toContain('stopping the agent: got SIGTERM');
-    for (const a of ['agent-1', 'agent-2']) expect(log(a, 2)).toContain('stopping the agent: the supervisor closed the channel');
+    expect(log('agent-2', 2)).toContain('stopping the agent: the supervisor closed the channel');
     const ends = events(root, 'swarm').filter((e) => e.type === 'session_end') as { agent: string; session: string; timedOut: boolean }[];
     expect(ends.find((e) => e.agent === 'agent-1' && e.session === '1')?.timedOut).toBe(true);
     const upstream = path.join(swarm, 'upstream.git');
-    for (const [a, n] of [['agent-1', 1], ['agent-1', 2], ['agent-2', 1], ['agent-2', 2]] as const) {
+    expect(ends.map((e) => `${e.agent}/${e.session}`).sort()).toEqual(['agent-1/1', 'agent-2/1', 'agent-2/2']);
+    for (const [a, n] of [['agent-1', 1], ['agent-2', 1], ['agent-2', 2]] as const) {
       expect(git(upstream, 'show', `refs/heads/wip/${a}/${n}:work-${a}-${n}.txt`), `${a}/${n}\n${logs(swarm)}`).toContain(`work of ${a} session ${n}`);
     }
     expect((await d!.run(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
