@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Io } from '../harness/cli-kit.js';
+import type { Io } from '../harness/kit/cli-kit.js';
 import { writeReport } from '../harness/commands/report.js';
 import { statusText } from '../harness/commands/status.js';
-import { PACKAGE_ROOT } from '../harness/paths.js';
+import { PACKAGE_ROOT } from '../harness/kit/paths.js';
 import { synthSwarm } from '../test/helpers/recorded-swarm.js';
 import { median, table } from './_stats.js';
 

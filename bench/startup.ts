@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../harness/paths.js';
+import { PACKAGE_ROOT } from '../harness/kit/paths.js';
 import { median, table } from './_stats.js';
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

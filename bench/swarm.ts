@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../harness/paths.js';
+import { PACKAGE_ROOT } from '../harness/kit/paths.js';
 import { median, parseList, table } from './_stats.js';
 import { measureStarts, OVERHEAD_HEAD, overheadRows, sandboxRig } from './sandbox.js';
 

@@ -5,10 +5,10 @@
 // the sim agent reads. `demoStatus` says how far a swarm has got.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageFile } from '../harness/paths.js';
-import { Git } from '../harness/git/git.js';
+import { packageFile } from '../harness/kit/paths.js';
+import { Git } from '../harness/kit/git.js';
 import { TASKS as ALL_TASKS, type TaskSpec } from './spec/index.js';
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../harness/kit/errors.js';
 import type { BankEntry } from './solution.js';
 
 export { demoStatus, type DemoStatus } from './status.js';

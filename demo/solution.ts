@@ -5,7 +5,7 @@
 // of someone else's version of a shared file, which is how the sim resolves conflicts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../harness/kit/errors.js';
 import type { Edit, TaskSpec } from './spec/types.js';
 
 /** What the sim reads from bank/<task>.json. */

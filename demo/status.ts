@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CheckFailedError, UsageError } from '../harness/errors.js';
-import { Git } from '../harness/git/git.js';
+import { CheckFailedError, UsageError } from '../harness/kit/errors.js';
+import { Git } from '../harness/kit/git.js';
 
 const run = promisify(execFile);
 

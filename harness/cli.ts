@@ -1,7 +1,7 @@
 // `harness`: the orchestrator and the agent-side commands. One file per command under
 // commands/, listed once in the table below; a command's module (and everything it
 // imports) is loaded only when that command runs. A new command is one row here.
-import { runCli, type CommandEntry, type Io } from './cli-kit.js';
+import { runCli, type CommandEntry, type Io } from './kit/cli-kit.js';
 
 export const HARNESS_COMMANDS: CommandEntry[] = [
   {

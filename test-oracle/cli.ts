@@ -1,6 +1,6 @@
 // `test-oracle`: the test runner and the bisector. One file per command under commands/,
 // listed once in commands/index.ts and loaded only when it runs.
-import { runCli, type Io } from '../harness/cli-kit.js';
+import { runCli, type Io } from '../harness/kit/cli-kit.js';
 import { ORACLE_COMMANDS } from './commands/index.js';
 
 export function main(argv: string[], io?: Io): Promise<number> {

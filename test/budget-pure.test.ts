@@ -10,7 +10,7 @@ import type { Usage } from '../harness/events/log.js';
 import { DEFAULT_PRICES, parsePrices, priceFor, totalTokens, withCost } from '../harness/events/prices.js';
 import { addStart, addUsage, agentCapHit, describeCap, isSpendCap, newTally, swarmCapHit, type Caps } from '../harness/swarm/budget.js';
 import { exitCodeFor } from '../harness/swarm/start.js';
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../harness/kit/errors.js';
 
 const STREAMS = path.join(import.meta.dirname, 'fixtures', 'streams');
 const stream = (name: string) =>

@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { fastParse, type ArgsSpec } from '../harness/kit/cli-args.js';
-import { argTables, defineCommand, skipHelpRendering, type Io } from '../harness/cli-kit.js';
+import { argTables, defineCommand, skipHelpRendering, type Io } from '../harness/kit/cli-kit.js';
 import { msgCommand } from '../harness/commands/msg.js';
 import { taskCommand } from '../harness/commands/task.js';
 import { gateCommand } from '../test-oracle/commands/gate.js';

@@ -1,8 +1,8 @@
 // Which folder a command acts in: the one typed in for `npm run harness`, its own otherwise
 // (npm's variables reach every process below `npm test` or `npm run`).
 import { describe, expect, it } from 'vitest';
-import { invocationCwd } from '../harness/cli-kit.js';
-import { PACKAGE_ROOT } from '../harness/paths.js';
+import { invocationCwd } from '../harness/kit/cli-kit.js';
+import { PACKAGE_ROOT } from '../harness/kit/paths.js';
 
 describe('invocationCwd', () => {
   it('npm run harness / test-oracle from the package folder: where the user typed it', () => {

@@ -1,4 +1,4 @@
-// Rough edges both CLIs share through harness/cli-kit.ts: a single-value flag given twice
+// Rough edges both CLIs share through harness/kit/cli-kit.ts: a single-value flag given twice
 // is a usage error in one line (not an internal error from deep inside), and a reader
 // that leaves the pipe early (`| head`) ends the program quietly.
 import { mkdtempSync, rmSync } from 'node:fs';

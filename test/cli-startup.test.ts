@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HARNESS_COMMANDS } from '../harness/cli.js';
-import type { Io } from '../harness/cli-kit.js';
+import type { Io } from '../harness/kit/cli-kit.js';
 import { ORACLE_COMMANDS } from '../test-oracle/commands/index.js';
 import { gitEnv, makeSwarm, ROOT, tempDir, type Swarm } from './helpers/repos.js';
 

@@ -8,7 +8,7 @@ import { BOOTSTRAP, frame, fromSlot, parseReport, SLOT, toSlot, type RemoteSpec 
 import { checkRemoteUpstream, remoteSandboxKind, upstreamHostPort } from '../harness/executors/index.js';
 import { resolveConfig } from '../harness/swarm/config.js';
 import { checkPush, ZERO } from '../harness/serve/policy.js';
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../harness/kit/errors.js';
 
 const resolve = (flags: Record<string, unknown>) => resolveConfig({ flags, file: null, cwd: '/p', now: 0, hasProject: true });
 

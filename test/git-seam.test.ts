@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, UsageError } from '../harness/errors.js';
-import { Git, GitTimeoutError, gitProcessCount, gitSubcommand, resolveTimeouts } from '../harness/git/git.js';
+import { EXIT, UsageError } from '../harness/kit/errors.js';
+import { Git, GitTimeoutError, gitProcessCount, gitSubcommand, resolveTimeouts } from '../harness/kit/git.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let dir: string;

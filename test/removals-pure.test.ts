@@ -5,7 +5,7 @@ import { claimFromFile, ownedBy, taskCommitMessage } from '../harness/tasks/clai
 import { formatLock, parseLock } from '../harness/tasks/lockfile.js';
 import { resolveIdentity } from '../harness/tasks/identity.js';
 import { covers, planRemovals } from '../harness/tasks/removals.js';
-import { HarnessError } from '../harness/errors.js';
+import { HarnessError } from '../harness/kit/errors.js';
 
 const lock = (task: string, agent: string, session: string, run: string | null) =>
   claimFromFile(task, formatLock({ task, agent, session, run, claimed: new Date(0), host: 'c0ffee' }, ''));

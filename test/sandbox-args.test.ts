@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../harness/kit/errors.js';
 import { bwrapArgs, type PathKind } from '../harness/sandbox/bwrap.js';
 import { sessionMounts } from '../harness/sandbox/common.js';
 import { dockerCreateArgs, envFileText, mountSpec } from '../harness/sandbox/docker-args.js';

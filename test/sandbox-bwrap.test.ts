@@ -1,7 +1,7 @@
 // bubblewrap, for real: the contract, the isolation an agent cannot get around, and a
 // clear exit-4 error when bwrap is missing. Skipped only where bwrap is not installed.
 import { describe, expect, it } from 'vitest';
-import { EnvError, EXIT } from '../harness/errors.js';
+import { EnvError, EXIT } from '../harness/kit/errors.js';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 import { runTool } from '../harness/sandbox/common.js';
 import { sandboxFor } from '../harness/sandbox/index.js';

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EnvError, EXIT } from '../harness/errors.js';
+import { EnvError, EXIT } from '../harness/kit/errors.js';
 import { dockerSandbox, type DockerOptions } from '../harness/sandbox/docker.js';
 import { runTool } from '../harness/sandbox/common.js';
 import { sandboxFor } from '../harness/sandbox/index.js';

@@ -1,7 +1,7 @@
 // The live view of `harness run` and `harness status --watch`, with their output captured.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watch } from '../harness/commands/status.js';
-import type { Io } from '../harness/cli-kit.js';
+import type { Io } from '../harness/kit/cli-kit.js';
 import { livePrinter } from '../harness/swarm/live.js';
 import { gitEnv, tempDir } from './helpers/repos.js';
 import { synthSwarm } from './helpers/recorded-swarm.js';

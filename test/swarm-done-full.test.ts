@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Git } from '../harness/git/git.js';
+import { Git } from '../harness/kit/git.js';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 import { readProgress } from '../harness/swarm/stall.js';
 import { execa } from 'execa';

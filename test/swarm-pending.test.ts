@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Git } from '../harness/git/git.js';
+import { Git } from '../harness/kit/git.js';
 import { Drainer } from '../harness/swarm/pending.js';
 import { PendingJournal } from '../harness/tasks/journal.js';
 import { removeOnce } from '../harness/tasks/ops.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, parseDuration } from '../harness/duration.js';
-import { UsageError } from '../harness/errors.js';
+import { formatAge, parseDuration } from '../harness/kit/duration.js';
+import { UsageError } from '../harness/kit/errors.js';
 import {
   claimFromFile,
   decideClaim,
@@ -11,7 +11,7 @@ import {
 } from '../harness/tasks/claims.js';
 import { resolveIdentity } from '../harness/tasks/identity.js';
 import { formatLock, parseLock } from '../harness/tasks/lockfile.js';
-import { taskOfFile, validateTaskName } from '../harness/tasks/name.js';
+import { taskOfFile, validateTaskName } from '../harness/kit/task-name.js';
 
 const me = { agent: 'agent-1', session: '7', host: 'h' };
 const now = new Date('2026-01-01T12:00:00Z');

@@ -10,8 +10,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mulberry32, sampleHash32 } from '../../harness/kit/hash.js';
-import { UsageError } from '../../harness/errors.js';
-import { Git } from '../../harness/git/git.js';
+import { UsageError } from '../../harness/kit/errors.js';
+import { Git } from '../../harness/kit/git.js';
 import type { PreparedDemo } from '../index.js';
 import type { BankEntry } from '../solution.js';
 import type { Edit } from '../spec/types.js';

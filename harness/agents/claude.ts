@@ -11,7 +11,7 @@
 // --dangerously-skip-permissions unless IS_SANDBOX=1 says a sandbox holds it: the adapter
 // says so inside bwrap and containers, and never in the process sandbox, which holds nothing.
 import path from 'node:path';
-import { EnvError } from '../errors.js';
+import { EnvError } from '../kit/errors.js';
 import type { RateLimit, Usage } from '../events/log.js';
 import { claudeRateLimit } from './ratelimit.js';
 import { eachJsonLine, emptyUsage, num, type AgentAdapter, type AgentPreflight, type AgentSessionInput } from './types.js';

@@ -10,7 +10,7 @@
 // provider for it whose key Codex reads from the environment (`env_key` names the
 // variable; the key itself is never written down).
 import path from 'node:path';
-import { EnvError } from '../errors.js';
+import { EnvError } from '../kit/errors.js';
 import type { RateLimit, Usage } from '../events/log.js';
 import { codexRateLimit } from './ratelimit.js';
 import { eachJsonLine, emptyUsage, num, type AgentAdapter, type AgentPreflight } from './types.js';

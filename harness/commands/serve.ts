@@ -3,7 +3,7 @@
 // the supervisor's token to DIR/serve/supervisor.token (mode 0600), never to its output.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
 import { parseListen } from '../serve/listen.js';
 import { serveSwarm } from '../serve/service.js';
 

@@ -1,10 +1,10 @@
 // `harness task add` and `harness task backlog`: the backlog of tasks with priorities and
 // dependencies, kept as files under current_tasks/backlog/ on upstream main.
-import { defineCommand, type Io, type Register } from '../cli-kit.js';
+import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
 import { fetchUpstream } from '../git/sync.js';
 import { backlogPath } from '../tasks/backlog.js';
 import { addTask, backlogView, type BacklogView } from '../tasks/backlog-ops.js';
-import { validateTaskName } from '../tasks/name.js';
+import { validateTaskName } from '../kit/task-name.js';
 import { COMMON_TASK_OPTIONS, TASK_POSITIONAL, taskContext, type CommonTaskArgs } from './task-context.js';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : '-');

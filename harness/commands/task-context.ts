@@ -2,9 +2,9 @@
 // acting. Checked once, up front, so a wrong folder is one clear line, not a git error.
 import path from 'node:path';
 import type { OptSpec } from '../kit/cli-args.js';
-import type { Io } from '../cli-kit.js';
-import { parseDuration } from '../duration.js';
-import { Git } from '../git/git.js';
+import type { Io } from '../kit/cli-kit.js';
+import { parseDuration } from '../kit/duration.js';
+import { Git } from '../kit/git.js';
 import { cloneProblem, defaultRetry } from '../git/sync.js';
 import { resolveIdentity } from '../tasks/identity.js';
 import type { TaskCtx } from '../tasks/ops.js';

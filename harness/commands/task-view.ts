@@ -1,5 +1,5 @@
 // How claims look to a person (a table) and to a program (JSON).
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 import { ageMs, claimTime, holderText, ownerKnown, type Claim } from '../tasks/claims.js';
 
 export function claimJson(c: Claim, now: Date) {

@@ -1,14 +1,14 @@
 // `harness task ...`: the agent-side lock protocol, run inside any clone of the upstream.
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { defineCommand, defineGroup, type Io, type Register } from '../cli-kit.js';
-import { formatAge, parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
-import { Git } from '../git/git.js';
+import { defineCommand, defineGroup, type Io, type Register } from '../kit/cli-kit.js';
+import { formatAge, parseDuration } from '../kit/duration.js';
+import { UsageError } from '../kit/errors.js';
+import { Git } from '../kit/git.js';
 import { fetchUpstream, trackingRef } from '../git/sync.js';
 import { ageMs, holderText, liveMatcher, type Claim } from '../tasks/claims.js';
 import { doneWithWork } from '../tasks/done.js';
-import { validateTaskName } from '../tasks/name.js';
+import { validateTaskName } from '../kit/task-name.js';
 import { attemptLine, earlierAttempts } from '../tasks/history.js';
 import { claimTask, reapTasks, releaseTask } from '../tasks/ops.js';
 import { readClaim, readClaims } from '../tasks/read.js';

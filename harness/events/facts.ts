@@ -2,7 +2,7 @@
 // oracle's entry points: main's first-parent history with its task trailers, the locks on
 // main now, the wip branches, and the pass rate recorded in the oracle's notes. Reading
 // only; the models that interpret these facts are pure (status.ts, report/model.ts).
-import { Git } from '../git/git.js';
+import { Git } from '../kit/git.js';
 import { readClaims } from '../tasks/read.js';
 import { readCoordination, type Coordination } from './coordination.js';
 import { latestPerTest, NOTES_REF, readRecords, recordsAlongHistory, type RunRecord } from '../../test-oracle/index.js';

@@ -3,7 +3,7 @@
 // the status model; everything it returns is plain data for status.ts / report/model.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import { isUrl, syncMirror } from '../git/mirror.js';
 import { readEvents, type LoggedEvent } from './log.js';
 import { readGitFacts, type GitFacts } from './facts.js';

@@ -2,7 +2,7 @@
 // session killed before its final `result` event). Pure: a table of USD per million tokens
 // per model, a lookup by model name, and the arithmetic. Claude Code's own
 // `total_cost_usd` always wins over this table: it knows its discounts and we do not.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import type { Usage } from './log.js';
 
 /** USD per million tokens. `cacheRead`/`cacheWrite` default to `input` when absent. */

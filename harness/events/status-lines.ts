@@ -1,6 +1,6 @@
 // `harness status` as text: a table of agents and a few lines of totals. The same lines
 // serve a terminal (redrawn in place by --watch) and a pipe (printed once per tick).
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 import type { SwarmStatus } from './status.js';
 
 const pct = (p: { pass: number; total: number } | null) => (p && p.total ? `${((100 * p.pass) / p.total).toFixed(1)}% (${p.pass}/${p.total})` : 'no recorded results');

@@ -1,6 +1,6 @@
 // The run's executor, from its configuration. `local` is today's path (null here: the
 // supervisor runs the sandbox itself); ssh and slurm start the shipped entrypoint remotely.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import { isForeignAddress, type HostPort } from '../sandbox/relay.js';
 import type { RemoteSandboxKind } from './protocol.js';

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError } from '../errors.js';
-import { packageFile } from '../paths.js';
+import { EnvError } from '../kit/errors.js';
+import { packageFile } from '../kit/paths.js';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from '../sandbox/types.js';
 import { BOOTSTRAP, frame, parseReport, SLOT, toSlot, type RemoteSandboxKind, type RemoteSpec } from './protocol.js';
 import type { RemoteSession } from './types.js';

@@ -3,7 +3,7 @@
 // from --session-timeout, rounded up to whole minutes); stopping a session starts
 // by closing its channel (the entrypoint stops the agent and saves its work), and cancels
 // the job if it is still there after the grace period; stopping the swarm cancels its jobs.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import { lastLine, runTool } from '../sandbox/common.js';
 import type { SessionExit } from '../sandbox/types.js';
 import { remoteSandbox, type RemoteOptions, type Transport } from './remote.js';

@@ -5,7 +5,7 @@
 // when they change). Ports, keys and aliases come from an ssh config (--ssh-config FILE).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError, UsageError } from '../errors.js';
+import { EnvError, UsageError } from '../kit/errors.js';
 import { runTool, lastLine } from '../sandbox/common.js';
 import { shq } from '../kit/shell.js';
 import { remoteSandbox, type RemoteOptions, type Transport } from './remote.js';

@@ -4,9 +4,9 @@
 // in it with hooks and fsmonitor off: nothing fetched can run on this host.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError } from '../errors.js';
+import { EnvError } from '../kit/errors.js';
 import { withGitConfig } from './config-env.js';
-import { Git, gitReason } from './git.js';
+import { Git, gitReason } from '../kit/git.js';
 
 /** A URL (scheme://...) or scp-like host:path, as opposed to a local path. */
 export function isUrl(s: string): boolean {

@@ -1,10 +1,10 @@
 // Landing one commit on upstream main when many clones push at once. Git's atomic ref
 // update is the only mutex: build the commit on the latest upstream main, push it, and
 // on a rejected push fetch and build again. Backoff is jittered so racers spread out.
-import { CheckFailedError, EnvError, HeldError, UsageError } from '../errors.js';
+import { CheckFailedError, EnvError, HeldError, UsageError } from '../kit/errors.js';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Git, gitReason, type GitResult } from './git.js';
+import { Git, gitReason, type GitResult } from '../kit/git.js';
 
 export interface Upstream {
   remote: string;
@@ -31,6 +31,9 @@ export function trackingRef(u: Upstream): string {
   return `refs/remotes/${u.remote}/${u.branch}`;
 }
 
+const FETCH_RACE_RETRIES = 30;
+const TRACKING_RACE = /cannot lock ref|but expected|unable to update local ref/i;
+
 /**
  * Fetches upstream's branch into its tracking ref and returns that ref's name, or null if
  * upstream has no such branch yet. Callers resolve the ref in their own next git call.
@@ -39,7 +42,16 @@ export function trackingRef(u: Upstream): string {
  * clone or has no such remote; only then is that asked (a claim is not slowed by it).
  */
 export async function fetchUpstream(git: Git, u: Upstream): Promise<string | null> {
-  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+  let r: GitResult;
+  // Fetches into one clone at once (every `msg send --dir` shares the people clone) race on
+  // the tracking ref: the loser's compare-and-swap fails ("cannot lock ref ... but
+  // expected"). The winner moved it to a main at least as new, and every push is checked
+  // against upstream anyway, so fetching again is all it takes.
+  for (let i = 0; ; i++) {
+    r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+    if (r.code === 0 || i >= FETCH_RACE_RETRIES || !TRACKING_RACE.test(r.stderr)) break;
+    await new Promise((res) => setTimeout(res, 20 + Math.random() * 80 * (i + 1)));
+  }
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;
     throw (await cloneProblem(git, u.remote)) ?? unreachable(u, r);
@@ -162,10 +174,19 @@ export function removeDeadRefLock(bareDir: string, branch: string, olderThanMs =
   }
 }
 
-function appendReflog(dir: string, ref: string, from: string | null, to: string): void {
+export function appendReflog(dir: string, ref: string, from: string | null, to: string): void {
   try {
     const log = path.join(dir, 'logs', ref);
-    mkdirSync(path.dirname(log), { recursive: true });
+    // Level by level, never recursive: a repository moved away meanwhile must not come back
+    // as a ghost folder of logs at its old path (the endurance bench's outage found one).
+    const parts = path.relative(dir, path.dirname(log)).split(path.sep);
+    for (let i = 1; i <= parts.length; i++) {
+      try {
+        mkdirSync(path.join(dir, ...parts.slice(0, i)));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
     const secs = Math.floor(Date.now() / 1000);
     appendFileSync(log, `${from ?? '0'.repeat(40)} ${to} harness <harness@harness.invalid> ${secs} +0000\tharness: supervisor lock removal\n`);
   } catch {

@@ -1,6 +1,6 @@
 // The morning report as one self-contained HTML file: inline CSS, inline SVG, no script,
 // no fonts or images from anywhere, so it opens the same offline, from a mail, years on.
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 import type { ReportData } from './model.js';
 import { barChart, esc, hbarChart, lineChart, timeline, type Lane } from './svg.js';
 

@@ -12,7 +12,7 @@
 // session's. Use docker/podman when a session must be held to limits.
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { EnvError } from '../errors.js';
+import { EnvError } from '../kit/errors.js';
 import { checkEnv, lastLine, privateHome, runTool, sessionMounts, within } from './common.js';
 import { forwardArgv, forwardMounts } from './forward.js';
 import { membersOf, pidNamespaceOf, signal } from './pidns.js';

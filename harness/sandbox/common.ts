@@ -2,7 +2,7 @@
 // which order they are mounted, and running a sandbox tool to find out whether it works.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import type { Mount, SessionSpec } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 // Pure argument building for the docker/podman sandbox, kept apart from the I/O so that
 // what a container is allowed (mounts, limits, network, user) can be read in one place and
 // tested without a daemon.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import { privateHome, sessionMounts } from './common.js';
 import { forwardArgv, forwardMounts } from './forward.js';
 import type { Mount, SessionSpec } from './types.js';

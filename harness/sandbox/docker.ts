@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EnvError } from '../errors.js';
+import { EnvError } from '../kit/errors.js';
 import { checkEnv, lastLine, runTool } from './common.js';
 import { dockerCreateArgs, envFileText } from './docker-args.js';
 import { signal } from './pidns.js';

@@ -1,6 +1,6 @@
 // One entry point for the supervisor: a sandbox by kind. `docker` and `podman` are one
 // implementation driven through two binaries.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import { bwrapSandbox, type BwrapOptions } from './bwrap.js';
 import { dockerSandbox, type DockerOptions } from './docker.js';
 import { processSandbox } from './process.js';

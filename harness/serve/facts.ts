@@ -1,8 +1,8 @@
 // What a push to main changes, read from the repo with the pushed objects still in git's
 // quarantine (the hook hands the server its object-directory variables).
 import { parseLock } from '../tasks/lockfile.js';
-import { LOCK_DIR, taskOfFile } from '../tasks/name.js';
-import { Git } from '../git/git.js';
+import { LOCK_DIR, taskOfFile } from '../kit/task-name.js';
+import { Git } from '../kit/git.js';
 import { readObjects } from '../git/objects.js';
 import { isProtected, protectedPrefixes, ZERO, type LockChange, type MainFacts } from './policy.js';
 

@@ -1,6 +1,6 @@
 // `--listen HOST:PORT`, for `harness serve` and `harness run`: where the upstream server
 // accepts connections (remote executors' sessions reach it there).
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 
 /** `127.0.0.1:8080`, `[::1]:8080`, `0.0.0.0:0` (any free port). */
 export function parseListen(s: string, from = '--listen'): { host: string; port: number } {

@@ -4,7 +4,7 @@
 // read-only into sandboxes, at the same paths, so the wrappers work inside too.
 import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../paths.js';
+import { PACKAGE_ROOT } from '../kit/paths.js';
 import type { Mount } from '../sandbox/types.js';
 import { shq } from '../kit/shell.js';
 

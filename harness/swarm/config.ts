@@ -3,8 +3,8 @@
 // and passes its parsed JSON in. Every bad value is one UsageError naming the field and
 // where it came from, raised before anything is written.
 import path from 'node:path';
-import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../kit/duration.js';
+import { UsageError } from '../kit/errors.js';
 import type { Mount, SandboxKind } from '../sandbox/types.js';
 import { parseCpus, parseMemory, parsePids, type Limits } from './limits.js';
 import { parseUntil as parseUntilValue, type Until } from './until.js';
@@ -22,9 +22,10 @@ export type { Until };
 /** The longest wait a Node timer holds (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
-export type AgentKind = (typeof AGENT_KINDS)[number];
+import { AGENT_KINDS, type AgentKind } from '../agents/types.js';
 export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
+
+export const CONFIG_FILE = 'harness.config.json';
 
 /** What a user can set, as typed on a command line or in harness.config.json. */
 export interface RawSettings {
@@ -434,5 +435,5 @@ export { isUrl };
 
 /** run.json: the resolved configuration, with the names (never the values) of the secrets passed. */
 export function runJson(c: RunConfig, extra: { secretNames: string[]; startedAt: string; pid: number; host: string; upstream: string; served?: string | null }): string {
-  return JSON.stringify({ ...c, upstream: extra.upstream, served: extra.served ?? null, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
+  return JSON.stringify({ ...c, roles: c.roles.map(({ text: _, ...r }) => r), upstream: extra.upstream, served: extra.served ?? null, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
 }

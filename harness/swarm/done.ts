@@ -4,7 +4,7 @@
 // says nothing about the rest; with only samples (or results of an older commit) the
 // supervisor runs the full suite itself (verify.ts) and judges that. Judging is pure;
 // reading the state fetches main and the oracle's notes into the supervisor's clone.
-import type { Git } from '../git/git.js';
+import type { Git } from '../kit/git.js';
 import { fetchUpstream } from '../git/sync.js';
 import { readClaims } from '../tasks/read.js';
 import { fetchNotes, latestPerTest, readLatestResults, toolOf, type RunRecord } from '../../test-oracle/index.js';

@@ -13,8 +13,8 @@
 // old only when its own timestamp is older than FIRST_SIGHT_FACTOR x staleMs.
 import type { Claim } from '../tasks/claims.js';
 import { ageMs } from '../tasks/claims.js';
-import { Git, gitReason } from '../git/git.js';
-import { EnvError } from '../errors.js';
+import { Git, gitReason } from '../kit/git.js';
+import { EnvError } from '../kit/errors.js';
 
 export const HEARTBEAT_PREFIX = 'refs/heartbeat/';
 export const STALE_BEATS = 4;

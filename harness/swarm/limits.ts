@@ -2,7 +2,7 @@
 // Pure: each parser names where the bad value came from, in one line, as a UsageError
 // (exit 2), before anything is written. docker/podman apply the result; bwrap and process
 // cannot (see harness/sandbox/README.md), and the run says so when limits are set there.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import type { SandboxKind, SessionSpec } from '../sandbox/types.js';
 
 export type Limits = SessionSpec['limits'];

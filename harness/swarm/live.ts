@@ -1,7 +1,7 @@
 // `harness run` on a terminal: a compact live view (one line per agent slot and a totals
 // line, redrawn in place) with only the notable lines (crashes, releases, reaps, wip,
 // notes) scrolling above it. On a pipe the plain printer's sparse lines are used instead.
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 import type { Printer } from './printer.js';
 import { plainPrinter } from './printer.js';
 import { formatCost } from './summary.js';

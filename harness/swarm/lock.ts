@@ -5,7 +5,7 @@
 // immediately instead of making the user wait.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
-import { HeldError } from '../errors.js';
+import { HeldError } from '../kit/errors.js';
 import { pidAlive } from '../kit/proc.js';
 
 export interface LockOwner {

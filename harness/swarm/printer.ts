@@ -1,6 +1,6 @@
 // Everything `harness run` prints while it runs: sparse plain lines, one per thing that
 // happened. One module, so a live view can replace it later without touching the loop.
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 import type { Usage } from '../events/log.js';
 import { formatCost } from './summary.js';
 import { howEnded } from '../events/outcome.js';

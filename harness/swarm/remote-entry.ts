@@ -17,7 +17,7 @@ import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
 import { insideAddr, startRelays, writeHosts, type Relay } from '../sandbox/relay.js';
 import { upstreamHostPort } from '../executors/index.js';
 import { recordContainer, removeOrphanContainer } from './orphans.js';
-import { Git } from '../git/git.js';
+import { Git } from '../kit/git.js';
 import { ensureWorkspace, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WipHold, type WorkspaceCtx } from './workspace.js';
 import { fromSlot, REPORT_PREFIX, type EntryReport, type RemoteSpec } from '../executors/protocol.js';
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { SwarmEvent } from '../events/log.js';
 import type { EntryReport } from '../executors/protocol.js';
 import type { Executor, RemoteSession } from '../executors/types.js';
-import { EnvError } from '../errors.js';
-import { gitReason, type Git } from '../git/git.js';
+import { EnvError } from '../kit/errors.js';
+import { gitReason, type Git } from '../kit/git.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { Printer } from './printer.js';
 

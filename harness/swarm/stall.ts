@@ -3,7 +3,7 @@
 // full run of the oracle's suite (samples and filtered runs do not count) is spending
 // money going nowhere; stop it (or only warn). Judging is pure over observations; reading
 // progress fetches main into the supervisor's clone.
-import type { Git } from '../git/git.js';
+import type { Git } from '../kit/git.js';
 import { fetchUpstream } from '../git/sync.js';
 import { fetchNotes, readLatestResults } from '../../test-oracle/index.js';
 import { failingOf } from './done.js';

@@ -1,5 +1,5 @@
 // The end-of-run summary: arithmetic over this run's events (pure), then lines to print.
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 import type { LoggedEvent } from '../events/log.js';
 import { totalTokens } from '../events/prices.js';
 import { crashed } from '../events/outcome.js';

@@ -1,7 +1,7 @@
 // `--until`: when a run stops starting sessions. Pure: `now` and the time zone offset are
 // passed in, so a clock time means the same thing in a test as on the user's machine.
-import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../kit/duration.js';
+import { UsageError } from '../kit/errors.js';
 
 export type Until = { kind: 'forever' } | { kind: 'done' } | { kind: 'time'; at: number };
 

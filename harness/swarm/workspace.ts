@@ -9,9 +9,9 @@
 // so nothing an agent planted (a pre-push hook, a filter driver) ever runs outside its sandbox.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError } from '../errors.js';
+import { EnvError } from '../kit/errors.js';
 import { withGitConfig } from '../git/config-env.js';
-import { Git, gitReason } from '../git/git.js';
+import { Git, gitReason } from '../kit/git.js';
 import { holdRef } from '../tasks/journal.js';
 import { wipRef } from './numbering.js';
 

@@ -1,8 +1,8 @@
 // The backlog's I/O shell: read the backlog files and the lock history of a commit, add a
 // task with one commit on top of upstream main (the same plumbing as a claim, so it never
 // touches the working tree), and answer "may this task be claimed yet?".
-import { HeldError, UsageError } from '../errors.js';
-import type { Git } from '../git/git.js';
+import { HeldError, UsageError } from '../kit/errors.js';
+import type { Git } from '../kit/git.js';
 import { readFolder, Snapshot } from '../git/objects.js';
 import { landOnUpstream } from '../git/sync.js';
 import { backlogPath, BACKLOG_DIR, checkNewItem, findCycles, formatBacklogFile, parseBacklogFile, planBacklog, type BacklogItem, type BacklogPlan } from './backlog.js';
@@ -10,7 +10,7 @@ import { taskCommitMessage } from './claims.js';
 import { doneTasks, readTaskHistory, taskStories, type TaskStory } from './history.js';
 import { commitOn, type TaskCtx } from './ops.js';
 import { readClaims } from './read.js';
-import { taskOfFile } from './name.js';
+import { taskOfFile } from '../kit/task-name.js';
 
 export async function readBacklog(git: Git, rev: string | null): Promise<BacklogItem[]> {
   if (!rev) return [];

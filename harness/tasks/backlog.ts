@@ -2,9 +2,9 @@
 // with `Priority:` and `Depends:` headers. Pure: parsing, formatting, the dependency graph
 // (cycles, unknown dependencies), readiness and the choice of the next task. Whether a task
 // is done comes from the lock history (history.ts), never from a second source of truth.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 import { parseLock } from './lockfile.js';
-import { LOCK_DIR, TASK_NAME_RE, validateTaskName } from './name.js';
+import { LOCK_DIR, TASK_NAME_RE, validateTaskName } from '../kit/task-name.js';
 
 export const BACKLOG_DIR = `${LOCK_DIR}/backlog`;
 export const backlogPath = (task: string) => `${BACKLOG_DIR}/${task}.txt`;

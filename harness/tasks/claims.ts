@@ -2,7 +2,7 @@
 // upstream main, who may release, which claims are stale. No I/O here.
 import { describeIdentity, type Identity } from './identity.js';
 import { parseLock } from './lockfile.js';
-import { lockPath } from './name.js';
+import { lockPath } from '../kit/task-name.js';
 
 export interface Claim {
   task: string;

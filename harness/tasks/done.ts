@@ -2,10 +2,10 @@
 // the protocol prefers. Unlike the other operations this one commits in the agent's own
 // checkout and rebases it on a rejected push; a real conflict stops and is reported with
 // the work kept in the local commit, never forced.
-import { CheckFailedError, HeldError, UsageError } from '../errors.js';
+import { CheckFailedError, HeldError, UsageError } from '../kit/errors.js';
 import { backoffMs, fetchUpstream, pushTo, trackingRef } from '../git/sync.js';
 import { decideRelease, holderText, taskCommitMessage, type Claim } from './claims.js';
-import { lockPath, validateTaskName } from './name.js';
+import { lockPath, validateTaskName } from '../kit/task-name.js';
 import { type TaskCtx } from './ops.js';
 import { readClaim } from './read.js';
 

@@ -2,7 +2,7 @@
 // from the `Task:` / `Task-Status:` trailers every lock commit carries (so plain-git
 // claims count too). The parsing and the per-task story are pure; readTaskHistory is the
 // one git call.
-import type { Git } from '../git/git.js';
+import type { Git } from '../kit/git.js';
 
 export type LockStatus = 'claimed' | 'done' | 'abandoned' | 'reaped';
 const STATUSES = new Set<string>(['claimed', 'done', 'abandoned', 'reaped']);

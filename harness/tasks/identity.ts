@@ -2,7 +2,7 @@
 // every session, and those win over flags so a sandboxed agent cannot claim as someone else
 // by accident. Identities end up in lock headers and commit trailers, so, like task names,
 // they are checked before any I/O: nothing outside a plain alphabet reaches a commit.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../kit/errors.js';
 
 export interface Identity {
   agent: string;

@@ -2,7 +2,7 @@
 // commit each on top of upstream main, through the same plumbing as claims (the working
 // tree is never touched; a rejected push is rebuilt on the new main).
 import { randomInt } from 'node:crypto';
-import type { Git } from '../git/git.js';
+import type { Git } from '../kit/git.js';
 import { readFolder, Snapshot } from '../git/objects.js';
 import { landOnUpstream } from '../git/sync.js';
 import { ackEdit, checkText, formatMessage, messageId, MSG_DIR, MSG_ID_RE, msgPath, parseMessage, unread, type Message, type Reader } from './messages.js';

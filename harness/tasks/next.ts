@@ -4,7 +4,7 @@
 // dependencies are done; failing tests count as priority 0 (a backlog task of equal
 // priority goes first: a person or agent wrote it down on purpose). Ties are ranked per
 // agent so agents asking at once spread over different tasks.
-import { HeldError } from '../errors.js';
+import { HeldError } from '../kit/errors.js';
 import { fetchUpstream, trackingRef } from '../git/sync.js';
 import { fetchNotes, proposeFailingTest, readLatestResults, type FailingTestProposal } from '../../test-oracle/index.js';
 import { sampleHash32 } from '../kit/hash.js';

@@ -1,9 +1,10 @@
 // The lock protocol's I/O shell: read upstream, ask the pure decisions in claims.ts, write
 // one commit on top of upstream main and land it. Claim, release, done and reap never
 // touch the agent's working tree or local commits; only `done` with work commits locally.
-import { HeldError, UsageError } from '../errors.js';
-import { type Git } from '../git/git.js';
-import { commitTree, editTree, repoFacts, Snapshot, type FileEdit } from '../git/objects.js';
+import { HeldError, UsageError } from '../kit/errors.js';
+import { type Git } from '../kit/git.js';
+import { commitTree } from '../git/commit.js';
+import { editTree, repoFacts, Snapshot, type FileEdit } from '../git/objects.js';
 import { landInPlace, landOnce, landOnUpstream, trackingRef, type Attempt, type BuildResult, type RetryPolicy, type Upstream } from '../git/sync.js';
 import {
   decideClaim,
@@ -23,9 +24,9 @@ import { type Identity } from './identity.js';
 import { earlierAttempts, type Attempt as TaskAttempt } from './history.js';
 import { formatLock } from './lockfile.js';
 import { planRemovals, type Removal } from './removals.js';
-import { LOCK_DIR, lockPath, validateTaskName } from './name.js';
+import { LOCK_DIR, lockPath, validateTaskName } from '../kit/task-name.js';
 import { claimIn, readClaims } from './read.js';
-import { formatAge } from '../duration.js';
+import { formatAge } from '../kit/duration.js';
 
 export interface TaskCtx {
   git: Git;

@@ -1,9 +1,9 @@
 // Reading the claims of a commit through the git seam: one cat-file for the folder and its files,
 // and a history walk only for locks that do not say when they were made.
-import type { Git } from '../git/git.js';
+import type { Git } from '../kit/git.js';
 import { readFolder, Snapshot } from '../git/objects.js';
 import { claimFromFile, needsCommitTime, type Claim } from './claims.js';
-import { LOCK_DIR, lockPath, taskOfFile } from './name.js';
+import { LOCK_DIR, lockPath, taskOfFile } from '../kit/task-name.js';
 
 export async function readClaims(git: Git, commit: string | null): Promise<Claim[]> {
   if (!commit) return [];

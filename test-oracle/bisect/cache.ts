@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError, UsageError } from '../../harness/errors.js';
+import { EnvError, UsageError } from '../../harness/kit/errors.js';
 import { describeProc, runProc } from './proc.js';
 import { compileArgv, shellSplit, type Unit } from './units.js';
 

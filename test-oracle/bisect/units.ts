@@ -3,7 +3,7 @@
 // output and dependency-file flags are dropped (the object cache chooses those).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../../harness/errors.js';
+import { UsageError } from '../../harness/kit/errors.js';
 
 export interface Unit {
   index: number;

@@ -1,6 +1,6 @@
 // `test-oracle bisect`: find the units a candidate compiler miscompiles, with a trusted
 // reference compiler as the oracle. The work lives in test-oracle/bisect/.
-import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
+import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit.js';
 import { bisect, type BisectOptions } from '../bisect/run.js';
 
 export function bisectCommand(io: Io, setResult: Register) {

@@ -1,4 +1,4 @@
-import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
+import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit.js';
 import { runGate, type GateArgs } from '../gate/gate.js';
 import { RUN_OPTIONS, SUITE_HELP } from '../run/options.js';
 

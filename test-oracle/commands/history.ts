@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
-import { UsageError } from '../../harness/errors.js';
+import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit.js';
+import { UsageError } from '../../harness/kit/errors.js';
 import { HISTORY_HEADER, historyLines } from '../core/history.js';
 import { checkToolName } from '../suite/config.js';
 import { resolveCommit } from '../git/git.js';

@@ -1,6 +1,6 @@
 // Every test-oracle command, in the order `--help` lists them. Each row loads its module
 // only when that command runs; a new command is one row here.
-import type { CommandEntry } from '../../harness/cli-kit.js';
+import type { CommandEntry } from '../../harness/kit/cli-kit.js';
 
 export const ORACLE_COMMANDS: CommandEntry[] = [
   {

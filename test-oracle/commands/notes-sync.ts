@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
+import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit.js';
 import { syncNotes } from '../git/notes.js';
 
 export function notesSyncCommand(io: Io, setResult: Register) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { defineCommand, type Io, type Register } from '../../harness/cli-kit.js';
+import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit.js';
 import { compareResults, toolLabel } from '../core/records.js';
 import { shq } from '../core/shell.js';
 import { basisOf, formatReport, rerunCommand, type Trend } from '../core/summary.js';

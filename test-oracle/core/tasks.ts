@@ -5,7 +5,7 @@ import type { RecordedOutcome } from './records.js';
 import type { Result } from './types.js';
 
 /** The lock protocol's task name grammar, from its one definition. */
-export { TASK_NAME_RE as TASK_NAME } from '../../harness/tasks/name.js';
+export { TASK_NAME_RE as TASK_NAME } from '../../harness/kit/task-name.js';
 
 /**
  * `tests/Foo Bar.c` -> `test-tests-foo-bar.c-1a2b3c`. Lowercased, anything outside the

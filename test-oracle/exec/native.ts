@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { packageFile } from '../../harness/paths.js';
+import { packageFile } from '../../harness/kit/paths.js';
 
 // Found from the package root: the built CLI runs from dist/, not from this folder.
 const SOURCE = packageFile('test-oracle/exec/launcher.c');

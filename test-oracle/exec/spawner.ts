@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
-import { packageFile } from '../../harness/paths.js';
-import { CheckFailedError, EnvError } from '../../harness/errors.js';
+import { packageFile } from '../../harness/kit/paths.js';
+import { CheckFailedError, EnvError } from '../../harness/kit/errors.js';
 import { nativeLauncher } from './native.js';
 
 

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import { CONFIG_FILE, loadSuite } from '../suite/config.js';
-import type { Io } from '../../harness/cli-kit.js';
-import { UsageError } from '../../harness/errors.js';
+import type { Io } from '../../harness/kit/cli-kit.js';
+import { UsageError } from '../../harness/kit/errors.js';
 import { formatGateReport } from '../core/gate.js';
 import { compareResults, latestPerTest, toolLabel, toolOf, type RecordedOutcome } from '../core/records.js';
 import type { TestOutcome } from '../core/types.js';

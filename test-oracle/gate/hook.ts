@@ -5,7 +5,7 @@
 // cannot run at all (missing command, environment) also lets pushes through, loudly.
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../../harness/errors.js';
+import { UsageError } from '../../harness/kit/errors.js';
 import { shq } from '../core/shell.js';
 
 export interface GateHookOptions {

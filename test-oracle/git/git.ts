@@ -1,12 +1,12 @@
-// The oracle's door to git: the harness's one git seam (harness/git/git.ts),
+// The oracle's door to git: the harness's one git seam (harness/kit/git.ts),
 // adapted to the `raw(args)` shape the oracle's modules use. Every function takes the repo
 // folder and the environment explicitly; inside a pre-receive hook git's quarantine
 // variables (GIT_DIR, GIT_QUARANTINE_PATH, ...) are in that environment and pass through.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EnvError } from '../../harness/errors.js';
-import { Git, GitFailure } from '../../harness/git/git.js';
+import { EnvError } from '../../harness/kit/errors.js';
+import { Git, GitFailure } from '../../harness/kit/git.js';
 
 export interface RawGit {
   /** stdout of git; a non-zero exit throws */

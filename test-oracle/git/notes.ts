@@ -3,8 +3,8 @@
 // each other's lines: locally a lock serialises appends, across clones a rejected push
 // means fetch, `git notes merge -s cat_sort_uniq`, and push again.
 import { join } from 'node:path';
-import { EnvError } from '../../harness/errors.js';
-import { GitFailure } from '../../harness/git/git.js';
+import { EnvError } from '../../harness/kit/errors.js';
+import { GitFailure } from '../../harness/kit/git.js';
 import { latestPerTest, NOTES_REF, parseNote, serializeRecord, type LatestResults, type RunRecord } from '../core/records.js';
 import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
 

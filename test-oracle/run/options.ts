@@ -1,7 +1,7 @@
 // Options shared by `run` and `gate`: which suite, which tests, how many at once.
 import os from 'node:os';
 import type { OptSpec } from '../../harness/kit/cli-args.js';
-import { UsageError } from '../../harness/errors.js';
+import { UsageError } from '../../harness/kit/errors.js';
 import type { SuiteFlags } from '../suite/config.js';
 
 /** The suite flags, plus what to run and how to report it. */

@@ -2,8 +2,8 @@
 // Shared by `run` and `gate`; each formats its own report.
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Io } from '../../harness/cli-kit.js';
-import { CheckFailedError, UsageError } from '../../harness/errors.js';
+import type { Io } from '../../harness/kit/cli-kit.js';
+import { CheckFailedError, UsageError } from '../../harness/kit/errors.js';
 import { countResults, latestPerTest, toolOf, toRecordedTests, type LatestResults, type RunRecord } from '../core/records.js';
 import { describeSelection, orderTests, selectTests, type Selection } from '../core/select.js';
 import { errorLine, progressLine, rankFailures } from '../core/summary.js';

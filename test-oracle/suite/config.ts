@@ -2,7 +2,7 @@
 // is named with what it should be, in one line, so a typo costs one try.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { UsageError } from '../../harness/errors.js';
+import { UsageError } from '../../harness/kit/errors.js';
 import type { JudgeKind } from '../core/judge.js';
 import { PLACEHOLDERS, templateUses, unknownPlaceholders } from '../core/shell.js';
 

@@ -1,5 +1,5 @@
 // An Io that records what a command prints, for running the CLIs in-process in tests.
-import type { Io } from '../../harness/cli-kit.js';
+import type { Io } from '../../harness/kit/cli-kit.js';
 
 export interface Captured {
   io: Io;

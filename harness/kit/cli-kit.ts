@@ -11,7 +11,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { applyArgs, fastParse, type ArgsSpec } from './kit/cli-args.js';
+import { applyArgs, fastParse, type ArgsSpec } from './cli-args.js';
 import { EXIT, EXIT_CODES_HELP, HarnessError, UsageError } from './errors.js';
 import { PACKAGE_ROOT, packageVersion } from './paths.js';
 

@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { parseDuration } from '../duration.js';
-import { EnvError, UsageError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { EnvError, UsageError } from './errors.js';
 
 export interface GitResult {
   code: number;
@@ -157,6 +157,11 @@ export class Git {
   /** A variable of the environment git runs with. */
   envValue(name: string): string | undefined {
     return this.env[name] || undefined;
+  }
+
+  /** The whole environment git runs with, empty values included (git tells an empty GIT_AUTHOR_NAME from none). */
+  envEntries(): Readonly<Record<string, string>> {
+    return this.env;
   }
 
   /** Caches a fact about the repo (its git dir, say) for the life of this object. */

@@ -1,6 +1,6 @@
 // Task names become file names inside current_tasks/, so they are checked before any I/O:
 // nothing outside this alphabet can reach the file system or a commit.
-import { UsageError } from '../errors.js';
+import { UsageError } from './errors.js';
 
 export const TASK_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,79}$/;
 export const LOCK_DIR = 'current_tasks';
