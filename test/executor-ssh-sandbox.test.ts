@@ -8,7 +8,7 @@
 // a port of the host it cannot reach), the first session on host-a is killed mid-session
 // and its work reaches wip/, and no container is left.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestImage, type TestImage } from './helpers/docker-image.js';
@@ -16,17 +16,15 @@ import { startDockerd, type Dockerd } from './helpers/dockerd.js';
 import { privatePodman } from './helpers/podman.js';
 import { git, tempDir } from './helpers/repos.js';
 import { pidsWithArgv } from './helpers/sandbox-fixture.js';
+import { expectIsolated, plantFile, probeTail } from './helpers/sandbox-proof.js';
 import { startSshd, sshUnavailable, type SshFixture } from './helpers/sshd.js';
 import { events, FAST, landingAgent, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
 const noSsh = sshUnavailable();
 
 /** The agent lands `work-t-<agent>-<session>.txt` saying where it ran; host-a's first session hangs there. */
-const reach = (port: number) => `const s=require("net").connect(${port},"127.0.0.1");s.on("connect",()=>{console.log("reached");process.exit(0)});s.on("error",()=>{console.log("blocked");process.exit(0)})`;
-
 function probingAgent(planted: string, hostPort: number, hostAUser: string): string {
-  const tail = `as $(id -un) pid1=$(cat /proc/1/comm) procs=$(ls -d /proc/[0-9]* | wc -l) planted=$(cat ${planted} 2>/dev/null || echo unseen) net=$(node -e '${reach(hostPort)}')`;
-  return landingAgent('remote sandbox test', tail, `[ "$(id -un)" = "${hostAUser}" ] && [ "$HARNESS_SESSION" = 1 ]`);
+  return landingAgent('remote sandbox test', probeTail(planted, hostPort), `[ "$(id -un)" = "${hostAUser}" ] && [ "$HARNESS_SESSION" = 1 ]`);
 }
 
 interface Landed {
@@ -55,12 +53,7 @@ async function remoteSwarm(root: string, ssh: SshFixture, flags: string[], o: { 
   const swarm = path.join(root, 'swarm');
   mkdirSync(swarm, { mode: 0o700 });
   chmodSync(swarm, 0o700); // the sessions cannot lean on the supervisor's files
-  const planted = path.join(root, 'planted.txt');
-  writeFileSync(planted, 'PLANTED-ON-THE-HOST\n', { mode: 0o644 });
-  chmodSync(planted, 0o644);
-  // the control: outside a sandbox, the host's user reads it (the sandbox is what hides it)
-  expect(execFileSync('runuser', ['-u', ssh.users[0], '--', 'cat', planted], { encoding: 'utf8' })).toContain('PLANTED-ON-THE-HOST');
-  expect(execFileSync('runuser', ['-u', ssh.users[0], '--', 'node', '-e', reach(ssh.port)], { encoding: 'utf8' }).trim()).toBe('reached');
+  const planted = plantFile(root, ssh.users[0], ssh.port);
   const agent = probingAgent(planted, ssh.port, ssh.users[0]);
   const run = spawnHarness(proj, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '2', '--executor', 'ssh', '--hosts', 'host-a,host-b', '--ssh-config', ssh.config, '--max-sessions-per-agent', '3', '--network', 'upstream', '--dir', swarm, ...flags, ...FAST]);
   const upstream = path.join(swarm, 'upstream.git');
@@ -110,19 +103,6 @@ function logs(swarm: string): string {
   return out.join('\n');
 }
 
-/** Every landed work file says: this user, in its own pid namespace with `init` as pid 1, the planted file unseen, the host's port unreachable. */
-function expectIsolated(work: Map<string, string>, init: RegExp) {
-  expect(work.size).toBeGreaterThanOrEqual(4);
-  const hostInit = readFileSync('/proc/1/comm', 'utf8').trim();
-  for (const [f, text] of work) {
-    expect(text, f).toMatch(init);
-    expect(text, f).not.toContain(`pid1=${hostInit} `);
-    expect(Number(/procs=(\d+)/.exec(text)![1]), f).toBeLessThan(20); // the host has hundreds
-    expect(text, f).toContain('planted=unseen');
-    expect(text, f).toContain('net=blocked');
-  }
-}
-
 describe.skipIf(noSsh !== null)(`remote bwrap over ssh${noSsh ? `: SKIPPED, ${noSsh}` : ''}`, () => {
   let t: { dir: string; cleanup: () => void };
   let ssh: SshFixture;
@@ -137,7 +117,7 @@ describe.skipIf(noSsh !== null)(`remote bwrap over ssh${noSsh ? `: SKIPPED, ${no
 
   it('runs each session in bwrap on its host with only the upstream reachable; a killed session leaves its work in wip/', async () => {
     const { work } = await remoteSwarm(t.dir, ssh, ['--sandbox', 'bwrap'], { victims: (pids) => pids });
-    expectIsolated(work, /pid1=bwrap /);
+    expectIsolated(work, /pid1=bwrap /, 4);
   }, 300_000);
 });
 
@@ -200,7 +180,7 @@ describe.skipIf(noSsh !== null)(`remote docker over ssh${noSsh ? `: SKIPPED, ${n
         afterKill = `right after the kill the daemon ran: ${(await containers(false)).join(' ')}; ${new Date().toISOString()}`;
       },
     });
-    expectIsolated(work, /pid1=docker-init /);
+    expectIsolated(work, /pid1=docker-init /, 4);
     // the container outlived its entrypoint, and the next session on host-a removed it before saving its work (the
     // line is written only when the daemon still had it: an exited --rm container is gone by itself); nothing is left
     const log2 = readdirSync(path.join(swarm, 'agent_logs', 'agent-1')).find((f) => f.startsWith('2-'))!;

@@ -1,0 +1,96 @@
+// Sandboxed sessions over --executor slurm, for real (a private munged, slurmctld and slurmd as
+// in executor-slurm.test.ts): each session is a Slurm job whose entrypoint runs the agent in
+// bwrap with --network upstream. Each agent proves where it ran in the work it lands (its pid
+// namespace's init, a file planted on the node outside its workspace that it cannot see, a
+// port of the node it cannot reach); a job cancelled mid-session (scancel) leaves its work in
+// wip/ and its claim released.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../harness/events/log.js';
+import { git, tempDir } from './helpers/repos.js';
+import { expectIsolated, plantFile, probeTail } from './helpers/sandbox-proof.js';
+import { jobRecords, slurmUnavailable, startSlurm, type SlurmFixture } from './helpers/slurm.js';
+import { events, FAST, landingAgent, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
+
+const why = slurmUnavailable() ?? (existsSync('/usr/bin/bwrap') ? null : 'bwrap is missing (apt-get install bubblewrap)');
+
+describe.skipIf(why !== null)(`--executor slurm --sandbox bwrap${why ? `: SKIPPED, ${why}` : ''}`, () => {
+  let t: { dir: string; cleanup: () => void };
+  let slurm: SlurmFixture;
+  let listener: Server;
+  let port = 0;
+  beforeAll(async () => {
+    t = tempDir('harness-slurmbw-');
+    slurm = await startSlurm(t.dir);
+    // a port of the node: reachable from a job outside a sandbox, not from inside one
+    listener = createServer((s) => s.destroy());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    port = (listener.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    listener?.close();
+    await slurm?.stop();
+    t?.cleanup();
+  });
+
+  it('runs each job\'s session in bwrap (pid1=bwrap, a planted node file unseen, a node port unreachable); scancel mid-session leaves its work in wip/ and its claim released', async () => {
+    const root = path.join(t.dir, 'bwrap');
+    mkdirSync(root);
+    const proj = makeProject(root);
+    const swarm = path.join(root, 'swarm');
+    const upstream = path.join(swarm, 'upstream.git');
+    // Slurm runs the jobs as the submitting user (root here): the control is that user outside a sandbox
+    const user = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
+    const planted = plantFile(root, user, port);
+    const agent = landingAgent('slurm sandbox test', `${probeTail(planted, port)} job=$SLURM_JOB_ID`, '[ "$HARNESS_AGENT/$HARNESS_SESSION" = agent-1/1 ]');
+    const run = spawnHarness(proj, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '2', '--executor', 'slurm', '--remote-dir', path.join(root, 'nodes'), '--max-sessions-per-agent', '3', '--session-timeout', '5m', '--sandbox', 'bwrap', '--network', 'upstream', '--dir', swarm, ...FAST], slurm.env);
+    const evs = () => (existsSync(path.join(swarm, 'events.jsonl')) ? events(root, 'swarm') : []);
+    const placed = (a: string, s: string) => evs().find((e) => e.type === 'session_placed' && e.agent === a && e.session === s) as Extract<LoggedEvent, { type: 'session_placed' }> | undefined;
+    const log = (a: string, n: string) => {
+      const dir = path.join(swarm, 'agent_logs', a);
+      const f = existsSync(dir) ? readdirSync(dir).find((x) => x.startsWith(`${n}-`)) : undefined;
+      return f ? readFileSync(path.join(dir, f), 'utf8') : '';
+    };
+    const logs = () => ['agent-1', 'agent-2'].flatMap((a) => ['1', '2', '3'].map((n) => `== ${a}/${n}\n${log(a, n).slice(-3000)}`)).join('\n');
+    let cancelled = '';
+    try {
+      const p = await waitFor('agent-1 session 1 to run as a job and hold its claim', () => (placed('agent-1', '1')?.job && log('agent-1', '1').includes('HANGING') ? placed('agent-1', '1') : undefined), 120_000);
+      cancelled = p.job!;
+      // the claim is held on main while the job runs
+      expect(git(upstream, 'ls-tree', '--name-only', 'main', 'current_tasks/')).toContain('t-agent-1-1');
+      execFileSync('scancel', [cancelled], { env: { ...process.env, ...slurm.env } });
+    } catch (e) {
+      run.kill('SIGTERM');
+      const r = await run;
+      throw new Error(`${(e as Error).message}\n--- harness:\n${r.stdout}\n${r.stderr}\n--- logs:\n${logs()}`);
+    }
+    const r = await run;
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}\n${logs()}`).toBe(0);
+    const work = new Map<string, string>();
+    for (const f of git(upstream, 'ls-tree', '--name-only', 'main').split('\n').filter((x) => x.startsWith('work-'))) work.set(f, git(upstream, 'show', `main:${f}`));
+    // 6 sessions, the cancelled one's work is not on main; every landed one ran in a job, in bwrap
+    expectIsolated(work, /pid1=bwrap /, 4);
+    const all = evs();
+    const jobs = jobRecords(slurm.jobcomp);
+    for (const [f, text] of work) {
+      const job = /job=(\d+)/.exec(text)?.[1];
+      expect(job, f).toBeDefined();
+      expect(jobs.find((j) => j.JobId === job), `${f}: job ${job} in ${slurm.jobcomp}`).toBeDefined();
+      expect(all.some((e) => e.type === 'session_placed' && (e as { job?: string }).job === job), f).toBe(true);
+    }
+    expect(readFileSync(path.join(swarm, 'agent_logs', 'agent-2', readdirSync(path.join(swarm, 'agent_logs', 'agent-2')).sort()[0]!), 'utf8')).toContain('bwrap sandbox');
+    // the cancelled job: CANCELLED, its work in wip/ (written in bwrap), its claim released
+    expect(jobs.find((j) => j.JobId === cancelled)!.JobState).toBe('CANCELLED');
+    const wip = git(upstream, 'show', 'refs/heads/wip/agent-1/1:work-t-agent-1-1.txt');
+    expect(wip).toContain(`job=${cancelled}`);
+    expect(wip).toContain('pid1=bwrap ');
+    expect(wip).toContain('planted=unseen');
+    expect(git(upstream, 'log', '--format=%s', 'main')).toContain('claim t-agent-1-1');
+    expect(git(upstream, 'ls-tree', '--name-only', 'main', 'current_tasks/')).not.toContain('t-agent-1-1');
+    expect(all.some((e) => e.type === 'claims_released' && e.agent === 'agent-1' && e.session === '1')).toBe(true);
+    expect(all.some((e) => e.type === 'wip_saved' && e.agent === 'agent-1' && e.session === '1')).toBe(true);
+  }, 300_000);
+});
