@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { GitFacts } from '../harness/events/facts.js';
 import { parseLog, LOG_FORMAT } from '../harness/events/facts.js';
 import type { LoggedEvent } from '../harness/events/log.js';
-import { budgetOf, buildStatus, spend } from '../harness/events/status.js';
+import { budgetOf, buildStatus, openMessages, spend } from '../harness/events/status.js';
+import type { Message } from '../harness/tasks/messages.js';
 import { statusLines } from '../harness/events/status-lines.js';
 import { buildReport, stalls } from '../harness/report/model.js';
 
@@ -116,12 +117,44 @@ describe('report model', () => {
 
 describe('git log parsing', () => {
   it('reads trailers, oldest first', () => {
-    const out = `\x1ebbb\x1f20\x1fagent-1 (sim)\x1ft1\x1fdone\x1fagent-1\n\x1eaaa\x1f10\x1fme\x1f\x1f\x1f\n`;
+    const out = `\x1eccc\x1f30\x1fagent-2\x1f\x1f\x1f\x1facked\n\x1ebbb\x1f20\x1fagent-1 (sim)\x1ft1\x1fdone\x1fagent-1\x1f\n\x1eaaa\x1f10\x1fme\x1f\x1f\x1f\n`;
     expect(LOG_FORMAT).toContain('Task-Status');
+    expect(LOG_FORMAT).toContain('Msg-Status');
     expect(parseLog(out)).toEqual([
       { sha: 'aaa', t: 10_000, author: 'me', task: null, status: null, agent: null },
       { sha: 'bbb', t: 20_000, author: 'agent-1 (sim)', task: 't1', status: 'done', agent: 'agent-1' },
+      { sha: 'ccc', t: 30_000, author: 'agent-2', task: null, status: null, agent: null, message: true },
     ]);
+  });
+});
+
+describe('message commits and open messages', () => {
+  it('a message sent or acknowledged is no landed commit and no "last commit"', () => {
+    const withMsgs: GitFacts = { ...facts, commits: [...facts.commits, { sha: 'm1', t: T0 + 23 * 60_000, author: 'agent-2', task: null, status: null, agent: null, message: true }] };
+    const st = buildStatus({ events, facts: withMsgs, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+    expect(st.totals.commits).toBe(3);
+    expect(st.agents[1]!.lastCommit).toBeNull();
+    const rep = buildReport({ title: 't', events, facts: withMsgs, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+    expect(rep.perHour).toEqual([{ t: T0, commits: 3, tasksDone: 1 }]);
+    expect(rep.costPerCommit).toBe(1);
+  });
+
+  it('a message is open while an agent it is for has not read it, or none has come yet', () => {
+    const m = (id: string, to: string, ackedBy: string[], from = 'alice'): Message => ({ id, from, to, sent: null, ackedBy, text: id });
+    const readers = [{ agent: 'agent-1', role: 'docs' }, { agent: 'agent-2', role: null }];
+    const box = [
+      m('read-by-all', 'all', ['agent-1', 'agent-2']),
+      m('half-read', 'all', ['agent-1']),
+      m('own-broadcast-read', 'all', ['agent-2'], 'agent-1'),
+      m('role-read', 'role:docs', ['agent-1']),
+      m('role-nobody-has', 'role:perf', []),
+      m('direct-later', 'agent-7', []),
+    ];
+    expect(openMessages(box, readers).map((x) => x.id)).toEqual(['half-read', 'role-nobody-has', 'direct-later']);
+    expect(openMessages(box, []).map((x) => x.id)).toEqual(box.map((x) => x.id)); // no agent has come: all wait
+    const co = { messages: box, backlog: { ready: 0, blocked: 0, held: 0, done: 0, cycles: 0, unknown: 0 }, hot: [], flags: [] };
+    const lines = statusLines(buildStatus({ events, facts: { ...facts, coordination: co }, budget: budgetOf({}), now: T0 + 25 * 60_000 }), '.swarm');
+    expect(lines).toContain('messages 4 open on main; unread: agent-2 1 (harness msg inbox)'); // these agents have no role: role:docs waits too
   });
 });
 

@@ -18,6 +18,8 @@ export interface CommitFact {
   status: TaskStatus | null;
   /** Task-Agent trailer, else null */
   agent: string | null;
+  /** a message sent or acknowledged (Msg-Status trailer): no work, not counted as a landed commit */
+  message?: true;
 }
 
 export interface PassPoint {
@@ -52,13 +54,13 @@ const STATUSES = new Set(['claimed', 'done', 'abandoned', 'reaped']);
 
 /** Parses `git log --format=LOG_FORMAT`: one record per commit, fields split by \x1f. */
 export const LOG_FORMAT =
-  '%x1e%H%x1f%ct%x1f%an%x1f%(trailers:key=Task,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Status,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)';
+  '%x1e%H%x1f%ct%x1f%an%x1f%(trailers:key=Task,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Status,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)%x1f%(trailers:key=Msg-Status,valueonly,separator=%x2c)';
 
 export function parseLog(out: string): CommitFact[] {
   const commits: CommitFact[] = [];
   for (const chunk of out.split('\x1e')) {
     if (!chunk.trim()) continue;
-    const [sha, ct, author, task, status, agent] = chunk.split('\x1f').map((s) => s.trim());
+    const [sha, ct, author, task, status, agent, msg] = chunk.split('\x1f').map((s) => s.trim());
     const st = status?.split(',')[0]?.trim() ?? '';
     commits.push({
       sha: sha!,
@@ -67,6 +69,7 @@ export function parseLog(out: string): CommitFact[] {
       task: task ? task.split(',')[0]!.trim() : null,
       status: STATUSES.has(st) ? (st as TaskStatus) : null,
       agent: agent ? agent.split(',')[0]!.trim() : null,
+      ...(msg ? { message: true as const } : {}),
     });
   }
   return commits.reverse();

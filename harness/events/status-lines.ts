@@ -54,7 +54,7 @@ export function coordinationLines(s: SwarmStatus): string[] {
   const out: string[] = [];
   if (c.messagesOpen) {
     const waiting = s.agents.filter((a) => a.unread).map((a) => `${a.agent} ${a.unread}`);
-    out.push(`messages ${c.messagesOpen} on main; unread: ${waiting.join(', ') || 'none'} (harness msg inbox)`);
+    out.push(`messages ${c.messagesOpen} open on main; unread: ${waiting.join(', ') || 'none'} (harness msg inbox)`);
   }
   const b = c.backlog;
   if (b.ready + b.blocked + b.held + b.done) {

@@ -7,7 +7,7 @@ import { totalTokens } from './prices.js';
 import { crashed, exitText } from './outcome.js';
 import type { GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
-import { unread } from '../tasks/messages.js';
+import { unread, type Message, type Reader } from '../tasks/messages.js';
 
 export type AgentState = 'running' | 'backing off' | 'idle' | 'rate-limited' | 'stopped';
 
@@ -209,6 +209,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
 
   const done = new Set<string>();
   for (const c of facts.commits) {
+    if (c.message) continue; // sending or reading a message lands no work
     if (startedAt !== null && c.t >= startedAt - 1000) t.commits++;
     if (c.status === 'done' && c.task) done.add(c.task);
     const a = agents.get(commitAgent(c));
@@ -234,7 +235,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     passNow,
     spend: spend(ends, inp.budget, now, startedAt),
     pending: inp.pending ?? { count: 0, oldestMs: null, wips: 0, wipOldestMs: null },
-    coordination: { messagesOpen: co.messages.length, backlog: co.backlog, hot: co.hot, flags: co.flags },
+    coordination: { messagesOpen: openMessages(co.messages, [...agents.values()]).length, backlog: co.backlog, hot: co.hot, flags: co.flags },
   };
 }
 
@@ -276,4 +277,15 @@ export function budgetOf(runJson: unknown): Budget {
   const r = (runJson ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
   return { maxCostUsd: num(r.maxCostUsd), maxTokens: num(r.maxTokens) };
+}
+
+/**
+ * Messages still waiting: some agent of the run has not acknowledged it, or no agent it is
+ * for has come yet. A broadcast every agent has read is history, not open.
+ */
+export function openMessages(messages: Message[], readers: Reader[]): Message[] {
+  return messages.filter((m) => {
+    const waiting = readers.filter((r) => unread([m], r).length > 0);
+    return waiting.length > 0 || !readers.some((r) => r.agent !== m.from && unread([{ ...m, ackedBy: [] }], r).length > 0);
+  });
 }

@@ -118,7 +118,7 @@ export function buildReport(inp: ReportInput): ReportData {
       if (from) slow.push({ task: c.task, ms: c.t - from.t, agent: from.agent });
       claimedAt.delete(c.task);
     }
-    if (c.t < since - 1000) continue;
+    if (c.t < since - 1000 || c.message) continue; // a message sent or read lands no work
     landed++;
     commitsBy.set(commitAgent(c), (commitsBy.get(commitAgent(c)) ?? 0) + 1);
     const h = Math.max(0, Math.floor((c.t - since) / HOUR));
