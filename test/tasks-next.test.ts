@@ -41,6 +41,33 @@ async function oracle(cwd: string, args: string[], env: Record<string, string> =
 }
 
 describe('harness task next', () => {
+  it('merges the backlog with the failing tests of real oracle results: priority first, failing tests as 0, dependencies respected', async () => {
+    swarm = await makeSwarm({ from: makeProject(3) });
+    const a = swarm.clone('a');
+    expect((await oracle(a, ['run', '-j', '2'])).code).toBe(1); // t2, t3 fail
+    expect((await oracle(a, ['notes-sync'])).code).toBe(0);
+    const add = async (...args: string[]) => expect((await harness(a, ['task', 'add', ...args], { HARNESS_AGENT: 'pm' })).code).toBe(0);
+    await add('urgent', '-p', '5');
+    await add('after-urgent', '-p', '9', '-d', 'urgent');
+    await add('later', '-p', '-1');
+
+    const b = swarm.clone('b');
+    const next = async (agent: string) => {
+      const r = await harness(b, ['task', 'next', '--claim'], { HARNESS_AGENT: agent });
+      return { code: r.code, line: r.out[0] ?? r.err[0] ?? '' };
+    };
+    expect(await next('a1')).toEqual({ code: 0, line: 'claimed: urgent  (backlog, priority 5)' }); // after-urgent (9) waits on it
+    const tests = [await next('a2'), await next('a3')];
+    expect(tests.map((t) => t.code)).toEqual([0, 0]);
+    expect(tests.map((t) => /^claimed: (test-tests-t\d\.sh)/.exec(t.line)?.[1]).sort()).toEqual(['test-tests-t2.sh', 'test-tests-t3.sh']);
+    expect(await next('a4')).toEqual({ code: 0, line: 'claimed: later  (backlog, priority -1)' }); // below the failing tests
+    const none = await next('a5');
+    expect(none.code).toBe(1); // after-urgent is blocked, everything else held
+    expect((await harness(a, ['task', 'done', 'urgent'], { HARNESS_AGENT: 'a1' })).code).toBe(0);
+    expect(await next('a5')).toEqual({ code: 0, line: 'claimed: after-urgent  (backlog, priority 9, after urgent)' });
+    expect(upstreamLocks(swarm.upstream).sort()).toEqual(['after-urgent', 'later', 'test-tests-t2.sh', 'test-tests-t3.sh']);
+  });
+
   it('proposes unclaimed failing tests from recorded results, spreads agents, and claims with --claim', async () => {
     swarm = await makeSwarm({ from: makeProject(5) });
     const a = swarm.clone('a');
