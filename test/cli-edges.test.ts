@@ -25,6 +25,9 @@ describe('repeated single-value flags', () => {
     const j = await run(oracleMain, ['run', '-j', '1', '-j', '2']);
     expect(j.code).toBe(2);
     expect(j.err).toEqual(['test-oracle: -j was given 2 times (1, 2); give it once [REPEATED_FLAG]']);
+    const f = await run(oracleMain, ['run', '--fast', '--fast=20']);
+    expect(f.code).toBe(2);
+    expect(f.err).toEqual(['test-oracle: --fast was given 2 times (no value, 20); give it once [REPEATED_FLAG]']);
   });
 
   it('are exit 2 with one line in harness, while list flags still repeat', async () => {

@@ -180,7 +180,9 @@ function onlyOnce(y: Argv): Argv {
     for (const [k, v] of Object.entries(argv)) {
       if (!Array.isArray(v) || k === '_' || !(k in o.key) || many.has(k)) continue;
       const flag = k.length === 1 ? `-${k}` : `--${k}`;
-      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${v.map((x) => (x === false ? `--no-${k}` : String(x))).join(', ')}); give it once`);
+      // `--fast --fast=20` arrives as ['', '20']: the bare flag is shown as such, not as nothing.
+      const shown = v.map((x) => (x === false ? `--no-${k}` : x === '' || x === true ? 'no value' : String(x)));
+      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${shown.join(', ')}); give it once`);
     }
     return true;
   });

@@ -3,7 +3,7 @@ import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit
 import { compareResults, toolLabel } from '../core/records.js';
 import { shq } from '../core/shell.js';
 import { basisOf, formatReport, rerunCommand, type Trend } from '../core/summary.js';
-import { RUN_OPTIONS, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
+import { rerunEnv, RUN_OPTIONS, suiteArgs, SUITE_HELP, toolWarning, type RunArgs } from '../run/options.js';
 import { writeJson, writeJunit } from '../run/reports.js';
 import { executePlan, planRun, recordRun, strayFilesLine, treeAfter } from '../run/session.js';
 
@@ -27,6 +27,9 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
   const prog = io.env.TEST_ORACLE_PROG || 'test-oracle';
   const plan = await planRun(a, io);
   io.out(plan.firstLine);
+  const env = rerunEnv(plan.suite.command, io.env, plan.suite.env, shq);
+  const warning = toolWarning(plan.suite, env);
+  if (warning) io.out(warning);
   if (plan.ordered.length === 0) {
     io.out(plan.failedOnly ? 'nothing failed last time; nothing to rerun' : 'no test selected; widen --fast or --filter');
     return 0;
@@ -46,7 +49,7 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
   const skipped = plan.selection.skippedHere;
   if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes, skipped);
   if (a.junit) writeJunit(resolve(io.cwd, a.junit), 'test-oracle', x.outcomes, x.wallMs, skipped);
-  const base = { prog, suiteArgs: suiteArgs(a, shq, plan.suite.tool) };
+  const base = { prog, env, suiteArgs: suiteArgs(a, shq, plan.suite.tool) };
   const same = rerunCommand({ ...base, fastPct: plan.fastPct, seed: plan.seed, filter: plan.filter, failed: plan.failedOnly }, shq);
   const full = rerunCommand(base, shq);
   for (const line of formatReport({

@@ -15,7 +15,8 @@ import { extractTree, repoPrefix, resolveCommit } from '../git/git.js';
 import { readRecords } from '../git/notes.js';
 import { executeTests } from '../run/execute.js';
 import { gateCache } from './cache.js';
-import type { RunArgs } from '../run/options.js';
+import { rerunEnv, toolWarning, type RunArgs } from '../run/options.js';
+import { shq } from '../core/shell.js';
 import { executePlan, planRun, recordRun, type RunPlan } from '../run/session.js';
 
 export interface GateArgs extends RunArgs {
@@ -38,6 +39,8 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
   if (!base) throw new UsageError('BAD_BASELINE', `baseline ${baseRev} does not name a commit; pass --baseline REF`);
   const short = { commit: commit.slice(0, 7), baseline: base.slice(0, 7) };
   io.out(`gate: ${plan.firstLine} at ${short.commit} vs baseline ${short.baseline}${plan.tool ? ` (${toolLabel(plan.tool)})` : ''}`);
+  const warning = toolWarning(plan.suite, rerunEnv(plan.suite.command, io.env, plan.suite.env, shq));
+  if (warning) io.out(warning);
   if (plan.ordered.length === 0) {
     io.out('gate: ok, no test selected');
     return 0;
