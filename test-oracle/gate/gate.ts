@@ -17,7 +17,7 @@ import { executeTests } from '../run/execute.js';
 import { gateCache } from './cache.js';
 import { rerunEnv, toolWarning, type RunArgs } from '../run/options.js';
 import { shq } from '../core/shell.js';
-import { executePlan, planRun, recordRun, type RunPlan } from '../run/session.js';
+import { executePlan, planRun, recordRun, writeRequestedReports, type RunPlan } from '../run/session.js';
 
 export interface GateArgs extends RunArgs {
   baseline?: string;
@@ -73,6 +73,10 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
   const shown = io.env.TEST_ORACLE_HOOK ? x.outcomes.map(({ log: _log, ...o }) => o) : x.outcomes;
   for (const line of formatGateReport(cmp, shown, short)) io.out(line);
   if (!io.env.TEST_ORACLE_HOOK) io.out(await recordRun(plan, x, io, a.record !== false));
+  // After recording, which looks at the tree: the tests the gate ran here, and its verdict.
+  writeRequestedReports(a, plan, x, io, 'test-oracle gate', {
+    gate: { commit, baseline: base, regressions: cmp.regressions.map((r) => r.id) },
+  });
   return cmp.regressions.length ? 1 : 0;
 }
 
