@@ -1,9 +1,12 @@
 // Objects written in-process (loose blobs and trees) against git's own: the same names,
 // readable by git, and a repository that passes `git fsck` after edits at every depth.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Git, gitProcessCount } from '../harness/kit/git.js';
 import { commitTree, editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
+import { appendReflog } from '../harness/git/sync.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let dir: string;
@@ -72,4 +75,16 @@ it('reads a folder and its files, binary and large ones too, through one git pro
   for (const f of got) expect(f.data.equals(files[f.entry.name as keyof typeof files])).toBe(true);
   expect(await readFolder(g, commit, 'no-such-dir', () => true)).toEqual([]);
   expect(await readFolder(g, commit, 'dir', () => false)).toEqual([]);
+});
+
+it('a reflog line for a repository moved away meanwhile leaves no ghost folder at its old path', () => {
+  appendReflog(dir, 'refs/heads/main', null, 'a'.repeat(40));
+  expect(readFileSync(path.join(dir, 'logs/refs/heads/main'), 'utf8')).toContain('supervisor lock removal');
+  renameSync(dir, `${dir}.away`);
+  try {
+    appendReflog(dir, 'refs/heads/main', 'a'.repeat(40), 'b'.repeat(40));
+    expect(existsSync(dir)).toBe(false);
+  } finally {
+    renameSync(`${dir}.away`, dir);
+  }
 });

@@ -153,7 +153,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         o.say(`  ${((Date.now() - r.startedAt) / 60_000).toFixed(1)} min: ${started} sessions started; next fault: ${events[0] ? `${events[0].kind} at session ${events[0].atSession}` : 'none left'}`);
       }
       if (outage && Date.now() >= outage.until) {
-        renameSync(away, upstream);
+        bringBack(away, upstream, r.touches);
         r.outages.push({ from: outage.from, to: Date.now() });
         o.say(`  upstream back after ${((Date.now() - outage.from) / 1000).toFixed(0)} s`);
         outage = null;
@@ -197,7 +197,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       }
     }
   } finally {
-    if (outage) renameSync(away, upstream);
+    if (outage) bringBack(away, upstream, r.touches);
     if (!exit && child) {
       (child as ChildProcess).kill('SIGINT');
       await waitExit(() => exit !== null, 120_000);
@@ -207,6 +207,20 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   }
   r.unapplied = events;
   return r;
+}
+
+/**
+ * Ends an outage. Something that recreated the upstream's folder meanwhile is a defect of
+ * the harness (it would shadow the real repository), so it is set aside and counted as a
+ * human touch, never a crash of the benchmark.
+ */
+function bringBack(away: string, upstream: string, touches: string[]): void {
+  if (existsSync(upstream)) {
+    const ghost = `${upstream}.ghost-${Date.now()}`;
+    renameSync(upstream, ghost);
+    touches.push(`something recreated ${path.basename(upstream)} during the outage; set aside in ${ghost}`);
+  }
+  renameSync(away, upstream);
 }
 
 async function finished(upstream: string): Promise<boolean> {

@@ -4,13 +4,12 @@ import path from 'node:path';
 import { UsageError } from '../kit/errors.js';
 import { PACKAGE_ROOT } from '../kit/paths.js';
 import type { SandboxKind } from '../sandbox/types.js';
-import type { RunConfig } from '../swarm/config.js';
 import { claudeAgent } from './claude.js';
 import { cmdAgent } from './cmd.js';
 import { codexAgent } from './codex.js';
-import type { AgentAdapter } from './types.js';
+import type { AgentAdapter, AgentKind } from './types.js';
 
-export function agentFor(c: Pick<RunConfig, 'agent' | 'agentCmd' | 'sandbox'>, env: NodeJS.ProcessEnv = {}): AgentAdapter {
+export function agentFor(c: { agent: AgentKind; agentCmd: string | null; sandbox: SandboxKind }, env: NodeJS.ProcessEnv = {}): AgentAdapter {
   switch (c.agent) {
     case 'claude':
       return claudeAgent(cliBinary('claude', c.sandbox, env));

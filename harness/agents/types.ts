@@ -6,6 +6,10 @@ import readline from 'node:readline';
 import type { RateLimit, Usage } from '../events/log.js';
 import type { SandboxKind } from '../sandbox/types.js';
 
+/** Who works in a session: the kinds `--agent` accepts. */
+export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
+
 export interface AgentSessionInput {
   /** the prompt text */
   prompt: string;

@@ -1,8 +1,7 @@
 // `harness init`: make the swarm folder's shared bare repo, seeded with the lock protocol.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
-import { initUpstream, type SeedFile } from '../git/upstream.js';
+import { initUpstream, seedFiles } from '../git/upstream.js';
 import { packageFile } from '../kit/paths.js';
 import { parseDuration } from '../kit/duration.js';
 import { UsageError } from '../kit/errors.js';
@@ -17,18 +16,6 @@ export function resolveGateCommand(cmd: string): string {
   const m = /^\s*(test-oracle|harness)(\s|$)/.exec(cmd);
   if (!m) return cmd.trim();
   return `${shq(process.execPath)} ${shq(packageFile(`dist/${m[1]}.js`))}${cmd.trim().slice(m[1]!.length)}`;
-}
-
-/**
- * What every upstream starts with when it lacks them: the lock protocol for agents and
- * people, and a starter prompt for the agents (theirs to edit; the supervisor reads it
- * from the workspace at the start of every session).
- */
-export function seedFiles(): SeedFile[] {
-  return [
-    { path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') },
-    { path: 'AGENT_PROMPT.md', content: readFileSync(packageFile('templates/AGENT_PROMPT.md'), 'utf8') },
-  ];
 }
 
 interface InitArgs {

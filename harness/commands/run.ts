@@ -1,6 +1,7 @@
 // `harness run` (the default command): supervise a swarm of agent sessions.
 import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
-import { AGENT_KINDS, SANDBOX_KINDS, type RawSettings } from '../swarm/config.js';
+import { AGENT_KINDS } from '../agents/types.js';
+import { SANDBOX_KINDS, type RawSettings } from '../swarm/config.js';
 import { EXECUTOR_KINDS } from '../executors/types.js';
 import { processSignals, startRun, type RunDeps } from '../swarm/start.js';
 

@@ -162,10 +162,19 @@ export function removeDeadRefLock(bareDir: string, branch: string, olderThanMs =
   }
 }
 
-function appendReflog(dir: string, ref: string, from: string | null, to: string): void {
+export function appendReflog(dir: string, ref: string, from: string | null, to: string): void {
   try {
     const log = path.join(dir, 'logs', ref);
-    mkdirSync(path.dirname(log), { recursive: true });
+    // Level by level, never recursive: a repository moved away meanwhile must not come back
+    // as a ghost folder of logs at its old path (the endurance bench's outage found one).
+    const parts = path.relative(dir, path.dirname(log)).split(path.sep);
+    for (let i = 1; i <= parts.length; i++) {
+      try {
+        mkdirSync(path.join(dir, ...parts.slice(0, i)));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
     const secs = Math.floor(Date.now() / 1000);
     appendFileSync(log, `${from ?? '0'.repeat(40)} ${to} harness <harness@harness.invalid> ${secs} +0000\tharness: supervisor lock removal\n`);
   } catch {

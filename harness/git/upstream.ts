@@ -1,14 +1,27 @@
 // Making the shared bare repo. It is built in a temporary folder beside its final place
 // and renamed in at the end, so a failed or interrupted init leaves nothing half-made.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EnvError, UsageError } from '../kit/errors.js';
 import { Git, gitReason } from '../kit/git.js';
+import { packageFile } from '../kit/paths.js';
 import { commitTree, editTree, Snapshot } from './objects.js';
 
 export interface SeedFile {
   path: string;
   content: string;
+}
+
+/**
+ * What every upstream starts with when it lacks them: the lock protocol for agents and
+ * people, and a starter prompt for the agents (theirs to edit; the supervisor reads it
+ * from the workspace at the start of every session).
+ */
+export function seedFiles(): SeedFile[] {
+  return [
+    { path: 'current_tasks/README.md', content: readFileSync(packageFile('current_tasks/README.md'), 'utf8') },
+    { path: 'AGENT_PROMPT.md', content: readFileSync(packageFile('templates/AGENT_PROMPT.md'), 'utf8') },
+  ];
 }
 
 export type InitOutcome =

@@ -22,8 +22,7 @@ export type { Until };
 /** The longest wait a Node timer holds (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export const AGENT_KINDS = ['claude', 'codex', 'sim', 'cmd'] as const;
-export type AgentKind = (typeof AGENT_KINDS)[number];
+import { AGENT_KINDS, type AgentKind } from '../agents/types.js';
 export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
 
 /** What a user can set, as typed on a command line or in harness.config.json. */
