@@ -16,7 +16,8 @@ import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
 import { AdvertCache, gitCall, runService } from './smart-http.js';
-import { checkPush, MAIN, staleMain, ZERO, type RefUpdate } from './policy.js';
+import { checkPush, MAIN, staleMain, ZERO, type Owner, type RefUpdate } from './policy.js';
+import type { ParsedLock } from '../tasks/lockfile.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
 
 export interface ServeOptions {
@@ -133,7 +134,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     // A push that already lost the race for main is told so before any git work.
     const stale = staleMain(updates, mainTip(o.repo));
     const facts = mu && !stale ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
-    const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
+    const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits }, (agent, session) => o.tokens.isLive(agent, session));
     appendFileSync(pushLog, JSON.stringify({ at: new Date().toISOString(), role: p.who.role, agent: p.who.agent, session: p.who.session, updates, refused: errors }) + '\n');
     if (errors.length) return errors.join('\n');
     for (const c of facts?.locks ?? []) if (c.kind !== 'deleted' && c.blob && c.after?.readable && c.after.headers.Agent === undefined) p.owners.push({ task: c.task, blob: c.blob });
@@ -242,7 +243,7 @@ function mainTip(repo: string): string | null {
  * landed (a pre-receive that passed may still lose the race for the ref).
  */
 class OwnerBook {
-  private book: Record<string, { blob: string; agent: string }> = {};
+  private book: Record<string, { blob: string; agent: string; session?: string | null }> = {};
 
   constructor(private readonly file: string) {
     try {
@@ -252,15 +253,16 @@ class OwnerBook {
     }
   }
 
-  ownerOf(task: string, lock: import('../tasks/lockfile.js').ParsedLock | null): string | null {
-    if (lock?.readable && lock.headers.Agent) return lock.headers.Agent;
-    return this.book[task]?.agent ?? null;
+  ownerOf(task: string, lock: ParsedLock | null): Owner | null {
+    if (lock?.readable && lock.headers.Agent) return { agent: lock.headers.Agent, session: lock.headers.Session ?? null };
+    const rec = this.book[task];
+    return rec ? { agent: rec.agent, session: rec.session ?? null } : null;
   }
 
   async confirm(git: Git, recs: { task: string; blob: string }[], who: Identity): Promise<void> {
     for (const r of recs) {
       const now = await git.run(['rev-parse', '--verify', '--quiet', `${MAIN}:current_tasks/${r.task}.txt`]);
-      if (now.code === 0 && now.stdout.trim() === r.blob) this.book[r.task] = { blob: r.blob, agent: who.agent };
+      if (now.code === 0 && now.stdout.trim() === r.blob) this.book[r.task] = { blob: r.blob, agent: who.agent, session: who.session };
     }
     writeFileSync(this.file, JSON.stringify(this.book, null, 1));
   }
