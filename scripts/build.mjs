@@ -18,7 +18,9 @@ const SOURCES = ['harness', 'test-oracle', 'demo'];
 const ENTRIES = {
   harness: 'harness/main.ts',
   'test-oracle': 'test-oracle/main.ts',
-  'sim-agent': 'harness/agents/sim/main.ts',
+  'sim-agent': 'demo/sim/main.ts',
+  // loaded by path (harness/swarm/profile.ts), so the core never imports the demo
+  'demo-profile': 'demo/profile.ts',
 };
 
 const args = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareDemo, demoStatus, ALL_TASK_NAMES } from '../demo/index.js';
-import { simAgentArgv } from '../harness/agents/sim/index.js';
+import { simAgentArgv } from '../demo/sim/index.js';
 import { PACKAGE_ROOT } from '../harness/kit/paths.js';
 import { startModelServer, type Script } from '../test/helpers/model-server.js';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';

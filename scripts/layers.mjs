@@ -7,6 +7,9 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
+/** The executables' entry points (scripts/build.mjs), the only files that may import a CLI. */
+const ENTRY_POINTS = new Set(['harness/main.ts', 'test-oracle/main.ts', 'demo/sim/main.ts']);
+
 /** [rule, from-prefix test, to-prefix test]: an edge matching both breaks the rule. */
 export const RULES = [
   ['test-oracle imports nothing of harness/ but harness/kit/', (f) => f.startsWith('test-oracle/'), (t) => t.startsWith('harness/') && !t.startsWith('harness/kit/')],
@@ -14,7 +17,7 @@ export const RULES = [
   ['harness/ reaches the oracle only through test-oracle/index.ts', (f) => f.startsWith('harness/'), (t) => t.startsWith('test-oracle/') && t !== 'test-oracle/index.ts'],
   ['the layers below swarm/ never import swarm/ or commands/', (f) => /^harness\/(serve|executors|sandbox|agents|tasks|events|kit|report)\//.test(f), (t) => /^harness\/(swarm|commands)\//.test(t)],
   ['swarm/ never imports commands/', (f) => f.startsWith('harness/swarm/'), (t) => t.startsWith('harness/commands/')],
-  ['only the entry points import a CLI', (f) => f !== 'harness/main.ts' && f !== 'test-oracle/main.ts', (t) => t === 'harness/cli.ts' || t === 'test-oracle/cli.ts'],
+  ['only the entry points import a CLI', (f) => !ENTRY_POINTS.has(f), (t) => t === 'harness/cli.ts' || t === 'test-oracle/cli.ts'],
   ['kit/ stands on nothing else of the project', (f) => f.startsWith('harness/kit/'), (t) => !t.startsWith('harness/kit/')],
 ];
 

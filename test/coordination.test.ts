@@ -2,14 +2,15 @@
 // task given up twice (both attempts listed by claim and show, flagged in status), a
 // planted revert and a planted duplicate (one flag line each, naming both commits), and
 // ordinary history (a one-line edit of another task's code, moved code) raising no flag.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { esc } from '../harness/report/svg.js';
 import { findDuplicates, findReverts, type Change } from '../harness/events/overlap.js';
 import { git, harness, makeSwarm, type Swarm } from './helpers/repos.js';
 
 const ch = (sha: string, t: number, task: string | null, agent: string, files: Record<string, { added?: string[]; removed?: string[] }>, extra: Partial<Change> = {}): Change => ({
-  sha, t, kind: 'landed', ref: null, task, agent, session: null, revertsSha: null,
+  sha, t, kind: 'landed', ref: null, tasks: task ? [task] : [], agent, session: null, revertsSha: null,
   files: new Map(Object.entries(files).map(([f, d]) => [f, { added: d.added ?? [], removed: d.removed ?? [] }])),
   ...extra,
 });
@@ -26,6 +27,22 @@ describe('overlap rules (pure)', () => {
     expect(findReverts([p, ch('c6', 1, 'fix-a', 'agent-1', { 'a.c': { removed: body(1, 'a') } }, { revertsSha: 'p1' })])).toHaveLength(1); // git revert
   });
 
+  it('an edit of landed lines is no revert; putting back what they replaced is', () => {
+    const util = ch('p1', 0, 'add-util', 'agent-1', { 'u.c': { added: body(8, 'util') } });
+    const widen = ch('c1', 60_000, 'widen-util', 'agent-2', { 'u.c': { removed: body(8, 'util'), added: body(8, 'util').map((l) => l.replace('int', 'long')) } });
+    expect(findReverts([util, widen])).toEqual([]);
+    // undoing the widening restores the int lines widen-util removed: a revert
+    const narrow = ch('c2', 120_000, 'narrow-util', 'agent-3', { 'u.c': { removed: body(8, 'util').map((l) => l.replace('int', 'long')), added: body(8, 'util') } });
+    expect(findReverts([util, widen, narrow])).toMatchObject([{ kind: 'revert', a: { sha: 'c2' }, b: { sha: 'c1' }, lines: 8, of: 8 }]);
+    // merging duplicates: twice_b's copy goes, a call to twice_a takes its place
+    const twins = ch('p2', 0, 'add-twins', 'agent-1', { 't.c': { added: [...body(8, 'twice_a'), ...body(8, 'twice_b')] } });
+    const dedupe = ch('c3', 60_000, 'dedupe', 'agent-2', { 't.c': { removed: body(8, 'twice_b'), added: ['  return twice_a(x);'] } });
+    expect(findReverts([twins, dedupe])).toEqual([]);
+    // a revert that also leaves a note still restores what was there (1 new line in 6)
+    const before = ch('p3', 0, 'opt', 'agent-1', { 'o.c': { removed: body(5, 'slow'), added: body(5, 'fast') } });
+    expect(findReverts([before, ch('c4', 1, 'undo', 'agent-2', { 'o.c': { removed: body(5, 'fast'), added: [...body(5, 'slow'), '  /* fast path broke t3 */'] } })])).toHaveLength(1);
+  });
+
   it('flags near-identical changes of different work, landed or wip', () => {
     const a = ch('a1', 0, 'fix-a', 'agent-1', { 'b.c': { added: body(8, 'b') } });
     const w = ch('w1', 1000, null, 'agent-2', { 'b.c': { added: [...body(8, 'b'), '  return 0;'] } }, { kind: 'wip', ref: 'wip/agent-2/3', session: '3' });
@@ -33,6 +50,10 @@ describe('overlap rules (pure)', () => {
     expect(findDuplicates([a, ch('x', 1, 'fix-c', 'agent-3', { 'b.c': { added: body(8, 'c') } })])).toEqual([]);
     expect(findDuplicates([a, ch('y', 1, 'fix-a', 'agent-1', { 'b.c': { added: body(8, 'b') } })])).toEqual([]); // same work
     expect(findDuplicates([ch('s', 0, 't', 'a', { f: { added: body(3, 'z') } }), ch('s2', 0, 'u', 'b', { f: { added: body(3, 'z') } })])).toEqual([]); // too small to tell
+    // a landing that continues an earlier attempt's wip of the same task (the handoff) is no duplicate
+    const hot = ch('h1', 2000, 'hot1', 'agent-9', { 'b.c': { added: body(8, 'b') } });
+    expect(findDuplicates([{ ...w, tasks: ['hot1'] }, hot])).toEqual([]);
+    expect(findDuplicates([w, hot])).toHaveLength(1); // a wip of no known task still counts
   });
 });
 
@@ -84,6 +105,28 @@ describe('handoff and detection on real git', () => {
     await land('agent-1', '2', 'add-util', { 'src/util.c': body(8, 'util') }, 'Add util');
     await land('agent-2', '5', 'tweak-util', { 'src/util.c': [...body(7, 'util'), '  int util_7 = compute_util(70);'] }, 'Tweak util');
     await land('agent-3', '10', 'move-util', { 'src/util.c': [], 'src/util2.c': [...body(7, 'util'), '  int util_7 = compute_util(70);'] }, 'Move util');
+    // ...an ordinary rewrite of those lines (int to long), and merging duplicate code
+    const long = [...body(7, 'util'), '  int util_7 = compute_util(70);'].map((l) => l.replace('int', 'long'));
+    await land('agent-4', '12', 'widen-util', { 'src/util2.c': long }, 'Widen util');
+    await land('agent-1', '13', 'add-twins', { 'src/twins.c': [...body(8, 'twice_a'), ...body(8, 'twice_b')] }, 'Add twins');
+    await land('agent-2', '14', 'dedupe-twins', { 'src/twins.c': [...body(8, 'twice_a'), '  return twice_a(x);'] }, 'Merge the twins');
+    // the handoff: agent-1's attempt at hot1 is saved in wip/agent-1/2; agent-9 continues from it and lands
+    git(a, 'pull', '-q', '--rebase', 'origin', 'main');
+    await run('agent-1', '2', 'task', 'claim', 'hot1');
+    git(a, 'checkout', '-q', '-b', 'hot1-wip');
+    mkdirSync(path.join(a, 'src'), { recursive: true });
+    writeFileSync(path.join(a, 'src/parser.c'), body(8, 'parse').join('\n') + '\n');
+    git(a, 'add', '-A');
+    git(a, 'commit', '-qm', 'wip');
+    git(a, 'push', '-q', 'origin', 'HEAD:refs/heads/wip/agent-1/2');
+    git(a, 'checkout', '-q', 'main');
+    git(a, 'branch', '-qD', 'hot1-wip');
+    await run('agent-1', '2', 'task', 'release', 'hot1', '--reason', 'out of time');
+    git(a, 'pull', '-q', '--rebase', 'origin', 'main');
+    git(a, 'fetch', '-q', 'origin');
+    await run('agent-9', '1', 'task', 'claim', 'hot1');
+    git(a, 'checkout', 'origin/wip/agent-1/2', '--', 'src/parser.c');
+    await run('agent-9', '1', 'task', 'done', 'hot1', '-m', 'Parser, from agent-1\'s wip');
     // planted revert: agent-2 removes the lines agent-1's task landed
     const p = await land('agent-1', '3', 'fix-lexer', { 'src/lexer.c': body(6, 'lex') }, 'Fix the lexer');
     const c = await land('agent-2', '6', 'clean-up', { 'src/lexer.c': [] }, 'Clean up');
@@ -108,5 +151,9 @@ describe('handoff and detection on real git', () => {
     expect(st.out).toContainEqual(expect.stringMatching(/^hot task parser-rewrite: given up 3 times: agent-1\/1 abandoned; agent-2\/4 abandoned \(wip\/agent-2\/4\); agent-3\/9 abandoned/));
     const rep = await harness(swarm.root, ['report', '--dir', '.swarm', '--out', path.join(swarm.root, 'r.html')]);
     expect(rep.code, rep.err.join()).toBe(0);
+    const html = readFileSync(path.join(swarm.root, 'r.html'), 'utf8');
+    const items = [...html.matchAll(/<ul class="flags">(.*?)<\/ul>/gs)].flatMap((m) => [...m[1]!.matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1]));
+    expect(items).toEqual(flags.map((f) => esc(f.slice('flag '.length))));
+    expect(html).toMatch(/hot1|parser-rewrite/);
   }, 300_000);
 });

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { applyEdit, applyEditsTo } from '../demo/solution.js';
 import { TASKS } from '../demo/spec/index.js';
 import { dedent, infix, prefix } from '../demo/spec/types.js';
-import { parseSimArgs, simAgentArgv } from '../harness/agents/sim/index.js';
-import { pickRegressionTarget, rankTasks, seededRandom } from '../harness/agents/sim/choose.js';
+import { parseSimArgs, simAgentArgv } from '../demo/sim/index.js';
+import { pickRegressionTarget, rankTasks, seededRandom } from '../demo/sim/choose.js';
 import { UsageError } from '../harness/kit/errors.js';
 
 const OPS = ['export const INFIX = {', '  // @infix', "  '+': { prec: 50, fn: (a, b) => a + b },", "  '-': { prec: 50, fn: (a, b) => a - b },", '};', '', 'export const PREFIX = {', '  // @prefix', '};', ''].join('\n');

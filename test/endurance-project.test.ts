@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEnduranceProject } from '../demo/endurance/generate.js';
 import { applySolution, readBankEntry } from '../demo/solution.js';
 import type { PreparedDemo } from '../demo/index.js';
-import { simAgentArgv } from '../harness/agents/sim/index.js';
+import { simAgentArgv } from '../demo/sim/index.js';
 import { claudeRateLimitIn } from '../harness/agents/claude.js';
 import { readCommitLog, reachable } from '../bench/endurance/collect.js';
 import { lostCommits } from '../bench/endurance/checks.js';

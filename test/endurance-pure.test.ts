@@ -2,12 +2,12 @@
 // (lost commits, claims held by ended sessions, pass-count drops), the sim's fault file
 // and the generated project's plan.
 import { describe, expect, it } from 'vitest';
-import { parseFaultFile, faultFor } from '../harness/agents/sim/faults.js';
+import { parseFaultFile, faultFor } from '../demo/sim/faults.js';
 import { makePlan, FULL } from '../bench/endurance/plan.js';
 import { checks, heldByEnded, lostCommits, passDrops, type Verdict } from '../bench/endurance/checks.js';
 import { bankEntry, evaluate, planTasks } from '../demo/endurance/generate.js';
 import { parseArgs } from '../bench/endurance.js';
-import type { CommitRecord } from '../harness/agents/sim/commits.js';
+import type { CommitRecord } from '../demo/sim/commits.js';
 
 describe('the fault plan', () => {
   it('is the same for the same seed, different for another, with the issue\'s counts', () => {

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Git, gitProcessCount } from '../harness/kit/git.js';
-import { commitTree, editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
+import { commitTree } from '../harness/git/commit.js';
+import { editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
 import { appendReflog } from '../harness/git/sync.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 

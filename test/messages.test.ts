@@ -1,23 +1,32 @@
 // Messages: the pure rules (targets, ids, format, unread, acknowledgements, the prompt
 // header), and on real git: 16 senders at once lose nothing, inbox and --ack, concurrent
 // acknowledgements of one broadcast, and a person sending from the swarm folder.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ackEdit, formatMessage, messageId, MSG_ID_RE, parseMessage, parseTarget, promptHeader, unread, type Message } from '../harness/tasks/messages.js';
+import { ackEdit, formatMessage, messageId, MSG_ID_RE, parseMessage, promptHeader, resolveRecipient, unread, type Message } from '../harness/tasks/messages.js';
 import { git, gitEnv, harness, makeSwarm, ROOT, type Swarm } from './helpers/repos.js';
 
 const WORKER = path.join(ROOT, 'test/fixtures/msg-worker.ts');
 const msg = (id: string, to: string, from = 'alice', ackedBy: string[] = []): Message => ({ id, from, to, sent: new Date('2026-01-01T00:00:00Z'), ackedBy, text: `text of ${id}` });
 
 describe('messages (pure)', () => {
-  it('parses recipients and refuses bad ones', () => {
-    expect(parseTarget('all')).toBe('all');
-    expect(parseTarget('agent-3')).toBe('agent-3');
-    expect(parseTarget('role:docs')).toBe('role:docs');
-    expect(parseTarget('docs', ['docs'])).toBe('role:docs');
-    expect(() => parseTarget('../x')).toThrow(/give an agent/);
-    expect(() => parseTarget('role:a b')).toThrow(/give an agent/);
+  it('resolves recipients: agents, roles of the run, explicit forms; refuses unknown and ambiguous names', () => {
+    const known = { roles: ['docs', 'critic'], agents: ['alice', 'critic'] };
+    expect(resolveRecipient('all', known)).toBe('all');
+    expect(resolveRecipient('agent-3', known)).toBe('agent-3');
+    expect(resolveRecipient('alice', known)).toBe('alice');
+    expect(resolveRecipient('docs', known)).toBe('role:docs');
+    expect(resolveRecipient('role:docs')).toBe('role:docs');
+    expect(resolveRecipient('role:later')).toBe('role:later'); // explicit: sent ahead of a run that will have it
+    expect(resolveRecipient('agent:bob')).toBe('bob');
+    expect(() => resolveRecipient('critic', known)).toThrow(/both a role and an agent; write role:critic or agent:critic/);
+    expect(() => resolveRecipient('docz', known)).toThrow(/"docz" is no role or agent of this run \(roles: docs, critic;/);
+    expect(() => resolveRecipient('docs')).toThrow(/roles of this run are not known here/);
+    expect(() => resolveRecipient('docs', { roles: [], agents: [] })).toThrow(/this run has no roles/);
+    expect(() => resolveRecipient('../x')).toThrow(/give an agent/);
+    expect(() => resolveRecipient('role:a b')).toThrow(/give an agent/);
   });
 
   it('makes unique sortable ids and round-trips the file', () => {
@@ -120,4 +129,57 @@ describe('messages on real git', () => {
     const none = await harness(swarm.root, ['msg', 'send', 'all', 'x', '--dir', 'nowhere']);
     expect(none.code).toBe(2);
   });
+
+  it('a bare role name reaches the role (HARNESS_ROLES in a session, run.json or the config file with --dir); an unknown name is refused', async () => {
+    swarm = await makeSwarm();
+    const a = swarm.clone('a');
+    const inbox = async (agent: string, role: string) => JSON.parse((await harness(a, ['msg', 'inbox', '--json'], { HARNESS_AGENT: agent, HARNESS_ROLE: role })).out.join('\n')).messages as Message[];
+    // in a session: the supervisor names the run's roles in HARNESS_ROLES
+    const sent = await harness(a, ['msg', 'send', 'docs', 'README stale'], { HARNESS_AGENT: 'agent-1', HARNESS_ROLES: 'docs,critic' });
+    expect(sent.code, sent.err.join()).toBe(0);
+    expect(sent.out[0]).toMatch(/^sent \S+ to role:docs /);
+    expect((await inbox('agent-2', 'docs')).map((m) => m.text)).toEqual(['README stale']);
+    expect(await inbox('agent-3', 'critic')).toEqual([]);
+    // a name that is no role and no agent goes nowhere: refused, nothing committed
+    const before = git(swarm.upstream, 'rev-parse', 'main');
+    const bad = await harness(a, ['msg', 'send', 'dosc', 'x'], { HARNESS_AGENT: 'agent-1', HARNESS_ROLES: 'docs,critic' });
+    expect([bad.code, bad.err]).toEqual([2, [expect.stringMatching(/^harness: recipient "dosc" is no role or agent of this run \(roles: docs, critic; agents are agent-N\); write role:dosc or agent:dosc/)]]);
+    expect(git(swarm.upstream, 'rev-parse', 'main')).toBe(before);
+    // replying to a person by the name their message came from
+    expect((await harness(swarm.root, ['msg', 'send', 'all', 'hi', '--dir', '.swarm', '--agent', 'alice'])).code).toBe(0);
+    expect((await harness(a, ['msg', 'send', 'alice', 'on it'], { HARNESS_AGENT: 'agent-1' })).out[0]).toMatch(/ to alice /);
+
+    // a person before the first run: the roles come from harness.config.json
+    const person = (to: string) => harness(swarm!.root, ['msg', 'send', to, 'look at the design', '--dir', '.swarm', '--agent', 'alice']);
+    const unknown = await person('critic');
+    expect([unknown.code, unknown.err]).toEqual([2, [expect.stringMatching(/"critic" is no role or agent of this run \(the roles of this run are not known here;/)]]);
+    writeFileSync(path.join(swarm.root, 'harness.config.json'), JSON.stringify({ role: ['critic=1'] }));
+    expect((await person('critic')).out[0]).toMatch(/ to role:critic /);
+    expect((await inbox('agent-1', 'critic')).map((m) => `${m.to}: ${m.text}`)).toEqual(['all: hi', 'role:critic: look at the design']);
+    // after a run: run.json's roles
+    writeFileSync(path.join(swarm.root, '.swarm/run.json'), JSON.stringify({ roles: [{ name: 'perf', count: 1 }] }));
+    expect((await person('perf')).out[0]).toMatch(/ to role:perf /);
+    expect((await person('critic')).code).toBe(2);
+  });
+
+  it('8 people send with --dir at once (one shared people clone): every message lands, and they really collided', async () => {
+    swarm = await makeSwarm();
+    const n = 8;
+    const per = 2; // each sends twice in a row: the second round races on the tracking ref too
+    const bin = path.join(ROOT, 'bin/harness.js');
+    const runs = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        execa('sh', ['-c', `for j in ${Array.from({ length: per }, (_, j) => j).join(' ')}; do node "$0" msg send all "concurrent ${i}.$j" --dir .swarm --agent p${i} || exit $?; done`, bin], { cwd: swarm!.root, env: gitEnv(), extendEnv: false, reject: false }),
+      ),
+    );
+    for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
+    const onMain = git(swarm.upstream, 'ls-tree', '--name-only', 'main', 'current_tasks/messages/').split('\n');
+    expect(onMain).toHaveLength(n * per);
+    const texts = onMain.map((f) => git(swarm!.upstream, 'show', `main:${f}`).trim().split('\n').at(-1)).sort();
+    expect(texts).toEqual(Array.from({ length: n * per }, (_, k) => `concurrent ${Math.floor(k / per)}.${k % per}`).sort());
+    // "sent ID to all (commit X, K attempts)": K-1 pushes were rejected and rebuilt
+    const rejected = runs.flatMap((r) => r.stdout.split('\n')).reduce((k, l) => k + Number(/, (\d+) attempts\)/.exec(l)?.[1] ?? 1) - 1, 0);
+    console.log(`${n} --dir senders x ${per}: ${n * per} landed, ${rejected} rejected pushes rebuilt`);
+    expect(rejected).toBeGreaterThan(0);
+  }, 300_000);
 });

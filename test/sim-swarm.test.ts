@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoStatus, prepareDemo } from '../demo/index.js';
-import { simAgentArgv } from '../harness/agents/sim/index.js';
+import { simAgentArgv } from '../demo/sim/index.js';
 import { git, gitEnv, makeSwarm, tempDir, upstreamLocks, type Swarm } from './helpers/repos.js';
 import { countMatches, runSimLoop, type SessionLog } from './helpers/sim-loop.js';
 

@@ -1,8 +1,10 @@
-// Roles and messages through the real loop: `--role` gives the right slots their role
-// (HARNESS_ROLE and the role prompt after the agent prompt), messages sent before the run
-// head each recipient's first prompt with their count and text, and once the session
-// acknowledged them (`harness msg inbox --ack`), the next session's prompt has none.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+// Roles and messages through the real loop: roles from the config file give the right slots
+// their role (HARNESS_ROLE, HARNESS_ROLES and the role prompt after the agent prompt), a
+// message sent before the run to a bare role name reaches that role, messages head each
+// recipient's first prompt with their count and text, and once the session acknowledged
+// them (`harness msg inbox --ack`), the next session's prompt has none. A role prompt an
+// agent deletes mid-run changes nothing: it was read once at the start.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { harness, tempDir } from './helpers/repos.js';
@@ -14,31 +16,36 @@ describe('roles and messages in a swarm', () => {
     try {
       makeProject(t.dir);
       expect((await harness(t.dir, ['init', '--from', 'proj'])).code).toBe(0);
+      // the roles come from the config file (the prompt path relative to it)
+      writeFileSync(path.join(t.dir, 'harness.config.json'), JSON.stringify({ role: ['review=2:review.md', { name: 'docs', count: 1 }] }));
       const send = (to: string, text: string) => harness(t.dir, ['msg', 'send', to, text, '--dir', '.swarm', '--agent', 'alice']);
-      expect((await send('role:review', 'review the parser first')).code).toBe(0);
+      expect((await send('review', 'review the parser first')).out[0]).toMatch(/ to role:review /); // a bare role name, before the first run
       expect((await send('agent-4', 'you own the docs build')).code).toBe(0);
       expect((await send('all', 'stop touching src/parser.c')).code).toBe(0);
 
       writeFileSync(path.join(t.dir, 'review.md'), 'REVIEW-ROLE-PROMPT: look for duplicate code.\n');
       const out = path.join(t.dir, 'seen');
       mkdirSync(out);
-      // the cmd agent gets the prompt on stdin: keep it, with the role the session was given
-      const agent = agentScript(t.dir, 'agent', `{ echo "role=$HARNESS_ROLE"; cat; } > ${out}/$HARNESS_AGENT-$HARNESS_SESSION.txt\nharness msg inbox --ack > /dev/null\n`);
-      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '4', '--role', 'review=2:review.md', '--role', 'docs=1', '--max-sessions-per-agent', '2', ...FAST]);
+      // the cmd agent gets the prompt on stdin: keep it, with the role the session was given;
+      // then it deletes the review role's prompt file
+      const agent = agentScript(t.dir, 'agent', `{ echo "role=$HARNESS_ROLE roles=$HARNESS_ROLES"; cat; } > ${out}/$HARNESS_AGENT-$HARNESS_SESSION.txt\nharness msg inbox --ack > /dev/null\nrm -f ${path.join(t.dir, 'review.md')}\n`);
+      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--agents', '4', '--max-sessions-per-agent', '2', ...FAST]);
       expect(r.code, r.err.join('\n')).toBe(0);
 
       const seen = (agent: string, n: number) => readFileSync(path.join(out, `${agent}-${n}.txt`), 'utf8');
       expect(readdirSync(out)).toHaveLength(8);
       for (const a of ['agent-1', 'agent-2']) {
-        expect(seen(a, 1)).toMatch(/^role=review\n# 2 messages waiting for you\n/);
+        expect(seen(a, 1)).toMatch(/^role=review roles=review,docs\n# 2 messages waiting for you\n/);
         expect(seen(a, 1)).toContain('review the parser first');
         expect(seen(a, 1)).toMatch(/You are one of several agents[\s\S]*# Your standing role: review\n\nREVIEW-ROLE-PROMPT/);
-        expect(seen(a, 2)).toMatch(/^role=review\n# You are one of several/); // acknowledged: nothing waits
+        expect(seen(a, 2)).toMatch(/^role=review roles=review,docs\n# You are one of several/); // acknowledged: nothing waits
+        expect(seen(a, 2)).toContain('REVIEW-ROLE-PROMPT'); // the file is gone by now: read once, at the start
       }
-      expect(seen('agent-3', 1)).toMatch(/^role=docs\n# 1 message waiting for you\n/);
+      expect(existsSync(path.join(t.dir, 'review.md'))).toBe(false);
+      expect(seen('agent-3', 1)).toMatch(/^role=docs roles=review,docs\n# 1 message waiting for you\n/);
       expect(seen('agent-3', 1)).not.toContain('REVIEW-ROLE-PROMPT');
       expect(seen('agent-3', 1)).toContain('# Your standing role: docs');
-      expect(seen('agent-4', 1)).toMatch(/^role=\n# 2 messages waiting for you\n/);
+      expect(seen('agent-4', 1)).toMatch(/^role= roles=review,docs\n# 2 messages waiting for you\n/);
       expect(seen('agent-4', 1)).toContain('you own the docs build');
       expect(seen('agent-4', 1)).not.toContain('standing role');
 

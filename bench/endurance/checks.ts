@@ -1,7 +1,7 @@
 // The endurance run's verdict, as pure functions over what was collected: commits lost,
 // how long ended sessions' claims stayed on main, whether main's pass count ever went
 // down, and the list of checks the benchmark prints and exits on.
-import type { CommitRecord } from '../../harness/agents/sim/commits.js';
+import type { CommitRecord } from '../../demo/sim/commits.js';
 import { percentile } from '../_stats.js';
 
 export interface Check {

@@ -6,7 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { CommitRecord } from '../../harness/agents/sim/commits.js';
+import type { CommitRecord } from '../../demo/sim/commits.js';
 import type { LoggedEvent } from '../../harness/events/log.js';
 import type { ClaimSpan, Tip } from './checks.js';
 

@@ -2,7 +2,7 @@
 // regression, hang or report a rate limit (the sim reads them from a file), and at which
 // points of the run the supervisor is killed or the upstream goes away. Pure: the same
 // options give the same plan. Durations are the full run's times multiplied by `scale`.
-import type { FaultFile, SessionFault } from '../../harness/agents/sim/faults.js';
+import type { FaultFile, SessionFault } from '../../demo/sim/faults.js';
 import { mulberry32, sampleHash32 } from '../../harness/kit/hash.js';
 
 export interface PlanOptions {

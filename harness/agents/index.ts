@@ -1,4 +1,4 @@
-// The agent adapter for a run's configuration. `sim` lives with the demo (see swarm/demo-mode.ts).
+// The agent adapter for a run's configuration. `sim` lives with the demo (demo/profile.ts, reached through swarm/profile.ts).
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../kit/errors.js';

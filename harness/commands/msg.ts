@@ -1,7 +1,7 @@
 // `harness msg send AGENT|ROLE|all TEXT` and `harness msg inbox [--ack]`: messages kept as
 // files under current_tasks/messages/ on upstream main. Run inside a clone (as an agent
 // does), or with --dir SWARM as the person or supervisor outside every clone.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { defineCommand, defineGroup, type Io, type Register } from '../kit/cli-kit.js';
@@ -9,7 +9,9 @@ import { UsageError } from '../kit/errors.js';
 import { Git } from '../kit/git.js';
 import { fetchUpstream } from '../git/sync.js';
 import { ackMessages, readMessages, sendMessage } from '../tasks/message-ops.js';
-import { parseTarget, unread, type Message } from '../tasks/messages.js';
+import { CONFIG_FILE } from '../swarm/config.js';
+import { parseRoles } from '../swarm/roles.js';
+import { resolveRecipient, unread, type Message } from '../tasks/messages.js';
 import type { TaskCtx } from '../tasks/ops.js';
 import { COMMON_TASK_OPTIONS, taskContext, type CommonTaskArgs } from './task-context.js';
 
@@ -33,11 +35,13 @@ export function msgCommand(io: Io, setResult: Register): CommandModule {
 
 function sendCmd(io: Io, setResult: Register) {
   return defineCommand<MsgArgs & { to: string; text: string[] }>(io, setResult, {
-    describe: 'Send a message to an agent (agent-3), a role (role:docs, or the bare role name with --dir) or all',
+    describe: 'Send a message to an agent (agent-3), a role of the run (docs) or all; role:NAME / agent:NAME to be explicit',
     args: { command: 'send <to> <text..>', options: MSG_OPTIONS },
     run: async (args, io) => {
       const { ctx, roles } = await msgContext(args, io);
-      const to = parseTarget(String(args.to), roles);
+      const head = await fetchUpstream(ctx.git, ctx.upstream);
+      const senders = (await readMessages(ctx.git, head ? await ctx.git.revParse(head) : null)).map((m) => m.from);
+      const to = resolveRecipient(String(args.to), { roles, agents: [...senders, ctx.me.agent] });
       const r = await sendMessage(ctx, to, args.text.join(' '));
       io.out(`sent ${r.id} to ${to} (commit ${r.commit?.slice(0, 7) ?? '-'}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''})`);
     },
@@ -78,25 +82,68 @@ function inboxCmd(io: Io, setResult: Register) {
 
 const messageJson = (m: Message) => ({ ...m, sent: m.sent?.toISOString() ?? null });
 
-/** In a clone: the task context. With --dir: a private bare clone of the swarm's upstream, and its roles. */
-async function msgContext(args: MsgArgs, io: Io): Promise<{ ctx: TaskCtx; roles: string[] }> {
-  if (!args.dir) return { ctx: await taskContext(args, io), roles: [] };
+/**
+ * In a clone: the task context, and the run's roles from HARNESS_ROLES (the supervisor sets
+ * it). With --dir: the swarm's people clone, and the roles from run.json, or before the
+ * first run from harness.config.json. Roles null: not known here.
+ */
+async function msgContext(args: MsgArgs, io: Io): Promise<{ ctx: TaskCtx; roles: string[] | null }> {
+  if (!args.dir) return { ctx: await taskContext(args, io), roles: envRoles(io.env) };
   const dir = path.resolve(io.cwd, args.dir);
-  let run: Record<string, unknown> = {};
-  try {
-    run = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    /* a swarm not yet run: its upstream is DIR/upstream.git */
-  }
-  const upstream = typeof run.upstream === 'string' ? run.upstream : path.join(dir, 'upstream.git');
+  const run = readJson(path.join(dir, 'run.json'));
+  const upstream = typeof run?.upstream === 'string' ? run.upstream : path.join(dir, 'upstream.git');
   if (!/:\/\/|@/.test(upstream) && !existsSync(upstream)) {
     throw new UsageError('NO_SWARM', `${dir} has no upstream (${upstream}); pass the swarm folder (e.g. --dir .swarm) or run inside a clone`);
   }
-  const clone = path.join(dir, 'people', 'clone.git');
-  if (!existsSync(clone)) {
-    mkdirSync(path.dirname(clone), { recursive: true });
-    await new Git(dir, io.env).must(['clone', '--bare', '--quiet', upstream, clone]);
+  const clone = await peopleClone(dir, upstream, io);
+  return { ctx: await taskContext({ ...args, repo: clone }, io), roles: runRoles(run) ?? configRoles(io.cwd) };
+}
+
+function envRoles(env: NodeJS.ProcessEnv): string[] | null {
+  if (env.HARNESS_ROLES === undefined && !env.HARNESS_ROLE?.trim()) return null;
+  return [...new Set([...(env.HARNESS_ROLES ?? '').split(','), env.HARNESS_ROLE ?? ''].map((r) => r.trim()).filter(Boolean))];
+}
+
+function readJson(file: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null; // a swarm not yet run (its upstream is DIR/upstream.git), or no config file
   }
-  const roles = Array.isArray(run.roles) ? (run.roles as { name?: unknown }[]).map((r) => String(r.name)) : [];
-  return { ctx: await taskContext({ ...args, repo: clone }, io), roles };
+}
+
+const runRoles = (run: Record<string, unknown> | null) => (Array.isArray(run?.roles) ? (run.roles as { name?: unknown }[]).map((r) => String(r.name)) : null);
+
+/** Before the first run, the roles the config file will give (its errors are the run's to report). */
+function configRoles(cwd: string): string[] | null {
+  const json = readJson(path.join(cwd, CONFIG_FILE));
+  if (!json || json.role === undefined) return null;
+  try {
+    return parseRoles(json.role, CONFIG_FILE, cwd).map((r) => r.name);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The bare clone every --dir sender shares (objects fetched once). Made in a private folder
+ * and renamed into place, so senders racing to make it do not trip over each other; the
+ * fetches that follow race on its tracking ref, which fetchUpstream retries.
+ */
+async function peopleClone(dir: string, upstream: string, io: Io): Promise<string> {
+  const clone = path.join(dir, 'people', 'clone.git');
+  if (existsSync(clone)) return clone;
+  mkdirSync(path.dirname(clone), { recursive: true });
+  const tmp = mkdtempSync(path.join(path.dirname(clone), '.clone-'));
+  try {
+    await new Git(dir, io.env).must(['clone', '--bare', '--quiet', upstream, path.join(tmp, 'c.git')]);
+    try {
+      renameSync(path.join(tmp, 'c.git'), clone);
+    } catch (e) {
+      if (!existsSync(clone)) throw e; // else another sender made it first: use theirs
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return clone;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
 import { EnvError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir } from '../events/load.js';
-import { fillDemoPass } from '../report/demo-pass.js';
+import { demoProfile } from '../swarm/profile.js';
 import { renderReport } from '../report/html.js';
 import { buildReport } from '../report/model.js';
 
@@ -19,7 +19,7 @@ export async function writeReport(dir: string, out: string, io: Io): Promise<{ b
   // A report without the upstream's commits and claims would mislead the morning reader.
   if (d.upstreamProblem) throw new EnvError('UPSTREAM_UNREACHABLE', `${d.upstreamProblem}; bring it back (or pass the swarm's --dir) and run harness report again`);
   // The demo records no notes; judge a dozen of its commits instead.
-  if (d.runJson?.demo === true) await fillDemoPass(d.facts, d.upstream, io.env, 12);
+  if (d.runJson?.demo === true) await (await demoProfile()).fillPass(d.facts, d.upstream, io.env, 12);
   const data = buildReport({ title: `Swarm report: ${path.basename(path.dirname(dir))}/${path.basename(dir)}`, events: d.events, facts: d.facts, budget: d.budget, now: io.now().getTime(), supervisorAlive: d.supervisorAlive, conflicts: d.conflicts, lostRaces: d.lostRaces });
   const html = renderReport(data);
   try {

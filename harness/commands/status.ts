@@ -4,7 +4,7 @@ import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
 import { UsageError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir, statusOf } from '../events/load.js';
 import { statusJson, statusLines } from '../events/status-lines.js';
-import { fillDemoPass } from '../report/demo-pass.js';
+import { demoProfile } from '../swarm/profile.js';
 
 interface StatusArgs {
   dir?: string;
@@ -33,7 +33,7 @@ function processWatch(): WatchDeps {
 
 export async function statusText(dir: string, io: Io, json: boolean): Promise<string[]> {
   const d = await loadSwarm(dir, io.env, io.hostname(), { pass: 'ends' });
-  if (d.runJson?.demo === true && !d.upstreamProblem) await fillDemoPass(d.facts, d.upstream, io.env, 2);
+  if (d.runJson?.demo === true && !d.upstreamProblem) await (await demoProfile()).fillPass(d.facts, d.upstream, io.env, 2);
   const s = statusOf(d, io.now().getTime());
   if (json) return [d.upstreamProblem ? JSON.stringify({ ...JSON.parse(statusJson(s, dir)), upstreamProblem: d.upstreamProblem }) : statusJson(s, dir)];
   return [...(d.upstreamProblem ? [`warning: ${d.upstreamProblem}; claims, commits and pass rate below are missing`] : []), ...statusLines(s, dir)];

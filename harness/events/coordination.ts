@@ -51,7 +51,7 @@ export function parseDiffLog(out: string): Change[] {
       t: Number(ct) * 1000,
       kind: 'landed',
       ref: null,
-      task: first(task),
+      tasks: all(task),
       agent: first(agent) ?? (author?.trim().replace(/ \(.*\)$/, '') || null),
       session: first(session),
       revertsSha: reverts ? reverts[1]! : null,
@@ -62,6 +62,7 @@ export function parseDiffLog(out: string): Change[] {
 }
 
 const first = (s: string | undefined) => s?.split(',')[0]?.trim() || null;
+const all = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /** Added and removed lines per file of a unified diff. */
 export function parsePatch(patch: string): Map<string, { added: string[]; removed: string[] }> {
@@ -95,7 +96,7 @@ export async function readCoordination(git: Git, head: string, now: number, opts
     git.must(['log', '--first-parent', '--diff-merges=first-parent', '-p', '--unified=0', '--no-color', '--no-renames', '--no-ext-diff', `-n${opts.limit ?? 300}`, `--since=${since}`, `--format=${DIFF_FORMAT}`, head, ...OUTSIDE_LOCKS]),
   ]);
   const landed = parseDiffLog(log);
-  const wip = await readWipChanges(git, head, since * 1000, opts.wipLimit ?? 20);
+  const wip = await readWipChanges(git, head, since * 1000, opts.wipLimit ?? 20, [...view.stories.values()]);
   const flags = [...findReverts(landed), ...findDuplicates([...landed, ...wip])].map(flagLine);
   const p = view.plan;
   return {
@@ -106,8 +107,13 @@ export async function readCoordination(git: Git, head: string, now: number, opts
   };
 }
 
-/** The newest wip branches' changes against where they left main. */
-async function readWipChanges(git: Git, head: string, sinceMs: number, limit: number): Promise<Change[]> {
+/** The tasks whose attempt's leftover work a wip branch holds (the session's claims, from the lock history). */
+export function wipTasks(ref: string, stories: readonly TaskStory[]): string[] {
+  return stories.filter((s) => s.attempts.some((a) => wipFor(a, [ref]) === ref)).map((s) => s.task);
+}
+
+/** The newest wip branches' changes against where they left main, each with its session's tasks. */
+async function readWipChanges(git: Git, head: string, sinceMs: number, limit: number, stories: readonly TaskStory[]): Promise<Change[]> {
   const refs = await git.run(['for-each-ref', '--sort=-committerdate', `--count=${limit}`, '--format=%(refname)%09%(objectname)%09%(committerdate:unix)', 'refs/heads/wip/']);
   const out: Change[] = [];
   for (const line of refs.stdout.split('\n').filter(Boolean)) {
@@ -118,7 +124,7 @@ async function readWipChanges(git: Git, head: string, sinceMs: number, limit: nu
     const diff = await git.run(['diff', '--unified=0', '--no-color', '--no-renames', '--no-ext-diff', base.stdout.trim(), sha, ...OUTSIDE_LOCKS]);
     const name = ref.replace(/^refs\/heads\//, '');
     const m = /^wip\/([^/]+)\/([^/-]+)/.exec(name);
-    out.push({ sha, t: Number(ct) * 1000, kind: 'wip', ref: name, task: null, agent: m?.[1] ?? null, session: m?.[2] ?? null, revertsSha: null, files: parsePatch(diff.stdout) });
+    out.push({ sha, t: Number(ct) * 1000, kind: 'wip', ref: name, tasks: wipTasks(name, stories), agent: m?.[1] ?? null, session: m?.[2] ?? null, revertsSha: null, files: parsePatch(diff.stdout) });
   }
   return out;
 }

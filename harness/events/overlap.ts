@@ -10,7 +10,8 @@ export interface Change {
   kind: 'landed' | 'wip';
   /** wip branch name, for wip changes */
   ref: string | null;
-  task: string | null;
+  /** the tasks it is work on: its Task: trailers; for wip, what the session had claimed */
+  tasks: readonly string[];
   agent: string | null;
   session: string | null;
   /** `This reverts commit <sha>` in the message */
@@ -29,7 +30,7 @@ export interface OverlapFlag {
   of: number;
 }
 
-export const OVERLAP_DEFAULTS = { windowMs: 6 * 3_600_000, minLines: 3, revertShare: 0.5, dupMinLines: 5, dupSimilarity: 0.8 };
+export const OVERLAP_DEFAULTS = { windowMs: 6 * 3_600_000, minLines: 3, revertShare: 0.5, novelShare: 0.2, dupMinLines: 5, dupSimilarity: 0.8 };
 
 /** Lines that carry meaning: not blank, not lone braces or punctuation. */
 export function significant(line: string): string | null {
@@ -51,16 +52,47 @@ function removedLines(c: Change): Set<string> {
   return out;
 }
 
-/** Same work unit: the same task, or (without tasks) the same agent and session. */
+/** Same work unit: a task in common (a landing that continues a wip of its task), or (without tasks) the same agent and session. */
 function sameWork(a: Change, b: Change): boolean {
-  if (a.task && b.task) return a.task === b.task;
+  if (a.tasks.length && b.tasks.length) return a.tasks.some((t) => b.tasks.includes(t));
   return a.agent !== null && a.agent === b.agent && a.session === b.session;
+}
+
+/** Per file, the significant lines as they are written (no file prefix). */
+function linesOf(c: Change, side: 'added' | 'removed'): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [f, d] of c.files) out.set(f, new Set(d[side].map(significant).filter((l): l is string => l !== null)));
+  return out;
+}
+
+/**
+ * Does `c` put back what was there before `p`? In each file where it takes out p's lines,
+ * what it writes instead must be p's pre-image (the lines p removed) or code it moves
+ * (lines it removes elsewhere); at most `novelShare` of it may be new. An edit of p's
+ * lines (int to long, a merged duplicate calling the survivor) writes new code: no revert.
+ */
+function restoresPreImage(c: Change, p: Change, gone: Set<string>, o: typeof OVERLAP_DEFAULTS): boolean {
+  const cAdded = linesOf(c, 'added');
+  const pRemoved = linesOf(p, 'removed');
+  const moved = new Set([...linesOf(c, 'removed').values()].flatMap((x) => [...x]));
+  let restored = 0;
+  let novel = 0;
+  for (const f of c.files.keys()) {
+    if (![...gone].some((l) => l.startsWith(`${f}\0`))) continue; // c takes none of p's lines out of f
+    const before = pRemoved.get(f) ?? new Set<string>();
+    for (const l of cAdded.get(f) ?? []) {
+      if (before.has(l)) restored++;
+      else if (!moved.has(l)) novel++;
+    }
+  }
+  return novel <= o.novelShare * (restored + novel);
 }
 
 /**
  * Landed commits (oldest first) that revert earlier landed lines of other work within the
  * window: at least `minLines` significant lines and `revertShare` of what the earlier
- * commit added, not counting lines the later commit adds back (moved code is no revert).
+ * commit added go, not counting lines the later commit adds back (moved code is no revert),
+ * and what it writes in their place is what was there before (restoresPreImage).
  * A `This reverts commit X` message is a revert of X whatever the counts.
  */
 export function findReverts(landed: Change[], o = OVERLAP_DEFAULTS): OverlapFlag[] {
@@ -77,9 +109,9 @@ export function findReverts(landed: Change[], o = OVERLAP_DEFAULTS): OverlapFlag
       const explicit = c.revertsSha !== null && p.sha.startsWith(c.revertsSha);
       if (!explicit && (gone.size === 0 || sameWork(c, p))) continue;
       const pa = added[j]!;
-      let n = 0;
-      for (const l of pa) if (gone.has(l)) n++;
-      if (explicit || (n >= o.minLines && n >= o.revertShare * pa.size)) {
+      const taken = new Set([...pa].filter((l) => gone.has(l)));
+      const n = taken.size;
+      if (explicit || (n >= o.minLines && n >= o.revertShare * pa.size && restoresPreImage(c, p, taken, o))) {
         flags.push({ kind: 'revert', a: c, b: p, lines: n, of: pa.size });
         for (const l of pa) gone.delete(l); // one flag per reverted line
       }
@@ -112,7 +144,7 @@ export function findDuplicates(changes: Change[], o = OVERLAP_DEFAULTS): Overlap
 }
 
 function who(c: Change): string {
-  const parts = [c.kind === 'wip' ? c.ref : null, c.agent, c.task].filter(Boolean);
+  const parts = [c.kind === 'wip' ? c.ref : null, c.agent, ...c.tasks].filter(Boolean);
   return `${c.sha.slice(0, 7)} (${parts.join(', ') || 'unknown'})`;
 }
 

@@ -3,7 +3,8 @@
 // a clone and in a bare repo. Claims are contended, so the cost per attempt matters: one
 // `cat-file --batch` reads every tree and file an edit needs, and new blobs and trees are
 // written in-process as loose objects instead of one git process each (and without
-// loading a git library: a claim is a short-lived process, its start-up counts).
+// loading a git library: a claim is a short-lived process, its start-up counts); so is
+// the commit on top of them (commit.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -163,8 +164,9 @@ function batchAnswers(stdout: NodeJS.ReadableStream): { next: () => Promise<RawO
  * The object directory new objects go to: the common dir's for linked worktrees, or
  * GIT_OBJECT_DIRECTORY when git set one (a pre-receive hook's quarantine).
  */
-async function objectDirOf(git: Git): Promise<string> {
-  return path.join((await repoFacts(git)).commonDir, 'objects');
+export async function objectDir(git: Git): Promise<string> {
+  const quarantine = git.envValue('GIT_OBJECT_DIRECTORY');
+  return quarantine ? path.resolve(git.dir, quarantine) : path.join((await repoFacts(git)).commonDir, 'objects');
 }
 
 export interface RepoFacts {
@@ -185,8 +187,10 @@ export function repoFacts(git: Git): Promise<RepoFacts> {
   });
 }
 
+type LooseType = 'blob' | 'tree' | 'commit';
+
 /** A loose object's bytes before compression, and its name. */
-export function encodeObject(type: 'blob' | 'tree', data: Buffer): { oid: string; body: Buffer } {
+export function encodeObject(type: LooseType, data: Buffer): { oid: string; body: Buffer } {
   const body = Buffer.concat([Buffer.from(`${type} ${data.length}\0`), data]);
   return { oid: createHash('sha1').update(body).digest('hex'), body };
 }
@@ -205,9 +209,9 @@ export function encodeTree(entries: TreeEntry[]): Buffer {
  * then linked to its name, so a reader never sees half an object and two writers of the
  * same object both succeed.
  */
-export function writeLooseObject(objectDir: string, type: 'blob' | 'tree', data: Buffer): string {
+export function writeLooseObject(objects: string, type: LooseType, data: Buffer): string {
   const { oid, body } = encodeObject(type, data);
-  const dir = path.join(objectDir, oid.slice(0, 2));
+  const dir = path.join(objects, oid.slice(0, 2));
   const file = path.join(dir, oid.slice(2));
   if (existsSync(file)) return oid;
   mkdirSync(dir, { recursive: true });
@@ -278,8 +282,7 @@ function parentDir(path: string): string {
  * The snapshot must have been loaded with every edited path.
  */
 export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Promise<string> {
-  const quarantine = git.envValue('GIT_OBJECT_DIRECTORY');
-  const objects = quarantine ? path.resolve(git.dir, quarantine) : await objectDirOf(git);
+  const objects = await objectDir(git);
   const write = async (dir: string, sub: FileEdit[]): Promise<string | null> => {
     const byName = new Map((snap.tree(dir) ?? []).map((e) => [e.name, e]));
     const groups = new Map<string, FileEdit[]>();
@@ -303,9 +306,4 @@ export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Pro
     return writeLooseObject(objects, 'tree', encodeTree([...byName.values()]));
   };
   return (await write('', edits))!;
-}
-
-/** Commits a tree with the given parents, as the configured user or else as `fallbackName`. */
-export async function commitTree(git: Git, tree: string, parents: string[], message: string, fallbackName: string): Promise<string> {
-  return git.mustAs(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: message }, fallbackName);
 }

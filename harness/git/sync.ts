@@ -31,6 +31,9 @@ export function trackingRef(u: Upstream): string {
   return `refs/remotes/${u.remote}/${u.branch}`;
 }
 
+const FETCH_RACE_RETRIES = 30;
+const TRACKING_RACE = /cannot lock ref|but expected|unable to update local ref/i;
+
 /**
  * Fetches upstream's branch into its tracking ref and returns that ref's name, or null if
  * upstream has no such branch yet. Callers resolve the ref in their own next git call.
@@ -39,7 +42,16 @@ export function trackingRef(u: Upstream): string {
  * clone or has no such remote; only then is that asked (a claim is not slowed by it).
  */
 export async function fetchUpstream(git: Git, u: Upstream): Promise<string | null> {
-  const r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+  let r: GitResult;
+  // Fetches into one clone at once (every `msg send --dir` shares the people clone) race on
+  // the tracking ref: the loser's compare-and-swap fails ("cannot lock ref ... but
+  // expected"). The winner moved it to a main at least as new, and every push is checked
+  // against upstream anyway, so fetching again is all it takes.
+  for (let i = 0; ; i++) {
+    r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
+    if (r.code === 0 || i >= FETCH_RACE_RETRIES || !TRACKING_RACE.test(r.stderr)) break;
+    await new Promise((res) => setTimeout(res, 20 + Math.random() * 80 * (i + 1)));
+  }
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;
     throw (await cloneProblem(git, u.remote)) ?? unreachable(u, r);

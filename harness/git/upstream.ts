@@ -5,7 +5,8 @@ import path from 'node:path';
 import { EnvError, UsageError } from '../kit/errors.js';
 import { Git, gitReason } from '../kit/git.js';
 import { packageFile } from '../kit/paths.js';
-import { commitTree, editTree, Snapshot } from './objects.js';
+import { commitTree } from './commit.js';
+import { editTree, Snapshot } from './objects.js';
 
 export interface SeedFile {
   path: string;

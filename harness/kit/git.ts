@@ -159,6 +159,11 @@ export class Git {
     return this.env[name] || undefined;
   }
 
+  /** The whole environment git runs with, empty values included (git tells an empty GIT_AUTHOR_NAME from none). */
+  envEntries(): Readonly<Record<string, string>> {
+    return this.env;
+  }
+
   /** Caches a fact about the repo (its git dir, say) for the life of this object. */
   memo<T>(key: string, f: () => Promise<T>): Promise<T> {
     if (!this.memos.has(key)) this.memos.set(key, f());

@@ -25,6 +25,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 import { AGENT_KINDS, type AgentKind } from '../agents/types.js';
 export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
 
+export const CONFIG_FILE = 'harness.config.json';
+
 /** What a user can set, as typed on a command line or in harness.config.json. */
 export interface RawSettings {
   agents?: unknown;
@@ -433,5 +435,5 @@ export { isUrl };
 
 /** run.json: the resolved configuration, with the names (never the values) of the secrets passed. */
 export function runJson(c: RunConfig, extra: { secretNames: string[]; startedAt: string; pid: number; host: string; upstream: string; served?: string | null }): string {
-  return JSON.stringify({ ...c, upstream: extra.upstream, served: extra.served ?? null, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
+  return JSON.stringify({ ...c, roles: c.roles.map(({ text: _, ...r }) => r), upstream: extra.upstream, served: extra.served ?? null, secrets: extra.secretNames, startedAt: extra.startedAt, pid: extra.pid, host: extra.host }, null, 2) + '\n';
 }

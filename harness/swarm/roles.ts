@@ -1,6 +1,7 @@
 // Standing roles for agent slots (`--role NAME=COUNT[:PROMPT_FILE]`), as Carlini's run had:
 // merge duplicate code, speed up the compiler, keep the docs... Pure: parsing, which slot
 // gets which role, and how a session's prompt is put together from its parts.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../kit/errors.js';
 
@@ -9,6 +10,8 @@ export interface RoleSpec {
   count: number;
   /** absolute path of the role's prompt, added after the agent prompt; null: none */
   prompt: string | null;
+  /** the prompt's text, read once when the run starts (readRolePrompts) */
+  text?: string;
 }
 
 const ROLE_RE = /^[a-z][a-z0-9-]{0,31}$/;
@@ -71,4 +74,20 @@ export function agentsFor(roles: readonly RoleSpec[], agents: number | null, dfl
 export function composePrompt(parts: { header?: string; base: string; role?: { name: string; text: string } | null }): string {
   const role = parts.role ? `\n\n---\n\n# Your standing role: ${parts.role.name}\n\n${parts.role.text.trim()}\n` : '';
   return `${parts.header ?? ''}${parts.base}${role}`;
+}
+
+/**
+ * Reads every role's prompt once, at the start of the run: a missing file is a usage
+ * error now, and a file an agent deletes or edits later cannot stop or steer the swarm.
+ */
+export function readRolePrompts(roles: readonly RoleSpec[], read: (file: string) => string = (f) => readFileSync(f, 'utf8')): RoleSpec[] {
+  return roles.map((r) => {
+    if (!r.prompt) return { ...r, text: '' };
+    try {
+      return { ...r, text: read(r.prompt) };
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such prompt file' : `cannot read the prompt file (${(e as Error).message})`;
+      throw new UsageError('BAD_ROLE_PROMPT', `--role ${r.name}: ${why} ${r.prompt}; sample role prompts are in the harness's templates/roles/`);
+    }
+  });
 }

@@ -14,9 +14,9 @@ import { initUpstream, seedFiles } from '../git/upstream.js';
 import { packageFile } from '../kit/paths.js';
 import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
-import { roleOfSlot } from './roles.js';
-import { checkConfigFile, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
-import { demoDone, demoStart, demoSummary, prepareDemoProject, setAsideFinishedDemo, simAdapter, type DemoProject, type DemoStart } from './demo-mode.js';
+import { readRolePrompts, roleOfSlot } from './roles.js';
+import { checkConfigFile, CONFIG_FILE, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
+import { demoProfile, type ProfileProject, type RunProfile } from './profile.js';
 import { untilDone } from './done.js';
 import { unappliedLimitsNote } from './limits.js';
 import { acquireSwarmLock } from './lock.js';
@@ -31,7 +31,7 @@ import { serveSwarm, type UpstreamService } from '../serve/service.js';
 import { safeGitEnv } from './workspace.js';
 import { executorFor, remoteSandboxKind } from '../executors/index.js';
 
-export const CONFIG_FILE = 'harness.config.json';
+export { CONFIG_FILE };
 
 export interface RunDeps {
   /** registers a handler for SIGINT/SIGTERM/SIGHUP; returns the function that unregisters it */
@@ -85,13 +85,15 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     if (!c.sandboxDefaulted) throw e;
     throw new EnvError('NO_SANDBOX', `--agent ${c.agent} runs in a bwrap sandbox by default, and bwrap cannot run here (${e.message.replace(/\.$/, '')}); install it (apt-get install bubblewrap), pick --sandbox docker or podman, or say --sandbox process to run the agent on this host without isolation`);
   });
-  for (const r of c.roles) if (r.prompt && !existsSync(r.prompt)) throw new UsageError('BAD_ROLE_PROMPT', `--role ${r.name}: no such prompt file ${r.prompt}; sample role prompts are in the harness's templates/roles/`);
+  c.roles = readRolePrompts(c.roles);
   const root = process.getuid?.() === 0;
   const secrets = pickSecrets(io.env, c.passEnv);
   if (c.agent !== 'sim') agentFor(c, io.env).preflight?.({ sandbox: sandbox.kind, root, envNames: [...SESSION_ENV_KEEP.filter((k) => io.env[k]), ...Object.keys(secrets)], secrets });
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
+  // the sim's projects (the demo's, the endurance benchmark's) are the demo profile's to judge
+  const profile: RunProfile | null = c.demo || c.agent === 'sim' ? await demoProfile() : null;
   if (c.demo) {
-    const aside = await setAsideFinishedDemo(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
+    const aside = await profile!.setAsideFinished(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
     if (aside) io.out(`the demo in ${path.relative(io.cwd, c.dir) || c.dir} had finished; it is kept in ${path.relative(io.cwd, aside) || aside} and a new one starts`);
   }
   mkdirSync(c.dir, { recursive: true });
@@ -105,10 +107,10 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   let unhook = () => {};
   try {
     const out = (l: string) => io.out(l);
-    let demo: DemoProject | null = null;
+    let demo: ProfileProject | null = null;
     if (c.demo) {
       out(`running the demo: ${c.agents} simulated agent${c.agents === 1 ? '' : 's'} on a small project in ${path.relative(io.cwd, c.dir) || c.dir} (pass --agent claude and a project for real work)`);
-      demo = await prepareDemoProject(path.join(c.dir, 'demo'));
+      demo = await profile!.prepare(path.join(c.dir, 'demo'));
     }
     const repo = c.upstream ? null : path.join(c.dir, 'upstream.git');
     if (repo) {
@@ -127,8 +129,8 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
       await executor.check();
     }
     const bank = demo?.bank ?? path.join(c.dir, 'demo', 'bank');
-    const adapter: AgentAdapter = c.agent === 'sim' ? simAdapter(c.sim, bank) : agentFor(c, io.env);
-    const start: DemoStart | null = demo ? await demoStart(repo!, io.env) : null;
+    const adapter: AgentAdapter = c.agent === 'sim' ? profile!.agent(c.sim, bank) : agentFor(c, io.env);
+    const start: { at: unknown } | null = demo ? { at: await profile!.start(repo!, io.env) } : null;
     const binDir = writeBinDir(path.join(c.dir, 'bin'));
     const fallbackPrompt = path.join(c.dir, 'AGENT_PROMPT.default.md');
     copyFileSync(packageFile('templates/AGENT_PROMPT.md'), fallbackPrompt);
@@ -151,9 +153,8 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const supervisorGit = new Git(path.join(c.dir, 'supervisor', 'clone'), safeGitEnv(env)); // the supervisor makes this clone first thing
     supervisor = new Supervisor({
       config: c, runId, upstream, servedRepo: served ? repo : null, sandbox, adapter, events, printer, env, hostname: io.hostname(), now: io.now,
-      sessionEnv: sessionEnv(io.env, binDir, upstream, runId), secrets, mounts, fallbackPrompt, root,
-      // the sim's projects (the demo's, the endurance benchmark's) are judged by their own status tool
-      isDone: demo || c.agent === 'sim' ? async () => demoDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
+      sessionEnv: sessionEnv(io.env, binDir, upstream, runId, c.roles.map((r) => r.name)), secrets, mounts, fallbackPrompt, root,
+      isDone: profile ? async () => profile.isDone(repo ?? upstream, io.env) : untilDone(supervisorGit, env, (l) => printer.line(l)),
       dockerHost: dockerHostOf(c, io.env),
       progress: () => readProgress(supervisorGit, env),
       executor,
@@ -178,7 +179,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     if (reason === 'failed') io.err(`harness: the run stopped: ${supervisor.failure} [RUN_FAILED]`);
     const logged = readEvents(eventsFile);
     const s = summarize(logged, runId, io.now().getTime() - startedAt.getTime());
-    const extra = start ? await demoSummary(repo!, io.env, start, logged, runId, c.dir) : [];
+    const extra = start ? await profile!.summary(repo!, io.env, start.at, logged, runId, c.dir) : [];
     const code = exitCodeFor(reason, supervisor.capHit);
     const why = reason === 'failed' ? `failed: ${supervisor.failure}` : reason === 'budget' && supervisor.capHit ? describeCap(supervisor.capHit) : describe(reason);
     summaryLines(s, [...extra, `stopped: ${why} (exit ${code})`, `events: ${eventsFile}`]).forEach(out);
@@ -224,11 +225,13 @@ export function exitCodeFor(reason: string, cap: CapHit | null): 0 | 1 | 4 {
 const SESSION_ENV_KEEP = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'IS_SANDBOX'];
 
 /** The ordinary environment of every session (HARNESS_AGENT/SESSION are added per session). */
-function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string): Record<string, string> {
+function sessionEnv(env: NodeJS.ProcessEnv, binDir: string, upstream: string, runId: string, roles: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of SESSION_ENV_KEEP) if (env[k]) out[k] = env[k]!;
   out.PATH = `${binDir}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
   out.HARNESS_UPSTREAM = upstream;
   out.HARNESS_RUN = runId;
+  // the run's roles, so `harness msg send docs ...` in a session knows docs is a role
+  out.HARNESS_ROLES = roles.join(',');
   return out;
 }

@@ -3,7 +3,7 @@
 // releases the claims its last session still held; fast failures back off. A timer reaps
 // claims older than the lock TTL whose owner is not a running session.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { EnvError, HarnessError } from '../kit/errors.js';
@@ -404,7 +404,7 @@ export class Supervisor {
     // This session's own upstream token: it dies with the session, so leftovers cannot push.
     const cred = this.d.access.issue?.(slot.agent, id) ?? null;
     const waiting = await this.waitingMessages(slot, remote?.view);
-    const role = slot.role ? { name: slot.role.name, text: slot.role.prompt ? readFileSync(slot.role.prompt, 'utf8') : '' } : null;
+    const role = slot.role ? { name: slot.role.name, text: slot.role.text ?? '' } : null; // read once at start
     const session = new Session(
       {
         agent: slot.agent, workspace: slot.ws.paths.dir, sessionDir: path.join(c.dir, 'agents', slot.agent, 'session'), root: this.d.root, logDir, head, adapter: this.d.adapter,

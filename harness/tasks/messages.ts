@@ -22,13 +22,36 @@ export interface Message {
   text: string;
 }
 
-/** `all`, `role:docs` and `agent-3` as given; a bare name that is a known role becomes `role:NAME`. */
-export function parseTarget(raw: string, roles: readonly string[] = []): string {
+/** What a sender knows about who can read: the run's roles, and agents by name. */
+export interface Known {
+  /** role names of the run (run.json, the config file, HARNESS_ROLES); null: not known here */
+  roles: readonly string[] | null;
+  /** names that are agents besides `agent-N`: senders of messages on main, the sender itself */
+  agents: readonly string[];
+}
+
+const SLOT_RE = /^agent-[0-9]+$/;
+
+/**
+ * The recipient rule: `all`; `role:NAME` and `agent:NAME` are taken as written (to send
+ * ahead of a run that will have them); a bare name is an agent when it is `agent-N` or a
+ * known agent, a role when it is a role of the run, and refused otherwise (exit 2), so a
+ * message never goes to a name nobody reads.
+ */
+export function resolveRecipient(raw: string, known: Known = { roles: null, agents: [] }): string {
   const t = raw.trim();
   if (t === 'all') return t;
-  const name = t.startsWith('role:') ? t.slice(5) : t;
-  if (!NAME_RE.test(name)) throw new UsageError('BAD_RECIPIENT', `recipient ${JSON.stringify(raw)}: give an agent (agent-3), a role (role:docs) or all`);
-  return t.startsWith('role:') || roles.includes(name) ? `role:${name}` : name;
+  const m = /^(role|agent):(.*)$/.exec(t);
+  const name = m ? m[2]! : t;
+  if (!NAME_RE.test(name)) throw new UsageError('BAD_RECIPIENT', `recipient ${JSON.stringify(raw)}: give an agent (agent-3), a role (docs or role:docs) or all`);
+  if (m) return m[1] === 'role' ? `role:${name}` : name;
+  const isRole = known.roles?.includes(name) ?? false;
+  const isAgent = SLOT_RE.test(name) || known.agents.includes(name);
+  if (isRole && isAgent) throw new UsageError('AMBIGUOUS_RECIPIENT', `recipient "${name}" is both a role and an agent; write role:${name} or agent:${name}`);
+  if (isRole) return `role:${name}`;
+  if (isAgent) return name;
+  const roles = known.roles === null ? 'the roles of this run are not known here' : known.roles.length ? `roles: ${known.roles.join(', ')}` : 'this run has no roles';
+  throw new UsageError('UNKNOWN_RECIPIENT', `recipient "${name}" is no role or agent of this run (${roles}; agents are agent-N); write role:${name} or agent:${name} to send it anyway`);
 }
 
 export function checkText(text: string): string {
@@ -98,7 +121,7 @@ export function promptHeader(waiting: Message[]): string {
   const lines = [
     `# ${n} message${n > 1 ? 's' : ''} waiting for you`,
     '',
-    `Read ${n > 1 ? 'them' : 'it'} first; when you have, run \`harness msg inbox --ack\`. Reply with \`harness msg send AGENT|ROLE|all "TEXT"\`.`,
+    `Read ${n > 1 ? 'them' : 'it'} first; when you have, run \`harness msg inbox --ack\`. Reply with \`harness msg send AGENT|ROLE|all "TEXT"\` (an agent: agent-3 or the name a message came from; a role: its name, e.g. docs; \`role:NAME\` or \`agent:NAME\` to be explicit).`,
     '',
     ...waiting.map((m) => `- from ${m.from} to ${m.to}${m.sent ? ` at ${m.sent.toISOString()}` : ''}: ${m.text.replace(/\n+/g, ' ')}`),
     '',

@@ -3,7 +3,8 @@
 // touch the agent's working tree or local commits; only `done` with work commits locally.
 import { HeldError, UsageError } from '../kit/errors.js';
 import { type Git } from '../kit/git.js';
-import { commitTree, editTree, repoFacts, Snapshot, type FileEdit } from '../git/objects.js';
+import { commitTree } from '../git/commit.js';
+import { editTree, repoFacts, Snapshot, type FileEdit } from '../git/objects.js';
 import { landInPlace, landOnce, landOnUpstream, trackingRef, type Attempt, type BuildResult, type RetryPolicy, type Upstream } from '../git/sync.js';
 import {
   decideClaim,

@@ -2,7 +2,7 @@
 // sessions back to back, all at once, until nothing is left; a session that crashed or
 // gave up is cleaned up the way the supervisor does it (claims released, clone reset).
 import { execa } from 'execa';
-import { simAgentArgv, type SimOptions } from '../../harness/agents/sim/index.js';
+import { simAgentArgv, type SimOptions } from '../../demo/sim/index.js';
 import { git, gitEnv, harness, type Swarm } from './repos.js';
 
 export interface SessionLog {

@@ -3,7 +3,7 @@
 // The harness and test-oracle commands run in this process (the same code as the
 // executables, without paying a Node start for each).
 import os from 'node:os';
-import type { Io } from '../../kit/cli-kit.js';
+import type { Io } from '../../harness/kit/cli-kit.js';
 
 export type ToolMain = (argv: string[], io: Io) => Promise<number>;
 

@@ -3,7 +3,7 @@
 // on a wip/ ref). Rebases replace commits; a replaced commit is logged with the commits
 // that replaced it, so the check can follow it. One JSON object per line, appended.
 import { appendFileSync } from 'node:fs';
-import type { Git } from '../../kit/git.js';
+import type { Git } from '../../harness/kit/git.js';
 
 export type CommitRecord =
   | { at: string; agent: string; session: string; kind: 'commit'; sha: string }

@@ -1,8 +1,8 @@
 // The demo records no oracle notes on its upstream: its pass rate is judged by running
 // the demo project's tests on a commit (demo/status.ts, cached per commit). For a demo
 // folder, this fills the pass-rate points in from up to `samples` evenly spaced commits.
-import { demoStatus } from '../../demo/index.js';
-import type { GitFacts, PassPoint } from '../events/facts.js';
+import { demoStatus } from './index.js';
+import type { GitFacts, PassPoint } from '../harness/events/facts.js';
 
 export async function fillDemoPass(facts: GitFacts, upstream: string, env: NodeJS.ProcessEnv, samples: number): Promise<void> {
   if (facts.pass.length > 0 || facts.commits.length === 0) return;

@@ -3,16 +3,14 @@
 // lands the work with `harness task done`, and exits. Knobs make it crash mid-task or
 // push a regression, so the swarm machinery meets the failures real agents cause.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { main as harnessMain } from '../../cli.js';
-import { CheckFailedError, HarnessError } from '../../kit/errors.js';
-import { Git } from '../../kit/git.js';
-import { backoffMs } from '../../git/sync.js';
-import { main as oracleMain } from '../../../test-oracle/cli.js';
-import { applySolution, readBankEntry, type BankEntry } from '../../../demo/solution.js';
+import { CheckFailedError, HarnessError } from '../../harness/kit/errors.js';
+import { Git } from '../../harness/kit/git.js';
+import { backoffMs } from '../../harness/git/sync.js';
+import { applySolution, readBankEntry, type BankEntry } from '../solution.js';
 import { pickRegressionTarget, rankTasks, seededRandom } from './choose.js';
 import { DEFAULT_IDLE_MS, parseSimArgs, type SimOptions } from './index.js';
 import { look, projectStatus, type View } from './orient.js';
-import { Transcript } from './transcript.js';
+import { Transcript, type ToolMain } from './transcript.js';
 import { CommitLog } from './commits.js';
 import { faultFor, readFaultFile, type SessionFault } from './faults.js';
 import { ORIGIN_MAIN, catchUp, commitAll, headMessage, identity, pushHead, rebaseOnUpstream, startFromUpstream, upstreamHead, type Written } from './workspace.js';
@@ -21,7 +19,14 @@ export const EXIT_CRASH = 70;
 const MAX_CLAIM_TRIES = 5;
 const MAX_LAND_ROUNDS = 40;
 
+/** The two CLIs the simulator calls in-process, as an agent would call the executables; its entry point hands them in. */
+export interface SimTools {
+  harness: ToolMain;
+  oracle: ToolMain;
+}
+
 interface Sim {
+  tools: SimTools;
   opts: SimOptions;
   agent: string;
   tag: string;
@@ -36,7 +41,7 @@ interface Sim {
   commits: CommitLog;
 }
 
-export async function main(argv: string[], log = new Transcript()): Promise<number> {
+export async function main(argv: string[], tools: SimTools, log = new Transcript()): Promise<number> {
   const t0 = Date.now();
   try {
     const opts = parseSimArgs(argv);
@@ -46,7 +51,7 @@ export async function main(argv: string[], log = new Transcript()): Promise<numb
     const env = { ...process.env, ...identity(who), HARNESS_AGENT: agent, HARNESS_SESSION: session };
     const cwd = process.cwd();
     const s: Sim = {
-      opts, agent, tag: `${agent}/${session}`, cwd, env, git: new Git(cwd, env), log, t0,
+      tools, opts, agent, tag: `${agent}/${session}`, cwd, env, git: new Git(cwd, env), log, t0,
       random: opts.seed !== undefined ? seededRandom(`${opts.seed}/${agent}/${session}`) : Math.random,
       fault: faultFor(opts.faults ? readFaultFile(opts.faults) : null, agent, session),
       commits: new CommitLog(opts.commitLog ?? null, { agent, session, email: identity(who).GIT_COMMITTER_EMAIL, since: t0 }, ORIGIN_MAIN),
@@ -90,7 +95,7 @@ async function session1(s: Sim): Promise<number> {
 async function claimOne(s: Sim, view: View): Promise<string | null> {
   const ranked = rankTasks(view.open, view.claimed, s.agent).slice(0, MAX_CLAIM_TRIES);
   for (const task of ranked) {
-    const r = await s.log.tool('harness', harnessMain, ['task', 'claim', task, '--note', `Simulated session ${s.tag}: applying the known solution.`], s.cwd, s.env);
+    const r = await s.log.tool('harness', s.tools.harness, ['task', 'claim', task, '--note', `Simulated session ${s.tag}: applying the known solution.`], s.cwd, s.env);
     if (r.code === 0) return task;
     if (r.code !== 3) throw new CheckFailedError('CLAIM_FAILED', `harness task claim ${task} exited ${r.code}`);
   }
@@ -122,7 +127,7 @@ async function work(s: Sim, task: string, view: View): Promise<number> {
 
   const check = await projectStatus(s.cwd, s.env);
   if (!check.tasks[task]) return giveUp(s, task, `its tests still fail with the known solution: ${firstFailure(check, entry)}`);
-  await s.log.tool('test-oracle', oracleMain, ['run', '--fast'], s.cwd, s.env);
+  await s.log.tool('test-oracle', s.tools.oracle, ['run', '--fast'], s.cwd, s.env);
 
   const subject = `${task}: ${entry.title}`;
   const body = `Simulated work by the sim agent (${s.tag}): the known solution from the demo's bank, not real work.`;
@@ -144,7 +149,7 @@ async function land(s: Sim, task: string, entry: BankEntry, written: Written): P
     }
     const already = /^Task-Status: done$/m.test(await headMessage(s.git));
     if (!already) {
-      const r = await s.log.tool('harness', harnessMain, ['task', 'done', task, '-m', `Done ${task}`], s.cwd, s.env);
+      const r = await s.log.tool('harness', s.tools.harness, ['task', 'done', task, '-m', `Done ${task}`], s.cwd, s.env);
       await s.commits.checkpoint(s.git);
       if (r.code === 0) return finished(s, task, conflicts, round);
       const why = r.err.join(' ');
@@ -213,7 +218,7 @@ function regress(s: Sim, task: string, view: View, written: Written): string | n
 
 async function giveUp(s: Sim, task: string, why: string): Promise<number> {
   s.log.say(`GIVING UP on ${task}: ${why}`);
-  await s.log.tool('harness', harnessMain, ['task', 'release', task, '--reason', `sim gave up: ${why}`.slice(0, 300)], s.cwd, s.env);
+  await s.log.tool('harness', s.tools.harness, ['task', 'release', task, '--reason', `sim gave up: ${why}`.slice(0, 300)], s.cwd, s.env);
   return 1;
 }
 

@@ -4,25 +4,16 @@
 // "thinking" is simulated, and every session log says so.
 import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { demoStatus, prepareDemo, type DemoStatus } from '../../demo/index.js';
-import { simAgentArgv } from '../agents/sim/index.js';
-import { claudeRateLimitOf, claudeUsage } from '../agents/claude.js';
-import type { AgentAdapter } from '../agents/types.js';
-import { countFromLogs } from '../events/load.js';
-import type { LoggedEvent } from '../events/log.js';
-import { Git } from '../kit/git.js';
-import type { RunConfig } from './config.js';
-
-export interface DemoProject {
-  project: string;
-  bank: string;
-  tasks: string[];
-}
-
-/** Writes the demo project (to seed the upstream) and the simulator's solution bank under `dir`. */
-export async function prepareDemoProject(dir: string): Promise<DemoProject> {
-  return prepareDemo(dir);
-}
+import { demoStatus, prepareDemo, type DemoStatus } from './index.js';
+import { simAgentArgv } from './sim/index.js';
+import { claudeRateLimitOf, claudeUsage } from '../harness/agents/claude.js';
+import type { AgentAdapter } from '../harness/agents/types.js';
+import { countFromLogs } from '../harness/events/load.js';
+import type { LoggedEvent } from '../harness/events/log.js';
+import { Git } from '../harness/kit/git.js';
+import type { RunConfig } from '../harness/swarm/config.js';
+import type { RunProfile } from '../harness/swarm/profile.js';
+import { fillDemoPass } from './pass.js';
 
 /**
  * A demo folder whose swarm already finished is moved aside (never deleted), so running
@@ -75,3 +66,14 @@ export async function demoSummary(upstream: string, env: NodeJS.ProcessEnv, star
     `demo: pass rate ${pct(start.status.passRate)} at start -> ${pct(end.passRate)} at end (${end.testsPassed}/${end.testsTotal} tests)${end.allDone ? '; every task done, suite fully passing' : `; open: ${end.openTasks.slice(0, 8).join(', ')}${end.openTasks.length > 8 ? ', ...' : ''}`}`,
   ];
 }
+
+/** The demo as a run profile (harness/swarm/profile.ts): the only way the core reaches it. */
+export const profile: RunProfile<DemoStart> = {
+  prepare: (dir) => prepareDemo(dir),
+  setAsideFinished: setAsideFinishedDemo,
+  agent: simAdapter,
+  isDone: demoDone,
+  start: demoStart,
+  summary: demoSummary,
+  fillPass: fillDemoPass,
+};

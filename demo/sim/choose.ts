@@ -1,7 +1,7 @@
 // The sim's decisions, as pure functions of what it saw: which task to try first, and
 // which finished task a regression breaks. Randomness comes in as a function so tests
 // can fix it.
-import { mulberry32, sampleHash32 } from '../../kit/hash.js';
+import { mulberry32, sampleHash32 } from '../../harness/kit/hash.js';
 
 /**
  * Open, unclaimed tasks in the order this agent tries them: by hash(agent, task), so

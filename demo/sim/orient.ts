@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CheckFailedError, UsageError } from '../../kit/errors.js';
+import { CheckFailedError, UsageError } from '../../harness/kit/errors.js';
 import { readJson } from './workspace.js';
 
 const run = promisify(execFile);

@@ -3,8 +3,8 @@
 // its "work" is the known solution of a task, read from a bank that ships with the demo.
 // It says so in every log it writes; it must never be presented as real work.
 import path from 'node:path';
-import { packageFile } from '../../kit/paths.js';
-import { UsageError } from '../../kit/errors.js';
+import { packageFile } from '../../harness/kit/paths.js';
+import { UsageError } from '../../harness/kit/errors.js';
 
 export interface SimOptions {
   /** probability that a session dies mid-task, leaving dirty work and a live claim */

@@ -2,7 +2,7 @@
 // and writes them to a file the sim reads with --sim-faults). A planned fault replaces the
 // sim's own dice for that session, so a run's faults are exactly the plan's.
 import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../../kit/errors.js';
+import { UsageError } from '../../harness/kit/errors.js';
 
 export type SessionFault =
   /** dies mid-task with dirty work and a live claim (as --sim-crash) */

@@ -3,11 +3,11 @@
 // resolve real conflicts, push.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CheckFailedError } from '../../kit/errors.js';
-import { Git, gitReason } from '../../kit/git.js';
-import { fetchUpstream, pushTo, trackingRef, type PushOutcome, type Upstream } from '../../git/sync.js';
-import { applyEditsTo } from '../../../demo/solution.js';
-import type { Edit } from '../../../demo/spec/types.js';
+import { CheckFailedError } from '../../harness/kit/errors.js';
+import { Git, gitReason } from '../../harness/kit/git.js';
+import { fetchUpstream, pushTo, trackingRef, type PushOutcome, type Upstream } from '../../harness/git/sync.js';
+import { applyEditsTo } from '../solution.js';
+import type { Edit } from '../spec/types.js';
 import type { Transcript } from './transcript.js';
 
 export const UPSTREAM: Upstream = { remote: 'origin', branch: 'main' };
