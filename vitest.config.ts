@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 //    HARNESS_SLOW_TESTS=1 (CI, `npm run test:slow`) or HARNESS_SANDBOX_TESTS=1, or when a
 //    test file is named on the command line.
 const UNIT = ['test/*-pure.test.ts', 'test/bisect-core.test.ts', 'test/cli-cwd.test.ts', 'test/oracle-sampling-readme.test.ts', 'test/sandbox-args.test.ts', 'test/swarm-limits.test.ts'];
-const SANDBOX = ['test/sandbox-{bwrap,docker,podman}*.test.ts', 'test/swarm-sandbox.test.ts', 'test/serve-vectors*.test.ts', 'test/serve-network.test.ts', 'test/real-docker.test.ts', 'test/report-chromium.test.ts', 'test/executor-{ssh,slurm}.test.ts'];
+const SANDBOX = ['test/sandbox-{bwrap,docker,podman}*.test.ts', 'test/swarm-sandbox.test.ts', 'test/serve-vectors*.test.ts', 'test/serve-network.test.ts', 'test/real-docker.test.ts', 'test/report-chromium.test.ts', 'test/executor-{ssh,slurm}*.test.ts'];
 const named = process.argv.some((a) => /\.test\.ts$/.test(a) || /^test\//.test(a));
 const withSandbox = !!(process.env.HARNESS_SLOW_TESTS || process.env.HARNESS_SANDBOX_TESTS) || named;
 

@@ -39,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
     const marks = path.join(root, 'marks');
     mkdirSync(marks);
     chmodSync(marks, 0o1777); // the ssh "host" is another user
-    const remote = (base: string) => ({ base, upstream: served.url, node: 'node', sandbox: 'process' as const, timeoutMs: 600_000, graceMs: 2000 });
+    const remote = (base: string) => ({ base, upstream: served.url, node: 'node', sandbox: 'process' as const, network: 'host' as const, allowHost: [], timeoutMs: 600_000, graceMs: 2000 });
     const kinds = new Map<string, (session: string) => Sandbox>();
     kinds.set('local process', () => sandboxFor('process'));
     if ((await runTool('bwrap', ['--version'])).missing) notes.push('local bwrap: skipped, not installed');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHosts, hostOfSlot, sshArgs } from '../harness/executors/ssh.js';
 import { parseSlurmArgs, slurmMinutes, srunArgs } from '../harness/executors/slurm.js';
 import { BOOTSTRAP, frame, fromSlot, parseReport, SLOT, toSlot, type RemoteSpec } from '../harness/executors/protocol.js';
-import { remoteSandboxKind } from '../harness/executors/index.js';
+import { checkRemoteUpstream, remoteSandboxKind, upstreamHostPort } from '../harness/executors/index.js';
 import { resolveConfig } from '../harness/swarm/config.js';
 import { checkPush, ZERO } from '../harness/serve/policy.js';
 import { UsageError } from '../harness/kit/errors.js';
@@ -71,11 +71,22 @@ describe('settings', () => {
     expect(resolve({ agent: 'cmd', agentCmd: 'x', executor: 'slurm', publicUrl: 'https://swarm.example.org/upstream.git' }).exec.publicUrl).toBe('https://swarm.example.org/upstream.git');
     expect(() => resolve({ agent: 'cmd', agentCmd: 'x', executor: 'slurm', publicUrl: 'https://x/$(id)' })).toThrow(/http\(s\) URL/);
   });
-  it('remote sessions run as a process or in bwrap with the host network; the rest is refused by name', () => {
-    expect(remoteSandboxKind('process', 'upstream', 'ssh')).toBe('process');
-    expect(remoteSandboxKind('bwrap', 'host', 'ssh')).toBe('bwrap');
-    expect(() => remoteSandboxKind('bwrap', 'upstream', 'ssh')).toThrow(/--network host/);
-    expect(() => remoteSandboxKind('docker', 'host', 'slurm')).toThrow(/not built yet/);
+  it('remote sessions run as a process, in bwrap, or in a container of the remote\'s own docker/podman (with an image named)', () => {
+    expect(remoteSandboxKind('process', null, 'ssh')).toBe('process');
+    expect(remoteSandboxKind('bwrap', null, 'ssh')).toBe('bwrap');
+    expect(remoteSandboxKind('docker', 'img:1', 'slurm')).toBe('docker');
+    expect(remoteSandboxKind('podman', 'img:1', 'ssh')).toBe('podman');
+    expect(() => remoteSandboxKind('docker', null, 'ssh')).toThrow(/needs --image NAME: an image on the hosts' own docker/);
+  });
+  it('--network upstream on a remote sandbox needs an upstream URL whose host a loopback forward can stand for', () => {
+    expect(() => checkRemoteUpstream('http://10.0.0.5:8417/upstream.git', 'bwrap', 'upstream')).toThrow(/names its host by address/);
+    expect(() => checkRemoteUpstream('http://[fd00::1]:8417/upstream.git', 'docker', 'upstream')).toThrow(/names its host by address/);
+    for (const ok of ['http://127.0.0.1:8417/u.git', 'http://build-7:8417/u.git', 'https://swarm.example.org/u.git']) expect(() => checkRemoteUpstream(ok, 'docker', 'upstream')).not.toThrow();
+    // the host's network, or no sandbox: the address is reached as it is
+    expect(() => checkRemoteUpstream('http://10.0.0.5:8417/u.git', 'bwrap', 'host')).not.toThrow();
+    expect(() => checkRemoteUpstream('http://10.0.0.5:8417/u.git', 'process', 'upstream')).not.toThrow();
+    expect(upstreamHostPort('https://swarm.example.org/u.git')).toEqual({ host: 'swarm.example.org', port: 443 });
+    expect(upstreamHostPort('http://build-7:8417/u.git')).toEqual({ host: 'build-7', port: 8417 });
   });
 });
 

@@ -9,6 +9,8 @@
 
 /** Slot paths on the supervisor are written with this prefix; the entrypoint puts its own slot folder there. */
 export const SLOT = '@@HARNESS_SLOT@@';
+
+export type RemoteSandboxKind = 'process' | 'bwrap' | 'docker' | 'podman';
 export const REPORT_PREFIX = '@harness ';
 
 export interface RemoteSpec {
@@ -28,8 +30,18 @@ export interface RemoteSpec {
   stdin?: string;
   /** files the session needs that live on the supervisor: path (under SLOT) -> text */
   files: Record<string, string>;
-  /** how the agent is isolated where it runs: a plain process group, or bwrap (with the host's network: it must reach the upstream) */
-  sandbox: 'process' | 'bwrap';
+  /** how the agent is isolated where it runs (docker/podman through the remote's own client and daemon) */
+  sandbox: RemoteSandboxKind;
+  /** `upstream`: the sandbox has no network but relays the entrypoint starts there (the upstream, then `allowHost`) */
+  network: 'upstream' | 'host';
+  allowHost: { host: string; port: number }[];
+  /** the sandbox's name for this session (the container's name; unique per swarm) */
+  name: string;
+  /** folders of the supervisor's session that the sandbox sees at the same path, where they exist on the remote */
+  mounts: { path: string; mode: 'ro' | 'rw' }[];
+  limits: { cpus?: number; memoryMb?: number; pids?: number };
+  /** docker/podman: the image there, and the daemon (null: the remote's own DOCKER_HOST / CONTAINER_HOST) */
+  container?: { image: string; host: string | null };
   timeoutMs: number;
   graceMs: number;
 }

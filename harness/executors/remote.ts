@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EnvError } from '../kit/errors.js';
 import { packageFile } from '../kit/paths.js';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from '../sandbox/types.js';
-import { BOOTSTRAP, frame, parseReport, SLOT, toSlot, type RemoteSpec } from './protocol.js';
+import { BOOTSTRAP, frame, parseReport, SLOT, toSlot, type RemoteSandboxKind, type RemoteSpec } from './protocol.js';
 import type { RemoteSession } from './types.js';
 
 export interface Transport {
@@ -32,7 +32,12 @@ export interface RemoteOptions {
   upstream: string;
   /** the node binary on the remote side */
   node: string;
-  sandbox: 'process' | 'bwrap';
+  sandbox: RemoteSandboxKind;
+  /** `upstream`: the remote sandbox reaches only the upstream and `allowHost`, through relays the entrypoint starts */
+  network: 'upstream' | 'host';
+  allowHost: { host: string; port: number }[];
+  /** docker/podman: the image on the remote hosts, and their daemon (null: their own DOCKER_HOST) */
+  container?: { image: string; host: string | null };
   timeoutMs: number;
   graceMs: number;
   /** how long the entrypoint may take to save work after the agent stopped, before the transport is killed */
@@ -51,7 +56,7 @@ export function entrypointCode(): string {
 
 export function remoteSandbox(o: RemoteOptions, r: RemoteSession): Sandbox {
   return {
-    kind: 'process',
+    kind: o.sandbox, // for the log and the adapter: how the agent is isolated where it runs (its containers are the entrypoint's to remove)
     timeLimitSlackMs: o.transport.entryTimeout(o.timeoutMs) > 0 ? 0 : 120_000,
     check: async () => {},
     start: (spec) => startRemote(o, r, spec),
@@ -109,6 +114,13 @@ async function startRemote(o: RemoteOptions, r: RemoteSession, spec: SessionSpec
     ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
     files,
     sandbox: o.sandbox,
+    network: o.network,
+    allowHost: o.allowHost,
+    name: spec.name,
+    // what is not shipped (folders: tools, caches, --mount) is mounted where it exists there
+    mounts: spec.mounts.filter((m) => !renames.some(([from]) => from === m.path)).map((m) => ({ ...m, path: map(m.path) })),
+    limits: spec.limits,
+    ...(o.container ? { container: { ...o.container, image: spec.image ?? o.container.image } } : {}),
     timeoutMs: o.transport.entryTimeout(o.timeoutMs),
     graceMs: o.graceMs,
   };

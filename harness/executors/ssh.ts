@@ -78,6 +78,12 @@ export function sshExecutor(o: SshOptions): Executor {
         const r = await runTool(sshArgs(o, h.target)[0]!, [...sshArgs(o, h.target).slice(1), `${o.remote.node} -e ${shq("process.stdout.write(process.version)")} && git --version`], o.env, 30_000);
         if (r.missing) throw new EnvError('EXECUTOR_MISSING', 'ssh is not installed here: apt-get install openssh-client');
         if (r.code !== 0) throw new EnvError('SSH_HOST_UNUSABLE', `ssh ${h.target}: ${lastLine(r.stderr) || `exit ${r.code}`}; it must log in without a password (a key; BatchMode) and have node and git on its PATH`);
+        const c = o.remote.container;
+        if (!c) continue;
+        // One question answers three: the client is there, its daemon answers, the image is on it.
+        const bin = o.remote.sandbox;
+        const i = await runTool(sshArgs(o, h.target)[0]!, [...sshArgs(o, h.target).slice(1), `${c.host ? `${bin === 'podman' ? 'CONTAINER_HOST' : 'DOCKER_HOST'}=${shq(c.host)} ` : ''}${bin} image inspect --format '{{.Id}}' ${shq(c.image)}`], o.env, 60_000);
+        if (i.code !== 0) throw new EnvError('SSH_HOST_SANDBOX', `ssh ${h.target}: ${bin} cannot give image ${c.image} there (${lastLine(i.stderr) || `exit ${i.code}`}): install ${bin} on the host, make its daemon reachable for that user (its ${bin === 'podman' ? 'CONTAINER_HOST' : 'DOCKER_HOST'}, or --docker-host), and build the image there (bash scripts/build-image.sh ${c.image})`);
       }
     },
     sandbox: (r) => {

@@ -5,6 +5,8 @@
 // something this module does not model (identity auto-detection, a name git would trim,
 // a config it cannot read exactly, another object format, a date from the environment),
 // git commit-tree writes it instead, as before. Checked against git in test/git-commit.test.ts.
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 import { Git } from '../kit/git.js';
 import { configBool, configFiles, readConfig, type ConfigValues } from './config-file.js';
 import { objectDir, repoFacts, writeLooseObject } from './objects.js';
@@ -93,6 +95,24 @@ export function encodeCommit(c: CommitFields): Buffer | null {
   return Buffer.from(text, 'utf8');
 }
 
+const ZONEINFO = '/usr/share/zoneinfo';
+
+/**
+ * Whether Node (ICU) and git (the C library) read the same zone, so the offset computed
+ * here is the one git would stamp: a zone file named by TZ, or with TZ unset,
+ * /etc/localtime linking to one (or absent: UTC for both). A POSIX rule string
+ * (`EST5EDT,M3.2.0,M11.1.0`), which the C library reads and ICU takes for UTC, is not.
+ */
+export function zoneIsShared(tz: string | undefined): boolean {
+  if (tz !== undefined) return /^[A-Za-z][\w+-]*(\/[\w+-]+)*$/.test(tz) && existsSync(path.join(ZONEINFO, tz));
+  try {
+    if (!lstatSync('/etc/localtime').isSymbolicLink()) return false;
+  } catch {
+    return true; // no /etc/localtime: UTC for both
+  }
+  return path.resolve('/etc', readlinkSync('/etc/localtime')).startsWith(`${ZONEINFO}/`);
+}
+
 export interface CommitClock {
   now: () => Date;
 }
@@ -105,7 +125,7 @@ const SYSTEM_CLOCK: CommitClock = { now: () => new Date() };
 async function commitContext(git: Git, clock: CommitClock): Promise<Pick<CommitFields, 'author' | 'committer' | 'when' | 'encoding'> | null> {
   const env = git.envEntries();
   if (env.GIT_AUTHOR_DATE || env.GIT_COMMITTER_DATE) return null; // git's date parser: not modelled
-  if (env.TZ !== process.env.TZ) return null; // the zone git would stamp is not the one this process computes
+  if (env.TZ !== process.env.TZ || !zoneIsShared(env.TZ)) return null; // git would stamp another zone than this process computes
   const files = configFiles(env, (await repoFacts(git)).commonDir);
   const config = files && readConfig(files);
   if (!config) return null;

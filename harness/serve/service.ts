@@ -1,18 +1,15 @@
 // The upstream server as `harness run` uses it: started before the first session, stopped
 // after the last; a token per session (revoked when it ends) and one for the supervisor;
 // the forwards a sandbox without a network needs to reach it (and each --allow-host).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { gitConfigVars, withGitConfig } from '../git/config-env.js';
 import type { Forward } from '../sandbox/forward.js';
 import { startServer, type RunningServer } from './server.js';
 import { authConfig, newToken, TokenTable } from './tokens.js';
+import { insideAddr, startRelays, writeHosts, type HostPort } from '../sandbox/relay.js';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { HostPort };
 
 export interface ServeSwarmOptions {
   repo: string;
@@ -92,17 +89,6 @@ export async function serveSwarm(o: ServeSwarmOptions): Promise<UpstreamService>
   };
 }
 
-/**
- * Where an allowed host is reached inside the sandbox: a loopback address literal keeps its
- * own address (a local model server at 127.0.0.1:PORT; a hosts entry cannot rename an
- * address), a name gets its own loopback address and a hosts entry.
- */
-function insideAddr(r: Relay, i: number): Forward {
-  const what = `${r.host}:${r.port}`;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(r.host)) return { addr: r.host, port: r.port, socket: r.socket, what };
-  return { addr: `127.0.0.${i + 2}`, port: r.port, socket: r.socket, what, name: r.host };
-}
-
 function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = net.connect(socket);
@@ -110,57 +96,4 @@ function answers(socket: string): Promise<boolean> {
     c.once('connect', () => (clearTimeout(t), c.end(), resolve(true)));
     c.once('error', () => (clearTimeout(t), resolve(false)));
   });
-}
-
-interface Relay {
-  host: string;
-  port: number;
-  socket: string;
-  close(): Promise<void>;
-}
-
-/** One unix socket per --allow-host, each connection relayed to HOST:PORT by the supervisor. */
-async function startRelays(dir: string, hosts: HostPort[]): Promise<Relay[]> {
-  if (hosts.length === 0) return [];
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const out: Relay[] = [];
-  for (const [i, h] of hosts.entries()) {
-    const socket = path.join(dir, `${i}.sock`);
-    const s = net.createServer((inside) => {
-      const outside = net.connect(h.port, h.host);
-      inside.pipe(outside).pipe(inside);
-      inside.on('error', () => outside.destroy());
-      outside.on('error', () => inside.destroy());
-    });
-    await new Promise<void>((resolve, reject) => (s.once('error', reject), s.listen(socket, () => resolve())));
-    out.push({ ...h, socket, close: () => new Promise<void>((r) => s.close(() => r())) });
-  }
-  return out;
-}
-
-function writeHosts(file: string, fs: Forward[]): string {
-  const own = fs.filter((f) => f.name).map((f) => `${f.addr}\t${f.name}`);
-  const host = existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '127.0.0.1\tlocalhost\n';
-  writeFileSync(file, `# written by the harness: allowed hosts reach the supervisor's relays\n${own.join('\n')}\n${withoutNames(host, new Set(fs.flatMap((f) => (f.name ? [f.name.toLowerCase()] : []))))}`);
-  return file;
-}
-
-/**
- * The host's hosts file less the names the relays answer for: getaddrinfo returns every
- * line that names a host and sorts them (127.0.0.1 beats an allowed name's 127.0.0.N), so
- * a name the host also lists (its own name on 127.0.1.1, localhost) must appear once only.
- */
-export function withoutNames(hosts: string, names: Set<string>): string {
-  return hosts
-    .split('\n')
-    .flatMap((line) => {
-      const [body = '', comment] = line.split(/#(.*)/s, 2) as [string, string | undefined];
-      const fields = body.trim().split(/\s+/).filter(Boolean);
-      if (fields.length < 2) return [line];
-      const kept = fields.slice(1).filter((n) => !names.has(n.toLowerCase()));
-      if (kept.length === fields.length - 1) return [line];
-      return kept.length ? [`${fields[0]}\t${kept.join(' ')}${comment !== undefined ? ` #${comment}` : ''}`] : [];
-    })
-    .join('\n');
 }

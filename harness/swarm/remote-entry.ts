@@ -3,13 +3,20 @@
 // into one self-contained file (dist/session-entry.js) and shipped over the session's own
 // channel, so the remote side needs node and git, never the supervisor's file system.
 // It prepares the slot's workspace there (clone or fetch from the served upstream, save a
-// previous session's leftovers, reset to main), runs the agent, and on any exit, signal,
-// time limit or end of the channel saves leftover work to wip/<agent>/<session> itself.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// previous session's leftovers, reset to main), runs the agent in the sandbox asked for (the
+// same sandboxes as on one machine: a process group, bwrap, or a container of the remote's
+// own docker/podman), and on any exit, signal, time limit or end of the channel saves
+// leftover work to wip/<agent>/<session> itself. With --network upstream the sandbox has no
+// network: the entrypoint relays a unix socket per allowed service (the upstream first) to
+// it over this host's network, and the sandbox's socat forwards its loopback port there.
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bwrapSandbox } from '../sandbox/bwrap.js';
-import { processSandbox } from '../sandbox/process.js';
+import { sandboxFor } from '../sandbox/index.js';
+import type { Forward, Mount, Sandbox } from '../sandbox/types.js';
+import { insideAddr, startRelays, writeHosts, type Relay } from '../sandbox/relay.js';
+import { upstreamHostPort } from '../executors/index.js';
+import { recordContainer, removeOrphanContainer } from './orphans.js';
 import { Git } from '../kit/git.js';
 import { ensureWorkspace, markSession, pushWip, resetToMain, safeGitEnv, salvage, type WipHold, type WorkspaceCtx } from './workspace.js';
 import { fromSlot, REPORT_PREFIX, type EntryReport, type RemoteSpec } from '../executors/protocol.js';
@@ -53,6 +60,28 @@ function slotDir(spec: RemoteSpec): string {
   return path.resolve(base, 'agents', spec.agent);
 }
 
+/** The sockets' folder: unix socket paths are limited to 108 bytes, so a deep slot folder gets a short one. */
+function relayDir(slot: string): string {
+  const dir = path.join(slot, 'state', 'relay');
+  return dir.length <= 90 ? dir : mkdtempSync(path.join(os.tmpdir(), 'harness-relay-'));
+}
+
+/** The supervisor's folder mounts that exist here and that this account may read; the rest are named in the log. */
+function hereMounts(mounts: Mount[]): Mount[] {
+  const ok: Mount[] = [];
+  const not: string[] = [];
+  for (const m of mounts) {
+    try {
+      accessSync(m.path, constants.R_OK);
+      ok.push(m);
+    } catch {
+      not.push(m.path);
+    }
+  }
+  if (not.length) say(`not mounted (not on this host, or not readable by ${os.userInfo().username}): ${not.join(', ')}`);
+  return ok;
+}
+
 async function main(): Promise<number> {
   const carried = (globalThis as { __harnessEntry?: Carried }).__harnessEntry ?? { rest: Buffer.alloc(0), dir: '' };
   let stop: ((why: string) => void) | null = null;
@@ -93,9 +122,16 @@ async function main(): Promise<number> {
     }
   };
   // A previous session here that died without saving (kill -9, a lost node) is saved first;
-  // when that cannot be done, nothing runs over it (the next session tries again).
+  // when that cannot be done, nothing runs over it (the next session tries again). Its
+  // container, which the daemon kept running after its client died, goes before that: it
+  // would go on writing to the workspace being saved.
+  const containerFile = path.join(slot, 'state', 'container.json');
   await ensureWorkspace(ctx);
-  if (!(await save())) {
+  const orphan = await removeOrphanContainer(containerFile, process.env).then(
+    (name) => (name && say(`removed the container ${name} a previous session here left running`), true),
+    (e: Error) => (report({ type: 'wip_error', error: `cannot remove the container a previous session left running: ${e.message}` }), false),
+  );
+  if (!orphan || !(await save())) {
     report({ type: 'exit', code: 75, signal: null, timedOut: false, stopped: stopWhy !== null });
     return 75;
   }
@@ -114,38 +150,68 @@ async function main(): Promise<number> {
     writeFileSync(file, text, { mode: 0o600 });
   }
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...spec.env, ...spec.secrets })) env[k] = map(v);
+  for (const [k, v] of Object.entries(spec.env)) env[k] = map(v);
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.secrets)) secrets[k] = map(v);
   // The remote's own account and tools: its PATH after the session's, its user names.
   env.PATH = [env.PATH, process.env.PATH].filter(Boolean).join(':');
   for (const k of ['USER', 'LOGNAME', 'SHELL']) if (process.env[k]) env[k] = process.env[k]!;
   env.TMPDIR = path.join(slot, 'session', 'tmp');
-  if (spec.sandbox === 'bwrap') await bwrapSandbox().check();
-  const sandbox = spec.sandbox === 'bwrap' ? bwrapSandbox() : processSandbox();
   const sessionDir = path.join(slot, 'session');
+  const isolated = spec.sandbox !== 'process' && spec.network === 'upstream';
+  let relays: Relay[] = [];
   // The session's own output goes to our stdout: the channel's log stream.
-  const running = await sandbox.start({
-    name: `${spec.agent}-s${spec.session}`,
-    cwd: ctx.paths.dir,
-    mounts: [
-      { path: sessionDir, mode: 'rw' },
-      { path: path.join(slot, 'home'), mode: 'rw' },
-    ],
-    argv: [map(spec.argv[0]!), ...spec.argv.slice(1).map(map)],
-    env,
-    secrets: {},
-    ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
-    outputFd: 1,
-    network: true,
-    limits: {},
-  }).catch((e: Error) => {
+  const started = await (async () => {
+    const sandbox: Sandbox = sandboxFor(spec.sandbox, {
+      ...(spec.container ? { image: spec.container.image, ...(spec.container.host ? { host: spec.container.host } : {}) } : {}),
+      secretsDir: path.join(slot, 'state'), // the container's env file (the token), 0600, gone once it is created
+    });
+    await sandbox.check();
+    let forwards: Forward[] = [];
+    let hostsFile: string | undefined;
+    if (isolated) {
+      relays = await startRelays(relayDir(slot), [upstreamHostPort(spec.upstream), ...spec.allowHost]);
+      forwards = relays.map((r, i) => insideAddr(r, i, i === 0 ? 'the upstream server' : undefined));
+      if (forwards.some((f) => f.name)) hostsFile = writeHosts(path.join(slot, 'state', 'hosts'), forwards);
+    }
+    if (sandbox.removeLeftover) recordContainer(containerFile, { kind: sandbox.kind, name: spec.name, host: spec.container?.host ?? null });
+    const running = await sandbox.start({
+      name: spec.name,
+      cwd: ctx.paths.dir,
+      mounts: [{ path: sessionDir, mode: 'rw' }, { path: path.join(slot, 'home'), mode: 'rw' }, ...hereMounts(spec.mounts.map((m) => ({ ...m, path: map(m.path) })))],
+      argv: [map(spec.argv[0]!), ...spec.argv.slice(1).map(map)],
+      env,
+      secrets,
+      ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+      outputFd: 1,
+      network: !isolated,
+      forwards,
+      ...(hostsFile ? { hostsFile } : {}),
+      limits: spec.limits,
+      ...(spec.container ? { image: spec.container.image } : {}),
+    });
+    return { sandbox, running };
+  })().catch((e: Error) => {
     say(`cannot start the agent: ${e.message}`);
     return null;
   });
-  if (!running) {
+  const closeRelays = async () => {
+    for (const r of relays) await r.close().catch(() => {});
+    if (relays[0]) rmSync(path.dirname(relays[0].socket), { recursive: true, force: true });
+    relays = [];
+  };
+  // Whatever way the session ended, its container is gone before its work is saved.
+  const noContainer = async () => {
+    await removeOrphanContainer(containerFile, process.env).catch((e: Error) => say(`could not remove the session's container: ${e.message}`));
+  };
+  if (!started) {
+    await noContainer();
+    await closeRelays();
     await save();
     report({ type: 'exit', code: 127, signal: null, timedOut: false, stopped: false });
     return 127;
   }
+  const { running } = started;
   let timedOut = false;
   const timer = spec.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), stopNow(`timed out after ${spec.timeoutMs} ms`)), spec.timeoutMs) : null;
   stop = (why) => {
@@ -156,6 +222,8 @@ async function main(): Promise<number> {
   const exit = await running.exited;
   if (timer) clearTimeout(timer);
   await running.stop(0); // whatever the agent left running must not write after the save
+  await noContainer();
+  await closeRelays();
   rmSync(sessionDir, { recursive: true, force: true });
   await save();
   report({ type: 'exit', ...exit, timedOut, stopped: stopWhy !== null && !timedOut });

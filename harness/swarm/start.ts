@@ -29,7 +29,7 @@ import { summarize, summaryLines } from './summary.js';
 import { Supervisor } from './supervisor.js';
 import { serveSwarm, type UpstreamService } from '../serve/service.js';
 import { safeGitEnv } from './workspace.js';
-import { executorFor, remoteSandboxKind } from '../executors/index.js';
+import { checkRemoteUpstream, executorFor, remoteSandboxKind } from '../executors/index.js';
 
 export { CONFIG_FILE };
 
@@ -123,7 +123,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
     const env = served ? served.supervisorEnv(io.env) : io.env;
     const isolated = sandbox.kind !== 'process' && c.network === 'upstream';
     if (c.upstream && isolated) throw new UsageError('NETWORK_NEEDS_SERVER', `--network upstream reaches only an upstream this run serves; with --upstream ${c.upstream} pass --network host (or --allow-host for its host)`);
-    const executor = served ? executorFor({ exec: c.exec, dir: c.dir, sandbox: c.sandbox, network: c.network, upstream: c.exec.publicUrl ?? remoteUrl(served.url, c.exec.listen, io.hostname()), timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, env: io.env }) : null;
+    const executor = served ? executorFor({ exec: c.exec, dir: c.dir, sandbox: c.sandbox, network: c.network, allowHost: c.allowHost, image: c.image, dockerHost: c.dockerHost, upstream: c.exec.publicUrl ?? remoteUrl(served.url, c.exec.listen, io.hostname()), timeoutMs: c.sessionTimeoutMs, graceMs: c.graceMs, env: io.env }) : null;
     if (executor) {
       out(`sessions run on ${c.exec.kind === 'ssh' ? c.exec.hosts.map((h) => `${h.target} (${h.slots} slot${h.slots > 1 ? 's' : ''})`).join(', ') : `Slurm${c.exec.slurmPartition ? ` partition ${c.exec.slurmPartition}` : ''}`}; they reach the upstream at ${c.exec.publicUrl ?? remoteUrl(served!.url, c.exec.listen, io.hostname())}`);
       await executor.check();
@@ -196,7 +196,8 @@ function checkRemoteRun(c: RunConfig): void {
   const x = c.exec.kind;
   if (c.upstream) throw new UsageError('REMOTE_NEEDS_SERVER', `--executor ${x} needs the upstream this run serves (per-session tokens); drop --upstream and let harness run serve DIR/upstream.git (--listen HOST:PORT where the ${x === 'ssh' ? 'hosts' : 'nodes'} reach it)`);
   if (c.agent === 'sim' || c.demo) throw new UsageError('REMOTE_NO_SIM', `--executor ${x}: the sim agent's known solutions live in this machine's swarm folder; use --agent cmd, claude or codex (installed on the ${x === 'ssh' ? 'hosts' : 'nodes'})`);
-  remoteSandboxKind(c.sandbox, c.network, x);
+  remoteSandboxKind(c.sandbox, c.image, x);
+  if (c.exec.publicUrl) checkRemoteUpstream(c.exec.publicUrl, c.sandbox, c.network);
 }
 
 /** A server listening on every address is reached remotely by this machine's name. */

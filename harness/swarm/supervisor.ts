@@ -416,7 +416,7 @@ export class Supervisor {
         network: this.d.access.network, forwards: this.d.access.forwards, hostsFile: this.d.access.hostsFile,
         onStart: (pid, name) => {
           recordProcess(pidFile(slot), pid);
-          if (this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
+          if (!remote && this.d.sandbox.removeLeftover) recordContainer(containerFile(slot), { kind: this.d.sandbox.kind, name, host: this.d.dockerHost ?? null });
         },
       },
       id,

@@ -4,7 +4,7 @@
 // removed afterwards. When dockerd is not installed or cannot start, `startDockerd`
 // returns the reason instead, for the tests to skip with.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, closeSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, closeSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runTool } from '../../harness/sandbox/common.js';
 
@@ -30,7 +30,8 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
-export async function startDockerd(timeoutMs = 60_000): Promise<DockerdOrReason> {
+/** `group`: the socket's group (other users of this machine reach the daemon through it, as ssh "hosts" do). */
+export async function startDockerd(timeoutMs = 60_000, opts: { group?: string } = {}): Promise<DockerdOrReason> {
   const dockerd = which('dockerd');
   const docker = which('docker');
   if (!dockerd || !docker) return { ok: false, reason: 'dockerd is not installed (apt-get install docker.io; .ci/run installs it)' };
@@ -38,6 +39,7 @@ export async function startDockerd(timeoutMs = 60_000): Promise<DockerdOrReason>
   // A short path: the daemon's sockets live here, and unix socket paths are limited to 108 bytes.
   const dir = mkdtempSync(path.join('/tmp', 'hd-'));
   const host = `unix://${dir}/docker.sock`;
+  if (opts.group) chmodSync(dir, 0o711); // through to the socket, which is the group's
   const log = openSync(path.join(dir, 'dockerd.log'), 'a');
   const child = spawn(
     dockerd,
@@ -50,6 +52,7 @@ export async function startDockerd(timeoutMs = 60_000): Promise<DockerdOrReason>
       `--data-root=${dir}/data`,
       `--exec-root=${dir}/exec`,
       `--pidfile=${dir}/docker.pid`,
+      ...(opts.group ? [`--group=${opts.group}`] : []),
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );

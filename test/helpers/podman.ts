@@ -23,7 +23,7 @@ export async function privatePodman(): Promise<PodmanOrReason> {
   const stop = async () => {
     await run(['rm', '--all', '--force']);
     unmountUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 }); // podman's own cleanup may still be writing there (ENOTEMPTY)
   };
   const v = await run(['info', '--format', '{{.Host.OCIRuntime.Name}}']);
   if (v.code !== 0) {

@@ -50,7 +50,8 @@ export function pidsOfUid(uid: number): number[] {
   return out;
 }
 
-export async function startSshd(root: string, tag: string): Promise<SshFixture> {
+/** `groups`: supplementary groups of both users; `setEnv`: variables every session gets from sshd (the "host's" own environment). */
+export async function startSshd(root: string, tag: string, opts: { groups?: string[]; setEnv?: Record<string, string> } = {}): Promise<SshFixture> {
   const dir = path.join(root, 'sshd');
   mkdirSync(dir, { recursive: true });
   chmodSync(root, 0o755); // the users' homes are below: they must get through
@@ -85,7 +86,7 @@ export async function startSshd(root: string, tag: string): Promise<SshFixture> 
   try {
     for (const [i, u] of users.entries()) {
       if (uidOf(u) !== null) run('userdel', ['-f', u]); // a previous run killed before its cleanup
-      run('useradd', ['-m', '-d', homes[i]!, '-s', '/bin/sh', u]);
+      run('useradd', ['-m', '-d', homes[i]!, '-s', '/bin/sh', ...(opts.groups?.length ? ['-G', opts.groups.join(',')] : []), u]);
       run('usermod', ['-p', '*', u]); // unlocked, no password: keys only
     }
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -114,6 +115,7 @@ export async function startSshd(root: string, tag: string): Promise<SshFixture> 
         'AllowTcpForwarding no',
         'MaxStartups 50:30:100',
         'MaxSessions 50',
+        ...Object.entries(opts.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
         '',
       ].join('\n'),
     );
