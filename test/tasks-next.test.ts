@@ -40,7 +40,41 @@ async function oracle(cwd: string, args: string[], env: Record<string, string> =
   return { code, out };
 }
 
+/** A suite under two tools (a tools map, no top-level command): tests/t1 fails under tcc only. */
+function twoToolProject(): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const dir = path.join(t.dir, 'proj');
+  mkdirSync(path.join(dir, 'tests'), { recursive: true });
+  writeFileSync(path.join(dir, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', judge: 'exit', tools: { gcc: { command: 'sh {test} gcc' }, tcc: { command: 'sh {test} tcc' } } }));
+  writeFileSync(path.join(dir, 'tests/t1.sh'), 'test "$1" != tcc\n');
+  writeFileSync(path.join(dir, 'tests/t2.sh'), 'true\n');
+  git(t.dir, 'init', '-q', '-b', 'main', dir);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'project');
+  return dir;
+}
+
 describe('harness task next', () => {
+  it('takes each tool\'s own results: a later gcc run does not hide a tcc failure, and the hint carries --tool', async () => {
+    swarm = await makeSwarm({ from: twoToolProject() });
+    const a = swarm.clone('a');
+    expect((await oracle(a, ['run', '--tool=tcc'])).code).toBe(1);
+    expect((await oracle(a, ['run', '--tool=gcc'])).code).toBe(0); // the same commit, later, passing
+    expect((await oracle(a, ['notes-sync'])).code).toBe(0);
+    const r = await harness(a, ['task', 'next', '--claim'], { HARNESS_AGENT: 'a1' });
+    expect(r.code, r.err.join()).toBe(0);
+    expect(r.out[0]).toMatch(/^claimed: test-tests-t1\.sh  \(tests\/t1\.sh: fail under tcc, /);
+    const hint = "test-oracle run --tool=tcc --filter '^tests/t1\\.sh$'";
+    expect(r.out).toContain(`rerun it: ${hint}`);
+    expect(git(swarm.upstream, 'show', 'main:current_tasks/test-tests-t1.sh.txt')).toContain(`Rerun it: ${hint}`);
+    // the hint runs as written (without --tool this suite is CONFIG_INVALID) and shows the failure
+    const again = await oracle(a, ["run", '--tool=tcc', '--filter', '^tests/t1\\.sh$']);
+    expect(again.code).toBe(1);
+    expect(again.out.join('\n')).toMatch(/^ERROR tests\/t1\.sh: /m);
+  });
+
+
   it('proposes unclaimed failing tests from recorded results, spreads agents, and claims with --claim', async () => {
     swarm = await makeSwarm({ from: makeProject(5) });
     const a = swarm.clone('a');
