@@ -3,7 +3,8 @@
 // `git commit && git push` of a one-line file, measured in the same run.
 // `--transport http`: the same contenders against the upstream served over smart HTTP
 // (the harness server, a token per contender, the pre-receive policy) and, side by side in
-// the same run, against the local path; prints the ratio http/local.
+// the same run, against the local path, alternating local and http --reps times (5) per N; prints
+// the median of the per-run ratios http/local and the programs one claim starts on each path.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,9 @@ import { claimFromFile } from '../harness/tasks/claims.js';
 import { LOCK_DIR, taskOfFile } from '../harness/kit/task-name.js';
 import fs from 'node:fs';
 import { serveSwarm } from '../harness/serve/service.js';
+import { claimTask } from '../harness/tasks/ops.js';
+import { defaultRetry } from '../harness/git/sync.js';
+import { spawn } from 'node:child_process';
 import iso from 'isomorphic-git';
 
 /** The same listing in-process with isomorphic-git: the alternative this bench measures. */
@@ -175,11 +179,52 @@ async function wholeProcess(reps: number): Promise<number> {
   }
 }
 
+/**
+ * Programs started per uncontended claim, server and client together: this process (the
+ * bench serves the upstream itself) claims `k` tasks under `strace -f -e execve`, and every
+ * program that started is counted. Deterministic, unlike times on a shared machine.
+ * null when strace cannot attach here.
+ */
+async function programsPerClaim(transport: 'local' | 'http', k: number): Promise<number | null> {
+  const { root, upstream } = await swarm();
+  const served = transport === 'http' ? await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env: env(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
+  const trace = path.join(root, 'execve.trace');
+  try {
+    const cred = served?.issue('agent-0', '1').secrets ?? {};
+    const clone = path.join(root, 'c');
+    await execa('git', ['clone', '-q', served?.url ?? upstream, clone], { env: { ...env(), ...cred }, extendEnv: false });
+    const ctx = { git: new Git(clone, { ...env(), ...cred }), upstream: { remote: 'origin', branch: 'main' }, me: { agent: 'agent-0', session: '1', host: 'bench' }, now: () => new Date(), retry: defaultRetry() };
+    await claimTask(ctx, 'warm-up');
+    const tracer = spawn('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, '-p', String(process.pid)], { stdio: 'ignore' });
+    const gone = new Promise<void>((r) => (tracer.on('close', () => r()), tracer.on('error', () => r())));
+    const t0 = Date.now();
+    while (!/TracerPid:\s+[1-9]/.test(fs.readFileSync('/proc/self/status', 'utf8'))) {
+      if (tracer.exitCode !== null || Date.now() - t0 > 10_000) return null;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (let i = 0; i < k; i++) await claimTask(ctx, `counted-${i}`);
+    tracer.kill('SIGINT');
+    await gone;
+    return fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /execve\(.*\) = 0$/.test(l)).length / k;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  } finally {
+    await served?.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const load = () => os.loadavg()[0]!.toFixed(1);
+
 /** Local path and served HTTP, alternating per N so both see the same machine load; `reps` runs each. */
 async function transports(ns: number[], per: number, reps: number): Promise<number> {
   const rows: string[][] = [];
   let ok = true;
+  const procs = { local: await programsPerClaim('local', 4), http: await programsPerClaim('http', 4) };
+  const shownProcs = procs.local === null || procs.http === null ? 'n/a (no strace)' : `${procs.local.toFixed(0)} / ${procs.http.toFixed(0)}`;
   for (const n of ns) {
+    const loadBefore = load();
     const med: Record<string, number[]> = { local: [], http: [] };
     const retries: Record<string, number[]> = { local: [], http: [] };
     for (let r = 0; r < reps; r++) {
@@ -193,10 +238,12 @@ async function transports(ns: number[], per: number, reps: number): Promise<numb
     }
     const l = median(med.local!);
     const h = median(med.http!);
-    rows.push([String(n), l.toFixed(0), h.toFixed(0), median(retries.local!).toFixed(2), median(retries.http!).toFixed(2), `${(h / l).toFixed(2)}x`, med.http!.map((x, i) => (x / med.local![i]!).toFixed(2)).join(' ')]);
+    const ratios = med.http!.map((x, i) => x / med.local![i]!);
+    rows.push([String(n), l.toFixed(0), h.toFixed(0), median(retries.local!).toFixed(2), median(retries.http!).toFixed(2), `${median(ratios).toFixed(2)}x`, ratios.map((x) => x.toFixed(2)).join(' '), shownProcs, `${loadBefore}-${load()}`]);
   }
-  process.stdout.write(`claims over the served upstream (smart HTTP: the harness server running upload-pack/receive-pack, a token each, the pre-receive policy) against the local path, ${per} claims per contender, median of ${reps} runs each:\n`);
-  process.stdout.write(table(['N', 'local median ms', 'http median ms', 'local retries/claim', 'http retries/claim', 'http/local', 'per run'], rows) + '\n');
+  process.stdout.write(`claims over the served upstream (smart HTTP: the harness server running upload-pack/receive-pack, a token each, the pre-receive policy) against the local path, ${per} claims per contender, ${reps} runs each, local and http alternating:\n`);
+  process.stdout.write(table(['N', 'local median ms', 'http median ms', 'local retries/claim', 'http retries/claim', 'http/local (median of runs)', 'per run', 'programs/claim local / http', 'load'], rows) + '\n');
+  process.stdout.write('programs/claim: every program started for one uncontended claim, client and server together (strace -f -e execve); load: 1-minute load average before and after, on 2 cores\n');
   process.stdout.write('target: at N=16 http is at most 1.5x the local path; double claims must be 0\n');
   return ok ? 0 : 1;
 }
@@ -209,7 +256,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`bench claims: --transport ${t ?? ''} is not known; use --transport http (it measures http against the local path)\n`);
       return 2;
     }
-    return transports(parseList(args, '--n', [1, 4, 16]), parseList(args, '--per', [4])[0]!, parseList(args, '--reps', [3])[0]!);
+    return transports(parseList(args, '--n', [1, 4, 16]), parseList(args, '--per', [4])[0]!, parseList(args, '--reps', [5])[0]!);
   }
   const ns = parseList(args, '--n', [1, 4, 16, 64]);
   const per = parseList(args, '--per', [4])[0]!;

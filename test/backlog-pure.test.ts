@@ -75,10 +75,10 @@ describe('dependency graph', () => {
   });
 
   it('merges with failing tests: backlog at priority >= 0 first, then failing tests, then negative priorities', () => {
-    const failing = { testId: 't/1', task: 'test-t-1', result: 'fail' as const, reason: 'x', unclaimed: 1, failing: 1 };
+    const failing = { testId: 't/1', tool: 'tcc', task: 'test-t-1', result: 'fail' as const, reason: 'x', unclaimed: 1, failing: 1 };
     const plan = (items: BacklogItem[]) => planBacklog(items, { done: none, known: none, held: none });
     expect(chooseProposal(plan([item('b', [], 0)]), failing, none, 'a')).toMatchObject({ source: 'backlog', task: 'b' });
-    expect(chooseProposal(plan([item('b', [], -1)]), failing, none, 'a')).toMatchObject({ source: 'failing-test', task: 'test-t-1' });
+    expect(chooseProposal(plan([item('b', [], -1)]), failing, none, 'a')).toMatchObject({ source: 'failing-test', task: 'test-t-1', rerun: "test-oracle run --tool=tcc --filter '^t/1$'" });
     expect(chooseProposal(plan([item('b', [], -1)]), null, none, 'a')).toMatchObject({ source: 'backlog', task: 'b' });
     expect(chooseProposal(plan([item('b', ['a'])]), null, none, 'a')).toBeNull();
   });

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CC_CANDIDATE, generateExample, type Example } from '../test-oracle/bisect/example/gen.js';
+import { identifyCompiler } from '../test-oracle/bisect/cache.js';
 import { oracle, tempDir } from './bisect-helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -47,6 +48,43 @@ describe('the bisector cache keys on the compiler identity', () => {
     // only the candidate's objects were compiled again; the reference's were reused
     expect(compiled(r2.out)).toBe(25);
   }, 120_000);
+
+  it('gives the new answer when the wrapper names its flags file in an assignment', async () => {
+    // `FLAGS=/abs/f; exec cc $(cat $FLAGS)`: the path is only ever written after an `=`.
+    const flags = path.join(tmp.dir, 'wrap', 'f3.txt');
+    const assigning = path.join(tmp.dir, 'wrap', 'mycc-assign');
+    writeFileSync(flags, `--plan ${plan}\n`);
+    writeFileSync(plan, 'u017.c off-by-one\n');
+    writeFileSync(assigning, `#!/bin/sh\nFLAGS_FILE=${flags}; exec ${CC_CANDIDATE} $(cat $FLAGS_FILE) "$@"\n`, { mode: 0o755 });
+    const args = () => base().map((w) => (w === wrapper ? assigning : w));
+    const r1 = await oracle(args(), tmp.dir);
+    expect(r1.err).toEqual([]);
+    expect(culprits(r1.out)).toEqual(['CULPRIT u017.c']);
+    const plan2 = path.join(tmp.dir, 'wrap', 'other.plan');
+    writeFileSync(plan2, 'u020.c off-by-one\n');
+    // only the flags file changes: the plan it named before is untouched
+    writeFileSync(flags, `--plan ${plan2}\n`);
+    const r2 = await oracle(args(), tmp.dir);
+    expect(r2.code).toBe(0);
+    expect(culprits(r2.out)).toEqual(['CULPRIT u020.c']);
+    expect(compiled(r2.out)).toBeGreaterThan(0);
+    writeFileSync(plan, 'u020.c off-by-one\n'); // as the tests below expect
+  }, 120_000);
+
+  it('counts a response file (@/abs/f.rsp) and a path after = among the compiler\'s identity', async () => {
+    const rsp = path.join(tmp.dir, 'wrap', 'flags.rsp');
+    const opt = path.join(tmp.dir, 'wrap', 'opt.txt');
+    writeFileSync(rsp, '-O1\n');
+    writeFileSync(opt, 'x\n');
+    const viaRsp = path.join(tmp.dir, 'wrap', 'gcc-rsp');
+    writeFileSync(viaRsp, `#!/bin/sh\nexec gcc @${rsp} "$@"\n`, { mode: 0o755 });
+    const c = await identifyCompiler(viaRsp, 'candidate', process.env, tmp.dir);
+    expect(c.covers).toContain(rsp);
+    const w = await identifyCompiler(`gcc --opts=${opt} @${rsp}`, 'candidate', process.env, tmp.dir);
+    expect(w.covers).toEqual(expect.arrayContaining([opt, rsp]));
+    writeFileSync(rsp, '-O2\n');
+    expect((await identifyCompiler(viaRsp, 'candidate', process.env, tmp.dir)).id).not.toBe(c.id);
+  }, 60_000);
 
   it('compiles every unit again with --no-cache', async () => {
     const r = await oracle([...base(), '--no-cache'], tmp.dir);

@@ -1,7 +1,7 @@
 // Rough edges both CLIs share through harness/kit/cli-kit.ts: a single-value flag given twice
 // is a usage error in one line (not an internal error from deep inside), and a reader
 // that leaves the pipe early (`| head`) ends the program quietly.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -25,6 +25,9 @@ describe('repeated single-value flags', () => {
     const j = await run(oracleMain, ['run', '-j', '1', '-j', '2']);
     expect(j.code).toBe(2);
     expect(j.err).toEqual(['test-oracle: -j was given 2 times (1, 2); give it once [REPEATED_FLAG]']);
+    const f = await run(oracleMain, ['run', '--fast', '--fast=20']);
+    expect(f.code).toBe(2);
+    expect(f.err).toEqual(['test-oracle: --fast was given 2 times (no value, 20); give it once [REPEATED_FLAG]']);
   });
 
   it('are exit 2 with one line in harness, while list flags still repeat', async () => {
@@ -37,6 +40,30 @@ describe('repeated single-value flags', () => {
 });
 
 describe('a closed pipe', () => {
+  // The run goes on unheard and exits with its real code, so `set -o pipefail` sees failures.
+  it('keeps the real exit code: `test-oracle run | head -1` and `| true` exit 1 when a test fails', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'cli-edges-'));
+    try {
+      mkdirSync(join(d, 't'));
+      // slow enough that the reader has left before the report is written
+      writeFileSync(join(d, 't', 'a.sh'), 'sleep 1; echo ran >> "$TEST_ORACLE_ROOT/ran"; exit 1\n');
+      writeFileSync(join(d, 't', 'b.sh'), 'sleep 1; echo ran >> "$TEST_ORACLE_ROOT/ran"\n');
+      writeFileSync(join(d, 'test-oracle.json'), JSON.stringify({ tests: 't', match: '*.sh', command: 'sh {test}' }));
+      const bin = resolve(ROOT, 'bin', 'test-oracle.js');
+      for (const reader of ['head -1', 'true']) {
+        rmSync(join(d, 'ran'), { force: true });
+        const r = await execa('bash', ['-c', `set -o pipefail; node ${bin} run -j2 | ${reader}; echo "status $? \${PIPESTATUS[*]}" >&2`], { reject: false, cwd: d });
+        expect(r.stderr, reader).toBe('status 1 1 0');
+        expect(r.stdout.split('\n').filter(Boolean).length, reader).toBeLessThanOrEqual(1);
+        // every test ran: the command was not cut short by the reader leaving
+        expect(readFileSync(join(d, 'ran'), 'utf8'), reader).toBe('ran\nran\n');
+      }
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+
   it('ends the program quietly, exit 0, no stack trace (`test-oracle history | head -3`)', async () => {
     // History of 30 recorded commits: 31 lines written one by one, so `head` leaves early.
     const d = mkdtempSync(join(tmpdir(), 'cli-edges-'));

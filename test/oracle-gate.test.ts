@@ -55,6 +55,24 @@ describe('test-oracle gate', () => {
     expect((await oracle(w, ['gate', '--baseline', base, '--no-record'])).code).toBe(0);
   });
 
+  it('writes --json and --junit of the tests it ran, with its verdict', async () => {
+    const { w } = await upstreamWithSuite();
+    const base = await git(w, 'rev-parse', 'HEAD');
+    await oracle(w, ['run']);
+    writeFiles(w, { 't/a.sh': 'echo 0\n' });
+    const head = await commitAll(w, 'break a');
+    const r = await oracle(w, ['gate', '--baseline', base, '--json', 'g.json', '--junit', 'g.xml']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(readFileSync(join(w, 'g.json'), 'utf8')) as { commit: string; counts: Record<string, number>; gate: { commit: string; baseline: string; regressions: string[] }; tests: { id: string; result: string }[] };
+    expect(json.gate).toEqual({ commit: head, baseline: base, regressions: ['t/a.sh'] });
+    expect(json.counts).toMatchObject({ pass: 1, fail: 2 });
+    expect(json.tests.map((t) => `${t.id} ${t.result}`).sort()).toEqual(['t/a.sh fail', 't/b.sh pass', 't/broken.sh fail']);
+    const xml = readFileSync(join(w, 'g.xml'), 'utf8');
+    expect(xml).toMatch(/<testsuite name="test-oracle gate" tests="3" failures="2"/);
+    // written after recording: the report files did not stop the run being recorded
+    expect(r.out.at(-1)).toMatch(/^recorded on /);
+  });
+
   it('runs the baseline itself when nothing was recorded there', async () => {
     const { w } = await upstreamWithSuite();
     writeFiles(w, { 't/b.sh': 'exit 3\n' });

@@ -115,6 +115,33 @@ describe('a suite under two compilers', () => {
     expect(r.out.at(-1)).toMatch(/^recorded on /);
   }, 120_000);
 
+  it('old-style config (no tools map): the tool reaches the test, the rerun command carries the variables the command reads, and a warning says --tool picks only the skip list', async () => {
+    const { d } = await twoToolSuite({ command: '${CC:-gcc} -w -o {tmp}/a.out {test} && {tmp}/a.out', tools: undefined, skip: { tcc: ['t/skipme.c'] } });
+    const r = await oracle(d, ['run', '--tool', 'tcc', '--filter', 'which'], { CC: 'tcc' });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('ERROR t/which.c: expected "gcc" got "tcc" at line 1 (log: .test-oracle/logs/t/which.c.log)');
+    expect(r.out).toContain(
+      'WARNING --tool tcc only picks the skip list here: the command uses neither {tool} nor $TEST_ORACLE_TOOL (it reads CC from this shell, repeated in the rerun commands); ' +
+        'give the config a "tools" map, e.g. "tools": {"tcc": {"env": {"CC": "tcc"}}}, so the tool reaches the test',
+    );
+    const same = line(r.out, /^rerun this selection: /)!.replace(/^rerun this selection: /, '');
+    expect(same).toBe('CC=tcc test-oracle run --tool=tcc --filter=which');
+    expect(line(r.out, /^run the full suite: /)).toBe('run the full suite: CC=tcc test-oracle run --tool=tcc');
+    // run as printed, from a shell without CC: the same compiler, the same failure
+    const words = shellSplit(same);
+    const vars = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=') as [string, string]));
+    const again = await oracle(d, words.filter((w) => !/^[A-Z_]+=/.test(w)).slice(1), vars);
+    expect(again.code).toBe(1);
+    expect(again.out.filter((l) => l.startsWith('ERROR'))).toEqual(r.out.filter((l) => l.startsWith('ERROR')));
+    // {tool} and $TEST_ORACLE_TOOL reach the test without a tools map too, and then there is no warning
+    const { d: d2 } = await twoToolSuite({
+      command: 'sh -c \'test "$TEST_ORACLE_TOOL" = "$1" && exec "$1" -w -o a.out "$2"\' - {tool} {test} && ./a.out', tools: undefined,
+    });
+    const t = await oracle(d2, ['run', '--tool=tcc', '--filter', 'one|which']);
+    expect(t.out.filter((l) => l.startsWith('ERROR') || l.startsWith('WARNING'))).toEqual(['ERROR t/which.c: expected "gcc" got "tcc" at line 1 (log: .test-oracle/logs/t/which.c.log)']);
+    expect(t.out).toContain('run the full suite: test-oracle run --tool=tcc');
+  }, 120_000);
+
   it('warns when tests left files in the tree (tests in the suite root), and blames a bad --cmd on the flag', async () => {
     const { d } = await twoToolSuite({ cwd: 'root' });
     const r = await oracle(d, ['run', '--tool=gcc', '--filter', 'writes']);

@@ -131,6 +131,49 @@ describe('the served upstream', () => {
     expect((await g(d1, a1, 'push', 'origin', 'HEAD:main')).code).toBe(0);
   });
 
+  it("a lock is its session's: agent-1 session 2 cannot delete another agent's lock or one of agent-1's still-running session 1; once session 1 has ended it may", async () => {
+    const { s, clone, repo, t } = await served();
+    const s1 = s.issue('agent-1', '1');
+    const s2 = s.issue('agent-1', '2');
+    const b = s.issue('agent-2', '1').secrets;
+    const push = async (dir: string, creds: Record<string, string>, msg: string, edit: () => Promise<unknown> | void) => {
+      await g(dir, creds, 'fetch', '-q', 'origin');
+      await g(dir, creds, 'reset', '-q', '--hard', 'origin/main');
+      await edit();
+      await g(dir, creds, 'add', '-A');
+      await g(dir, creds, 'commit', '-qm', msg);
+      return g(dir, creds, 'push', 'origin', 'HEAD:main');
+    };
+    const db = await clone('b', b);
+    expect((await push(db, b, 'Claim t1', () => writeFileSync(path.join(db, 'current_tasks/t1.txt'), lock('agent-2')))).code).toBe(0);
+    const d1 = await clone('s1', s1.secrets);
+    expect((await push(d1, s1.secrets, 'Claim t3', () => writeFileSync(path.join(d1, 'current_tasks/t3.txt'), 'Task: t3\nAgent: agent-1\nSession: 1\n\nmine\n'))).code).toBe(0);
+    expect((await push(d1, s1.secrets, 'mine too', () => writeFileSync(path.join(d1, 'current_tasks/t4.txt'), 'prose only, pushed by session 1\n'))).code).toBe(0);
+    // the server records a prose-only lock's pusher once the push has landed
+    const book = path.join(t.dir, 'serve/owners.json');
+    for (let i = 0; i < 100 && !(existsSync(book) && readFileSync(book, 'utf8').includes('"t4"')); i++) await new Promise((r) => setTimeout(r, 50));
+    const d2 = await clone('s2', s2.secrets);
+    const other = await push(d2, s2.secrets, 'steal t1', () => g(d2, s2.secrets, 'rm', '-q', 'current_tasks/t1.txt'));
+    expect(other.code).toBe(1);
+    expect(other.out).toMatch(/remote: ERROR current_tasks\/t1\.txt: held by agent-2, not you \(agent-1\)/);
+    for (const task of ['t3', 't4']) {
+      const live = await push(d2, s2.secrets, `steal ${task}`, () => g(d2, s2.secrets, 'rm', '-q', `current_tasks/${task}.txt`));
+      expect(live.code, live.out).toBe(1);
+      expect(live.out.match(/remote: ERROR/g)).toHaveLength(1);
+      expect(live.out).toMatch(new RegExp(`remote: ERROR current_tasks/${task}\\.txt: held by agent-1's session 1, which is still running, not by you \\(session 2\\)`));
+    }
+    const onMain = () => execFileSync('git', ['ls-tree', '--name-only', 'main', 'current_tasks/'], { cwd: repo, encoding: 'utf8' });
+    expect(onMain()).toMatch(/t1\.txt[\s\S]*t3\.txt[\s\S]*t4\.txt/);
+    // session 1 ended (its token revoked): its successor may finish its tasks
+    s1.revoke();
+    for (const task of ['t3', 't4']) {
+      const r = await push(d2, s2.secrets, `done ${task}`, () => g(d2, s2.secrets, 'rm', '-q', `current_tasks/${task}.txt`));
+      expect(r.code, r.out).toBe(0);
+    }
+    expect(onMain()).toContain('t1.txt');
+    expect(onMain()).not.toMatch(/t3\.txt|t4\.txt/);
+  });
+
   it('main never moves backwards and is never deleted; wip/ is the supervisor\'s', async () => {
     const { s, clone, sup } = await served();
     const a1 = s.issue('agent-1', '1').secrets;

@@ -1,4 +1,5 @@
-// The attack of issue 11, planted from inside a real bwrap session: every way a session
+// The attack of issue 11, planted from inside a real bwrap session and from inside a docker
+// container on a private dockerd (the locally built test image): every way a session
 // could make the host run its code through git (hooks, core.hooksPath,
 // core.alternateRefsCommand, core.fsmonitor, gpg.program with log.showSignature,
 // objects/info/alternates), aimed at the bare upstream (which the session must not even
@@ -7,8 +8,11 @@
 // pushes, `harness status` and `harness report`, there must be no marker.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
+import { runTool } from '../harness/sandbox/common.js';
+import { buildTestImage, type TestImage } from './helpers/docker-image.js';
+import { startDockerd, type DockerdOrReason } from './helpers/dockerd.js';
 import { git, tempDir } from './helpers/repos.js';
 import { FAST, spawnHarness } from './helpers/swarm.js';
 import { makeOracleProject } from './helpers/swarm-work.js';
@@ -54,7 +58,8 @@ function attacker(swarm: string, markers: string): string {
   ].join('\n');
 }
 
-describe.skipIf(noBwrap !== null)(noBwrap ? `vectors from a bwrap session: SKIPPED, ${noBwrap}` : 'vectors planted from inside a bwrap session', () => {
+/** The whole attack through `harness run` with these sandbox flags, checked on the host. */
+function vectorTests(sandboxArgs: () => string[]) {
   it('the session cannot see the bare repo; nothing it planted ever runs on the host: not at the supervisor\'s pushes, not in status or report', async () => {
     const t = tempDir();
     try {
@@ -62,7 +67,7 @@ describe.skipIf(noBwrap !== null)(noBwrap ? `vectors from a bwrap session: SKIPP
       const swarm = path.join(t.dir, '.swarm');
       const markers = path.join(t.dir, 'markers');
       mkdirSync(markers);
-      const r = await spawnHarness(t.dir, ['run', '--sandbox', 'bwrap', '--agent', 'cmd', '--agent-cmd', attacker(swarm, markers), '--from', 'proj', '--max-sessions', '2', ...FAST]);
+      const r = await spawnHarness(t.dir, ['run', ...sandboxArgs(), '--agent', 'cmd', '--agent-cmd', attacker(swarm, markers), '--from', 'proj', '--max-sessions', '2', ...FAST]);
       expect(r.exitCode, r.stderr + r.stdout).toBe(0);
       const logDir = path.join(swarm, 'agent_logs/agent-1');
       const logs = readdirSync(logDir).map((f) => readFileSync(path.join(logDir, f), 'utf8')).join('\n');
@@ -97,4 +102,20 @@ describe.skipIf(noBwrap !== null)(noBwrap ? `vectors from a bwrap session: SKIPP
       t.cleanup();
     }
   }, 240_000);
+}
+
+describe.skipIf(noBwrap !== null)(noBwrap ? `vectors from a bwrap session: SKIPPED, ${noBwrap}` : 'vectors planted from inside a bwrap session', () => {
+  vectorTests(() => ['--sandbox', 'bwrap']);
+});
+
+const client = !(await runTool('docker', ['--version'])).missing;
+const daemon: DockerdOrReason = client ? await startDockerd() : { ok: false, reason: 'the docker client is not installed (apt-get install docker.io)' };
+const image: TestImage | undefined = daemon.ok ? await buildTestImage(daemon.dockerd) : undefined;
+afterAll(async () => {
+  if (daemon.ok) await daemon.dockerd.stop();
+});
+
+describe.skipIf(!daemon.ok)(daemon.ok ? 'vectors planted from inside a docker session (private dockerd)' : `vectors from a docker session: SKIPPED, ${daemon.reason}`, () => {
+  const d = daemon.ok ? daemon.dockerd : undefined!;
+  vectorTests(() => ['--sandbox', 'docker', '--docker-host', d.host, '--image', image!.image, ...image!.mounts.flatMap((m) => ['--mount', m.path])]);
 });

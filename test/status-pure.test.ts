@@ -1,11 +1,14 @@
 // The status model and the report model: plain data in, numbers out.
 import { describe, expect, it } from 'vitest';
 import type { GitFacts } from '../harness/events/facts.js';
-import { parseLog, LOG_FORMAT } from '../harness/events/facts.js';
+import { parseLog, passByTool, LOG_FORMAT } from '../harness/events/facts.js';
+import type { RunRecord } from '../test-oracle/index.js';
 import type { LoggedEvent } from '../harness/events/log.js';
-import { budgetOf, buildStatus, spend } from '../harness/events/status.js';
+import { budgetOf, buildStatus, openMessages, spend } from '../harness/events/status.js';
+import type { Message } from '../harness/tasks/messages.js';
 import { statusLines } from '../harness/events/status-lines.js';
 import { buildReport, stalls } from '../harness/report/model.js';
+import { renderReport } from '../harness/report/html.js';
 
 const T0 = Date.UTC(2026, 0, 1, 20, 0, 0);
 const at = (min: number) => new Date(T0 + min * 60_000).toISOString();
@@ -88,6 +91,48 @@ describe('status model', () => {
   });
 });
 
+describe('pass rate per tool', () => {
+  // One commit, run under gcc (all pass) and then tcc (one fails): pooled, the newest result
+  // per test would say 3/4 or 4/4 depending on order; per tool it is 4/4 and 3/4.
+  const rec = (tool: string | undefined, at: string, results: string[]): RunRecord =>
+    ({ at, v: 1, commit: 'c2', seed: 's', pct: 100, mode: 'full', tool, total: 4, selected: 4, counts: {}, tests: results.map((r, i) => [`t${i}`, r, 1]) }) as unknown as RunRecord;
+  const records = [rec('gcc', at(14), ['pass', 'pass', 'pass', 'pass']), rec('tcc', at(15), ['pass', 'fail', 'pass', 'pass'])];
+  const twoTools: GitFacts = {
+    ...facts,
+    pass: [
+      { sha: 'seed', index: 0, t: T0 - 3_600_000, tool: 'gcc', pass: 2, total: 4 },
+      { sha: 'seed', index: 0, t: T0 - 3_600_000, tool: 'tcc', pass: 1, total: 4 },
+      ...passByTool(records).map((p) => ({ sha: 'c2', index: 2, ...p })),
+    ],
+  };
+
+  it('counts each tool on its own, as test-oracle history does', () => {
+    expect(passByTool(records).map(({ tool, pass, total }) => [tool, pass, total])).toEqual([['gcc', 4, 4], ['tcc', 3, 4]]);
+    expect(passByTool([rec(undefined, at(1), ['fail', 'pass'])]).map((p) => [p.tool, p.pass, p.total])).toEqual([['', 1, 2]]);
+  });
+
+  it('gives status one pass-rate line per tool, and open failing tests summed over tools', () => {
+    const st = buildStatus({ events, facts: twoTools, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+    expect(st.passByTool.map((p) => [p.tool, p.start.pass, p.now.pass, p.now.total])).toEqual([['gcc', 2, 4, 4], ['tcc', 1, 3, 4]]);
+    expect(st.passNow).toBeNull(); // no pooled number across tools
+    const lines = statusLines(st, '.swarm');
+    expect(lines.filter((l) => l.startsWith('pass rate'))).toEqual([
+      'pass rate 100.0% (4/4) now, 50.0% (2/4) at start (tool gcc)',
+      'pass rate 75.0% (3/4) now, 25.0% (1/4) at start (tool tcc)',
+    ]);
+    expect(lines.join('\n')).toMatch(/open \(failing tests\) 1,/);
+  });
+
+  it('gives the report one series per tool', () => {
+    const rep = buildReport({ title: 't', events, facts: twoTools, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+    expect(rep.passTools).toEqual(['gcc', 'tcc']);
+    expect(rep.passByCommit).toEqual([{ index: 0, rate: 0.5, tool: 0 }, { index: 0, rate: 0.25, tool: 1 }, { index: 2, rate: 1, tool: 0 }, { index: 2, rate: 0.75, tool: 1 }]);
+    const html = renderReport(rep);
+    expect([...html.matchAll(/<svg class="chart" data-chart="pass-by-commit"[^]*?<\/svg>/g)][0]![0].match(/<polyline class="series s\d" data-points="2"/g)).toHaveLength(2);
+    expect(html).toContain('pass rate (tool tcc), start → now');
+  });
+});
+
 describe('report model', () => {
   const r = buildReport({ title: 't', events, facts, budget: budgetOf({}), now: T0 + 25 * 60_000 });
 
@@ -102,7 +147,7 @@ describe('report model', () => {
     expect(r.churn).toEqual({ claims: 2, done: 1, abandoned: 0, reaped: 0, released: 1, lostRaces: 0 });
     expect(r.costPerTask).toBe(3);
     expect(r.costPerCommit).toBe(1);
-    expect(r.passByCommit).toEqual([{ index: 0, rate: 0.25 }, { index: 2, rate: 0.75 }]);
+    expect(r.passByCommit).toEqual([{ index: 0, rate: 0.25, tool: 0 }, { index: 2, rate: 0.75, tool: 0 }]);
   });
 
   it('finds the stretches where the pass rate did not move', () => {
@@ -116,12 +161,44 @@ describe('report model', () => {
 
 describe('git log parsing', () => {
   it('reads trailers, oldest first', () => {
-    const out = `\x1ebbb\x1f20\x1fagent-1 (sim)\x1ft1\x1fdone\x1fagent-1\n\x1eaaa\x1f10\x1fme\x1f\x1f\x1f\n`;
+    const out = `\x1eccc\x1f30\x1fagent-2\x1f\x1f\x1f\x1facked\n\x1ebbb\x1f20\x1fagent-1 (sim)\x1ft1\x1fdone\x1fagent-1\x1f\n\x1eaaa\x1f10\x1fme\x1f\x1f\x1f\n`;
     expect(LOG_FORMAT).toContain('Task-Status');
+    expect(LOG_FORMAT).toContain('Msg-Status');
     expect(parseLog(out)).toEqual([
       { sha: 'aaa', t: 10_000, author: 'me', task: null, status: null, agent: null },
       { sha: 'bbb', t: 20_000, author: 'agent-1 (sim)', task: 't1', status: 'done', agent: 'agent-1' },
+      { sha: 'ccc', t: 30_000, author: 'agent-2', task: null, status: null, agent: null, message: true },
     ]);
+  });
+});
+
+describe('message commits and open messages', () => {
+  it('a message sent or acknowledged is no landed commit and no "last commit"', () => {
+    const withMsgs: GitFacts = { ...facts, commits: [...facts.commits, { sha: 'm1', t: T0 + 23 * 60_000, author: 'agent-2', task: null, status: null, agent: null, message: true }] };
+    const st = buildStatus({ events, facts: withMsgs, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+    expect(st.totals.commits).toBe(3);
+    expect(st.agents[1]!.lastCommit).toBeNull();
+    const rep = buildReport({ title: 't', events, facts: withMsgs, budget: budgetOf({}), now: T0 + 25 * 60_000 });
+    expect(rep.perHour).toEqual([{ t: T0, commits: 3, tasksDone: 1 }]);
+    expect(rep.costPerCommit).toBe(1);
+  });
+
+  it('a message is open while an agent it is for has not read it, or none has come yet', () => {
+    const m = (id: string, to: string, ackedBy: string[], from = 'alice'): Message => ({ id, from, to, sent: null, ackedBy, text: id });
+    const readers = [{ agent: 'agent-1', role: 'docs' }, { agent: 'agent-2', role: null }];
+    const box = [
+      m('read-by-all', 'all', ['agent-1', 'agent-2']),
+      m('half-read', 'all', ['agent-1']),
+      m('own-broadcast-read', 'all', ['agent-2'], 'agent-1'),
+      m('role-read', 'role:docs', ['agent-1']),
+      m('role-nobody-has', 'role:perf', []),
+      m('direct-later', 'agent-7', []),
+    ];
+    expect(openMessages(box, readers).map((x) => x.id)).toEqual(['half-read', 'role-nobody-has', 'direct-later']);
+    expect(openMessages(box, []).map((x) => x.id)).toEqual(box.map((x) => x.id)); // no agent has come: all wait
+    const co = { messages: box, backlog: { ready: 0, blocked: 0, held: 0, done: 0, cycles: 0, unknown: 0 }, hot: [], flags: [] };
+    const lines = statusLines(buildStatus({ events, facts: { ...facts, coordination: co }, budget: budgetOf({}), now: T0 + 25 * 60_000 }), '.swarm');
+    expect(lines).toContain('messages 4 open on main; unread: agent-2 1 (harness msg inbox)'); // these agents have no role: role:docs waits too
   });
 });
 

@@ -53,6 +53,22 @@ describe('roles and messages in a swarm', () => {
       expect(starts.filter((e) => e.session === '1').map((e) => [e.agent, e.role ?? null, e.messages ?? 0]).sort()).toEqual([
         ['agent-1', 'review', 2], ['agent-2', 'review', 2], ['agent-3', 'docs', 1], ['agent-4', null, 2],
       ]);
+      // status and the report group the agents by role (slots without one last)
+      const st = await harness(t.dir, ['status', '--dir', '.swarm']);
+      expect(st.code, st.err.join()).toBe(0);
+      expect(st.out[1]).toMatch(/^role +agent +state/);
+      expect(st.out.slice(2, 6).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['docs agent-3', 'review agent-1', 'review agent-2', '- agent-4']);
+      // sessions that only read and acknowledged messages landed no work, and no message is left open
+      expect(st.out).toContainEqual(expect.stringMatching(/^sessions 8 \(0 crashed\); commits landed 0;/));
+      expect(st.out.filter((l) => l.startsWith('messages '))).toEqual([]);
+      for (const l of st.out.slice(2, 6)) expect(l.split(/\s{2,}/)[4]).toBe('-'); // no "last commit": an acknowledgement is none
+      const rep = await harness(t.dir, ['report', '--dir', '.swarm', '--out', path.join(t.dir, 'r.html')]);
+      expect(rep.code, rep.err.join()).toBe(0);
+      const html = readFileSync(path.join(t.dir, 'r.html'), 'utf8');
+      const lanes = ['docs: agent-3', 'review: agent-1', 'review: agent-2'].map((l) => html.indexOf(`>${l}<`));
+      expect(lanes.every((i) => i > 0)).toBe(true);
+      expect([...lanes].sort((x, y) => x - y)).toEqual(lanes);
+      expect(html.indexOf('>agent-4<', lanes[2])).toBeGreaterThan(lanes[2]!);
       const run = JSON.parse(readFileSync(path.join(t.dir, '.swarm/run.json'), 'utf8'));
       expect(run.roles.map((x: { name: string; count: number }) => [x.name, x.count])).toEqual([['review', 2], ['docs', 1]]);
     } finally {

@@ -40,7 +40,68 @@ async function oracle(cwd: string, args: string[], env: Record<string, string> =
   return { code, out };
 }
 
+/** A suite under two tools (a tools map, no top-level command): tests/t1 fails under tcc only. */
+function twoToolProject(): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const dir = path.join(t.dir, 'proj');
+  mkdirSync(path.join(dir, 'tests'), { recursive: true });
+  writeFileSync(path.join(dir, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', judge: 'exit', tools: { gcc: { command: 'sh {test} gcc' }, tcc: { command: 'sh {test} tcc' } } }));
+  writeFileSync(path.join(dir, 'tests/t1.sh'), 'test "$1" != tcc\n');
+  writeFileSync(path.join(dir, 'tests/t2.sh'), 'true\n');
+  git(t.dir, 'init', '-q', '-b', 'main', dir);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'project');
+  return dir;
+}
+
 describe('harness task next', () => {
+  it('merges the backlog with the failing tests of real oracle results: priority first, failing tests as 0, dependencies respected', async () => {
+    swarm = await makeSwarm({ from: makeProject(3) });
+    const a = swarm.clone('a');
+    expect((await oracle(a, ['run', '-j', '2'])).code).toBe(1); // t2, t3 fail
+    expect((await oracle(a, ['notes-sync'])).code).toBe(0);
+    const add = async (...args: string[]) => expect((await harness(a, ['task', 'add', ...args], { HARNESS_AGENT: 'pm' })).code).toBe(0);
+    await add('urgent', '-p', '5');
+    await add('after-urgent', '-p', '9', '-d', 'urgent');
+    await add('later', '-p', '-1');
+
+    const b = swarm.clone('b');
+    const next = async (agent: string) => {
+      const r = await harness(b, ['task', 'next', '--claim'], { HARNESS_AGENT: agent });
+      return { code: r.code, line: r.out[0] ?? r.err[0] ?? '' };
+    };
+    expect(await next('a1')).toEqual({ code: 0, line: 'claimed: urgent  (backlog, priority 5)' }); // after-urgent (9) waits on it
+    const tests = [await next('a2'), await next('a3')];
+    expect(tests.map((t) => t.code)).toEqual([0, 0]);
+    expect(tests.map((t) => /^claimed: (test-tests-t\d\.sh)/.exec(t.line)?.[1]).sort()).toEqual(['test-tests-t2.sh', 'test-tests-t3.sh']);
+    expect(await next('a4')).toEqual({ code: 0, line: 'claimed: later  (backlog, priority -1)' }); // below the failing tests
+    const none = await next('a5');
+    expect(none.code).toBe(1); // after-urgent is blocked, everything else held
+    expect((await harness(a, ['task', 'done', 'urgent'], { HARNESS_AGENT: 'a1' })).code).toBe(0);
+    expect(await next('a5')).toEqual({ code: 0, line: 'claimed: after-urgent  (backlog, priority 9, after urgent)' });
+    expect(upstreamLocks(swarm.upstream).sort()).toEqual(['after-urgent', 'later', 'test-tests-t2.sh', 'test-tests-t3.sh']);
+  });
+
+  it('takes each tool\'s own results: a later gcc run does not hide a tcc failure, and the hint carries --tool', async () => {
+    swarm = await makeSwarm({ from: twoToolProject() });
+    const a = swarm.clone('a');
+    expect((await oracle(a, ['run', '--tool=tcc'])).code).toBe(1);
+    expect((await oracle(a, ['run', '--tool=gcc'])).code).toBe(0); // the same commit, later, passing
+    expect((await oracle(a, ['notes-sync'])).code).toBe(0);
+    const r = await harness(a, ['task', 'next', '--claim'], { HARNESS_AGENT: 'a1' });
+    expect(r.code, r.err.join()).toBe(0);
+    expect(r.out[0]).toMatch(/^claimed: test-tests-t1\.sh  \(tests\/t1\.sh: fail under tcc, /);
+    const hint = "test-oracle run --tool=tcc --filter '^tests/t1\\.sh$'";
+    expect(r.out).toContain(`rerun it: ${hint}`);
+    expect(git(swarm.upstream, 'show', 'main:current_tasks/test-tests-t1.sh.txt')).toContain(`Rerun it: ${hint}`);
+    // the hint runs as written (without --tool this suite is CONFIG_INVALID) and shows the failure
+    const again = await oracle(a, ["run", '--tool=tcc', '--filter', '^tests/t1\\.sh$']);
+    expect(again.code).toBe(1);
+    expect(again.out.join('\n')).toMatch(/^ERROR tests\/t1\.sh: /m);
+  });
+
+
   it('proposes unclaimed failing tests from recorded results, spreads agents, and claims with --claim', async () => {
     swarm = await makeSwarm({ from: makeProject(5) });
     const a = swarm.clone('a');

@@ -1,6 +1,6 @@
 // `harness status [--dir D] [--watch] [--json]`: what a swarm is doing, from any terminal,
 // while it runs or after. Reads only; never takes the swarm's lock.
-import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
+import { defineCommand, stdoutClosed, type Io, type Register } from '../kit/cli-kit.js';
 import { UsageError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir, statusOf } from '../events/load.js';
 import { statusJson, statusLines } from '../events/status-lines.js';
@@ -27,7 +27,8 @@ function processWatch(): WatchDeps {
     isTTY: !!process.stdout.isTTY,
     write: (s) => process.stdout.write(s),
     columns: () => process.stdout.columns || 200,
-    stopped: new Promise((res) => process.once('SIGINT', () => res())),
+    // Ctrl-C, or the reader of a pipe left (`status --watch | head`)
+    stopped: Promise.race([new Promise<void>((res) => process.once('SIGINT', () => res())), stdoutClosed()]),
   };
 }
 

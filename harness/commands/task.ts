@@ -230,7 +230,8 @@ function nextCmd(io: Io, setResult: Register) {
           if (p.note) p.note.split('\n').slice(0, 10).forEach((l) => io.out(`  ${l}`));
           io.out(`${p.ready} backlog tasks ready and unclaimed`);
         } else {
-          io.out(`${verb}: ${p.task}  (${p.testId}: ${p.result}, ${p.reason})`);
+          io.out(`${verb}: ${p.task}  (${p.testId}: ${p.result}${p.tool ? ` under ${p.tool}` : ''}, ${p.reason})`);
+          io.out(`rerun it: ${p.rerun}`);
           io.out(`${p.unclaimed} of ${p.failing} failing tests unclaimed; results from ${r.resultsCommit?.slice(0, 7) ?? '-'}`);
         }
       }

@@ -5,7 +5,7 @@
 import { Git } from '../kit/git.js';
 import { readClaims } from '../tasks/read.js';
 import { readCoordination, type Coordination } from './coordination.js';
-import { latestPerTest, NOTES_REF, readRecords, recordsAlongHistory, type RunRecord } from '../../test-oracle/index.js';
+import { latestPerTest, NOTES_REF, readRecords, recordsAlongHistory, toolOf, type RunRecord } from '../../test-oracle/index.js';
 
 export type TaskStatus = 'claimed' | 'done' | 'abandoned' | 'reaped';
 
@@ -18,10 +18,14 @@ export interface CommitFact {
   status: TaskStatus | null;
   /** Task-Agent trailer, else null */
   agent: string | null;
+  /** a message sent or acknowledged (Msg-Status trailer): no work, not counted as a landed commit */
+  message?: true;
 }
 
 export interface PassPoint {
   sha: string;
+  /** whose runs these are (test-oracle's toolOf: '' or absent for runs with no tool); tools never pool */
+  tool?: string;
   /** position of the commit in `commits` (oldest first) */
   index: number;
   /** when the newest counted run started, ms */
@@ -52,13 +56,13 @@ const STATUSES = new Set(['claimed', 'done', 'abandoned', 'reaped']);
 
 /** Parses `git log --format=LOG_FORMAT`: one record per commit, fields split by \x1f. */
 export const LOG_FORMAT =
-  '%x1e%H%x1f%ct%x1f%an%x1f%(trailers:key=Task,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Status,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)';
+  '%x1e%H%x1f%ct%x1f%an%x1f%(trailers:key=Task,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Status,valueonly,separator=%x2c)%x1f%(trailers:key=Task-Agent,valueonly,separator=%x2c)%x1f%(trailers:key=Msg-Status,valueonly,separator=%x2c)';
 
 export function parseLog(out: string): CommitFact[] {
   const commits: CommitFact[] = [];
   for (const chunk of out.split('\x1e')) {
     if (!chunk.trim()) continue;
-    const [sha, ct, author, task, status, agent] = chunk.split('\x1f').map((s) => s.trim());
+    const [sha, ct, author, task, status, agent, msg] = chunk.split('\x1f').map((s) => s.trim());
     const st = status?.split(',')[0]?.trim() ?? '';
     commits.push({
       sha: sha!,
@@ -67,12 +71,16 @@ export function parseLog(out: string): CommitFact[] {
       task: task ? task.split(',')[0]!.trim() : null,
       status: STATUSES.has(st) ? (st as TaskStatus) : null,
       agent: agent ? agent.split(',')[0]!.trim() : null,
+      ...(msg ? { message: true as const } : {}),
     });
   }
   return commits.reverse();
 }
 
-/** Pass/total of one commit's runs the way `test-oracle history` counts them: the last full run, else every sample pooled. */
+/**
+ * Pass/total of one commit's runs of one tool, the way `test-oracle history` counts them:
+ * the last full run, else every sample pooled. Give it one tool's runs (`passByTool`).
+ */
 export function passOf(records: RunRecord[]): { pass: number; total: number; t: number } {
   const full = records.filter((r) => r.mode === 'full');
   const runs = full.length ? [full.at(-1)!] : records;
@@ -81,6 +89,13 @@ export function passOf(records: RunRecord[]): { pass: number; total: number; t: 
   for (const o of tests.values()) if (o.result === 'pass') pass++;
   const t = Math.max(...runs.map((r) => Date.parse(r.at)).filter(Number.isFinite), 0);
   return { pass, total: tests.size, t };
+}
+
+/** One commit's pass rate per tool, as `test-oracle history` shows one line per commit and tool. */
+export function passByTool(records: RunRecord[]): { tool: string; pass: number; total: number; t: number }[] {
+  const byTool = new Map<string, RunRecord[]>();
+  for (const r of records) byTool.set(toolOf(r), [...(byTool.get(toolOf(r)) ?? []), r]);
+  return [...byTool].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([tool, runs]) => ({ tool, ...passOf(runs) }));
 }
 
 export interface FactsOptions {
@@ -111,8 +126,7 @@ export async function readGitFacts(upstream: string, env: NodeJS.ProcessEnv, opt
   const indexOf = new Map(commits.map((c, i) => [c.sha, i]));
   const pass: PassPoint[] = [];
   const add = (sha: string, records: RunRecord[]) => {
-    const p = passOf(records);
-    if (p.total > 0) pass.push({ sha, index: indexOf.get(sha) ?? -1, ...p });
+    for (const p of passByTool(records)) if (p.total > 0) pass.push({ sha, index: indexOf.get(sha) ?? -1, ...p });
   };
   if (Array.isArray(noted)) {
     for (const n of [...noted].reverse()) add(n.commit, n.records);

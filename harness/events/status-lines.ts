@@ -2,6 +2,7 @@
 // serve a terminal (redrawn in place by --watch) and a pipe (printed once per tick).
 import { formatAge } from '../kit/duration.js';
 import type { SwarmStatus } from './status.js';
+import { toolLabel } from '../../test-oracle/index.js';
 
 const pct = (p: { pass: number; total: number } | null) => (p && p.total ? `${((100 * p.pass) / p.total).toFixed(1)}% (${p.pass}/${p.total})` : 'no recorded results');
 const usd = (x: number) => `$${x.toFixed(2)}`;
@@ -38,9 +39,12 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
     fmt(head),
     ...rows.map(fmt),
     // Open work is what the oracle last saw failing: outside the demo there is no other backlog.
-    `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, open (failing tests) ${s.passNow ? s.passNow.total - s.passNow.pass : '?'}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
+    `sessions ${t.sessions} (${t.crashed} crashed); commits landed ${t.commits}; tasks done ${t.tasksDone}, open (failing tests) ${s.passByTool.length ? s.passByTool.reduce((n, p) => n + p.now.total - p.now.pass, 0) : '?'}, claimed now ${t.claimedNow}, reaped ${t.reaped}, released ${t.released}`,
     `merge conflicts resolved ${t.conflicts}, claims lost to another agent ${t.lostRaces}; wip branches saved ${t.wipSaved} (${t.wipBranches} on upstream)`,
-    `pass rate ${pct(s.passNow)} now, ${pct(s.passStart)} at start`,
+    // One line per tool: a tcc failure is no gcc regression, and pooled they would read as one.
+    ...(s.passByTool.length
+      ? s.passByTool.map((p) => `pass rate ${pct(p.now)} now, ${pct(p.start)} at start${p.tool ? ` (${toolLabel(p.tool)})` : ''}`)
+      : [`pass rate ${pct(null)} now, ${pct(null)} at start`]),
     ...(s.pending.count ? [`lock removals pending ${s.pending.count} (oldest ${formatAge(s.pending.oldestMs ?? 0)}): retried until they land (${dir}/pending)`] : []),
     ...(s.pending.wips ? [`wip pushes pending ${s.pending.wips} (oldest ${formatAge(s.pending.wipOldestMs ?? 0)}): leftover work held in ${dir}/supervisor/clone, retried until it is on upstream`] : []),
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
@@ -54,7 +58,7 @@ export function coordinationLines(s: SwarmStatus): string[] {
   const out: string[] = [];
   if (c.messagesOpen) {
     const waiting = s.agents.filter((a) => a.unread).map((a) => `${a.agent} ${a.unread}`);
-    out.push(`messages ${c.messagesOpen} on main; unread: ${waiting.join(', ') || 'none'} (harness msg inbox)`);
+    out.push(`messages ${c.messagesOpen} open on main; unread: ${waiting.join(', ') || 'none'} (harness msg inbox)`);
   }
   const b = c.backlog;
   if (b.ready + b.blocked + b.held + b.done) {
@@ -84,6 +88,7 @@ export function statusJson(s: SwarmStatus, dir: string): string {
       totals: s.totals,
       passStart: s.passStart,
       passNow: s.passNow,
+      passByTool: s.passByTool,
       spend: s.spend,
       pending: s.pending,
       coordination: s.coordination,

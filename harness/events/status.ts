@@ -7,7 +7,7 @@ import { totalTokens } from './prices.js';
 import { crashed, exitText } from './outcome.js';
 import type { GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
-import { unread } from '../tasks/messages.js';
+import { unread, type Message, type Reader } from '../tasks/messages.js';
 
 export type AgentState = 'running' | 'backing off' | 'idle' | 'rate-limited' | 'stopped';
 
@@ -52,6 +52,13 @@ export interface Spend {
   budget: Budget;
 }
 
+export interface ToolPass {
+  /** '' for runs with no tool */
+  tool: string;
+  start: PassRate;
+  now: PassRate;
+}
+
 export interface PassRate {
   pass: number;
   total: number;
@@ -79,8 +86,11 @@ export interface SwarmStatus {
     wipSaved: number;
     wipBranches: number;
   };
+  /** with results of one tool (or none) only: its pass rate at the start and now; null with several (see passByTool) */
   passStart: PassRate | null;
   passNow: PassRate | null;
+  /** the pass rate at the start and now, per tool (runs of different tools never pool) */
+  passByTool: ToolPass[];
   spend: Spend;
   /** lock removals and wip pushes owed (DIR/pending/): how many, and the oldest's age */
   pending: PendingSummary;
@@ -209,6 +219,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
 
   const done = new Set<string>();
   for (const c of facts.commits) {
+    if (c.message) continue; // sending or reading a message lands no work
     if (startedAt !== null && c.t >= startedAt - 1000) t.commits++;
     if (c.status === 'done' && c.task) done.add(c.task);
     const a = agents.get(commitAgent(c));
@@ -222,7 +233,8 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
 
   const co = facts.coordination ?? emptyCoordination();
   for (const a of agents.values()) a.unread = unread(co.messages, { agent: a.agent, role: a.role }).length;
-  const { passStart, passNow } = passEnds(facts.pass, startedAt);
+  const passByTool = passEndsByTool(facts.pass, startedAt);
+  const one = passByTool.length === 1 ? passByTool[0]! : null;
   return {
     now,
     live,
@@ -230,12 +242,25 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     // grouped by role (slots without one last), then by number
     agents: [...agents.values()].sort((a, b) => (a.role ?? '\uffff').localeCompare(b.role ?? '\uffff') || a.agent.localeCompare(b.agent, 'en', { numeric: true })),
     totals: t,
-    passStart,
-    passNow,
+    passStart: one?.start ?? null,
+    passNow: one?.now ?? null,
+    passByTool,
     spend: spend(ends, inp.budget, now, startedAt),
     pending: inp.pending ?? { count: 0, oldestMs: null, wips: 0, wipOldestMs: null },
-    coordination: { messagesOpen: co.messages.length, backlog: co.backlog, hot: co.hot, flags: co.flags },
+    coordination: { messagesOpen: openMessages(co.messages, [...agents.values()]).length, backlog: co.backlog, hot: co.hot, flags: co.flags },
   };
+}
+
+/** passEnds for each tool's points on their own, tools in name order. */
+export function passEndsByTool(points: PassPoint[], startedAt: number | null): ToolPass[] {
+  const byTool = new Map<string, PassPoint[]>();
+  for (const p of points) byTool.set(p.tool ?? '', [...(byTool.get(p.tool ?? '') ?? []), p]);
+  return [...byTool]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([tool, pts]) => {
+      const e = passEnds(pts, startedAt);
+      return { tool, start: e.passStart!, now: e.passNow! };
+    });
 }
 
 /** The pass rate when the swarm started (the last record at or before it, else the first) and now. */
@@ -276,4 +301,15 @@ export function budgetOf(runJson: unknown): Budget {
   const r = (runJson ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
   return { maxCostUsd: num(r.maxCostUsd), maxTokens: num(r.maxTokens) };
+}
+
+/**
+ * Messages still waiting: some agent of the run has not acknowledged it, or no agent it is
+ * for has come yet. A broadcast every agent has read is history, not open.
+ */
+export function openMessages(messages: Message[], readers: Reader[]): Message[] {
+  return messages.filter((m) => {
+    const waiting = readers.filter((r) => unread([m], r).length > 0);
+    return waiting.length > 0 || !readers.some((r) => r.agent !== m.from && unread([{ ...m, ackedBy: [] }], r).length > 0);
+  });
 }

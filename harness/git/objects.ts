@@ -18,7 +18,7 @@ export interface TreeEntry {
   name: string;
 }
 
-interface RawObject {
+export interface RawObject {
   type: string;
   sha: string;
   data: Buffer;
@@ -94,6 +94,31 @@ export async function readFolder(git: Git, rev: string, dir: string, keep: (e: T
   });
   if (r.code !== 0) throw new GitFailure(['cat-file', '--batch'], r);
   return out;
+}
+
+/**
+ * One `cat-file --batch` for a whole conversation: `ask` sends names and returns their
+ * objects in order (null: missing), so a caller can read a tree, then the subtrees it
+ * names, round after round, in one git process. `env`: as for readObjects.
+ */
+export async function converse<T>(git: Git, env: Record<string, string> | undefined, f: (ask: (specs: string[]) => Promise<(RawObject | null)[]>) => Promise<T>): Promise<T> {
+  let result: { value: T } | null = null;
+  const r = await git.run(['cat-file', '--batch'], {
+    ...(env ? { env } : {}),
+    talk: async (stdin, stdout) => {
+      const answers = batchAnswers(stdout);
+      const ask = async (specs: string[]) => {
+        if (specs.length === 0) return [];
+        stdin.write(specs.join('\n') + '\n');
+        const out: (RawObject | null)[] = [];
+        for (let i = 0; i < specs.length; i++) out.push(await answers.next());
+        return out;
+      };
+      result = { value: await f(ask) };
+    },
+  });
+  if (r.code !== 0 || !result) throw new GitFailure(['cat-file', '--batch'], r);
+  return (result as { value: T }).value;
 }
 
 /** Reads `cat-file --batch` answers one at a time as they arrive; null for a missing object. */

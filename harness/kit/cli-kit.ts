@@ -27,26 +27,44 @@ export interface Io {
 }
 
 const EPIPE_QUIET = Symbol('epipe-quiet');
+/** Streams whose reader has left: writes to them are dropped. */
+const gone = new Set<NodeJS.WritableStream>();
+let onStdoutGone: () => void = () => {};
+const stdoutGonePromise = new Promise<void>((res) => (onStdoutGone = res));
+
+/**
+ * Resolves when the reader of stdout has left (`| head`). A command that writes until
+ * stopped (`status --watch`) ends then; every other command just finishes unheard.
+ */
+export function stdoutClosed(): Promise<void> {
+  return stdoutGonePromise;
+}
 
 export function processIo(): Io {
-  // `harness task list | head`: the reader left, so there is nobody to tell; stop quietly.
+  // `test-oracle run | head -1`: the reader left, so there is nobody to tell. Stop writing
+  // quietly but let the command finish, so its exit code stays true: exiting 0 here made
+  // `set -o pipefail` report success for a run whose tests failed (or never ran).
   // Always ours, once: a loader (tsx) may already have piped into stdout, and its listener
   // re-emits the error when it finds itself the last one.
   for (const stream of [process.stdout, process.stderr] as (NodeJS.WriteStream & { [EPIPE_QUIET]?: true })[]) {
     if (stream[EPIPE_QUIET]) continue;
     stream[EPIPE_QUIET] = true;
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(0);
-      throw e;
+      if (e.code !== 'EPIPE') throw e;
+      gone.add(stream);
+      if (stream === process.stdout) onStdoutGone();
     });
   }
+  const write = (stream: NodeJS.WriteStream, line: string) => {
+    if (!gone.has(stream)) stream.write(line + '\n');
+  };
   return {
     env: process.env,
     cwd: invocationCwd(process.env, process.cwd()),
     now: () => new Date(),
     hostname: () => os.hostname(),
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n'),
+    out: (line) => write(process.stdout, line),
+    err: (line) => write(process.stderr, line),
     isTTY: !!process.stdout.isTTY && process.env.TERM !== 'dumb',
   };
 }
@@ -162,7 +180,9 @@ function onlyOnce(y: Argv): Argv {
     for (const [k, v] of Object.entries(argv)) {
       if (!Array.isArray(v) || k === '_' || !(k in o.key) || many.has(k)) continue;
       const flag = k.length === 1 ? `-${k}` : `--${k}`;
-      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${v.map((x) => (x === false ? `--no-${k}` : String(x))).join(', ')}); give it once`);
+      // `--fast --fast=20` arrives as ['', '20']: the bare flag is shown as such, not as nothing.
+      const shown = v.map((x) => (x === false ? `--no-${k}` : x === '' || x === true ? 'no value' : String(x)));
+      throw new UsageError('REPEATED_FLAG', `${flag} was given ${v.length} times (${shown.join(', ')}); give it once`);
     }
     return true;
   });

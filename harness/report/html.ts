@@ -3,6 +3,7 @@
 import { formatAge } from '../kit/duration.js';
 import type { ReportData } from './model.js';
 import { barChart, esc, hbarChart, lineChart, timeline, type Lane } from './svg.js';
+import { toolLabel } from '../../test-oracle/index.js';
 
 const pctFmt = (v: number) => `${Math.round(v * 100)}%`;
 const usd = (x: number | null) => (x === null ? '-' : x < 0.1 && x > 0 ? `$${x.toFixed(3)}` : `$${x.toFixed(2)}`);
@@ -17,7 +18,7 @@ h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:28px 0 6px;border-bottom
 .kpi b{display:block;font-size:18px}.kpi span{color:#5a6470;font-size:12px}
 table{border-collapse:collapse;margin:6px 0}td,th{padding:2px 10px;border-bottom:1px solid #eef;text-align:left}td.n,th.n{text-align:right}
 .chart{display:block;margin:4px 0}.grid{stroke:#e6e9ee}.tick{font-size:11px;fill:#5a6470}
-.series{fill:none;stroke:#2563eb;stroke-width:2}.dot{fill:#2563eb}
+.series{fill:none;stroke:#2563eb;stroke-width:2}.dot{fill:#2563eb}.series.s1{stroke:#16a34a}.series.s2{stroke:#f59e0b}.dot.s1{fill:#16a34a}.dot.s2{fill:#f59e0b}
 .bar.s0{fill:#2563eb}.bar.s1{fill:#16a34a}.bar.s2{fill:#f59e0b}
 .session{stroke:#fff;stroke-width:1}.session.ok{fill:#16a34a}.session.crash{fill:#dc2626}.session.running{fill:#2563eb}.session.stopped{fill:#9ca3af}
 .reap{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:3 2}.note,.empty{color:#5a6470}
@@ -57,12 +58,16 @@ export function renderReport(d: ReportData): string {
   const budget = b.maxCostUsd === null && b.maxTokens === null ? 'no budget' : [b.maxCostUsd !== null ? `of ${usd(b.maxCostUsd)}` : '', b.maxTokens !== null ? `of ${b.maxTokens} tokens` : ''].join(' ').trim();
 
   const maxIndex = Math.max(1, ...d.passByCommit.map((p) => p.index));
+  // one line per tool: runs of different tools never pool
+  const toolNames = d.passTools.map(toolLabel);
   const passT0 = Math.min(...d.passByTime.map((p) => p.t), t0);
   const sections = [
     `<h1>${esc(d.title)}</h1>`,
     `<p class="note">Report written ${esc(new Date(d.now).toISOString().replace('T', ' ').slice(0, 19))} UTC; swarm ${s.live ? 'still running' : 'not running'}${s.startedAt ? `; it ran from ${esc(clock(s.startedAt))} to ${s.live ? 'now' : esc(clock(d.end))} (${esc(formatAge(d.end - s.startedAt))})` : ''}.</p>`,
     `<div class="kpis">${[
-      kpi(`${rateOf(s.passStart)} → ${rateOf(s.passNow)}`, 'pass rate, start → now'),
+      ...(s.passByTool.length > 1
+        ? s.passByTool.map((p) => kpi(`${rateOf(p.start)} → ${rateOf(p.now)}`, `pass rate (${toolLabel(p.tool)}), start → now`))
+        : [kpi(`${rateOf(s.passStart)} → ${rateOf(s.passNow)}`, 'pass rate, start → now')]),
       kpi(String(t.sessions), `sessions (${t.crashed} crashed)`),
       kpi(String(t.commits), 'commits landed'),
       kpi(String(t.tasksDone), `tasks done (${t.claimedNow} claimed now)`),
@@ -72,10 +77,10 @@ export function renderReport(d: ReportData): string {
       kpi(String(t.wipSaved), 'wip branches saved'),
     ].join('')}</div>`,
     `<h2>Pass rate over commits</h2>`,
-    lineChart('pass-by-commit', d.passByCommit.map((p) => ({ x: p.index, y: p.rate })), { min: 0, max: maxIndex, fmt: (v) => `#${Math.round(v)}` }, { min: 0, max: 1, fmt: pctFmt }),
+    lineChart('pass-by-commit', d.passByCommit.map((p) => ({ x: p.index, y: p.rate, s: p.tool })), { min: 0, max: maxIndex, fmt: (v) => `#${Math.round(v)}` }, { min: 0, max: 1, fmt: pctFmt }, undefined, toolNames),
     `<p class="note">x: commit number on main (first parent); ${d.passByCommit.length} commits with recorded results.</p>`,
     `<h2>Pass rate over time</h2>`,
-    lineChart('pass-by-time', d.passByTime.map((p) => ({ x: p.t, y: p.rate })), { min: passT0, max: Math.max(t1, ...d.passByTime.map((p) => p.t)), fmt: timeAxis.fmt }, { min: 0, max: 1, fmt: pctFmt }),
+    lineChart('pass-by-time', d.passByTime.map((p) => ({ x: p.t, y: p.rate, s: p.tool })), { min: passT0, max: Math.max(t1, ...d.passByTime.map((p) => p.t)), fmt: timeAxis.fmt }, { min: 0, max: 1, fmt: pctFmt }, undefined, toolNames),
     `<h2>Commits and tasks done per hour</h2>`,
     barChart('per-hour', d.perHour.map((h) => ({ label: hm(h.t), values: [h.commits, h.tasksDone] })), ['commits', 'tasks done']),
     `<h2>Sessions</h2>`,

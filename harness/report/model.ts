@@ -44,8 +44,11 @@ export interface ReportData {
   /** the end of the charts' time axes: now while the swarm runs, else its last event or commit */
   end: number;
   status: SwarmStatus;
-  passByCommit: { index: number; rate: number }[];
-  passByTime: { t: number; rate: number }[];
+  /** the tools with recorded results, in name order ('' = runs with no tool); one series each */
+  passTools: string[];
+  /** `tool`: an index into passTools */
+  passByCommit: { index: number; rate: number; tool: number }[];
+  passByTime: { t: number; rate: number; tool: number }[];
   perHour: HourBucket[];
   sessions: SessionBar[];
   reaps: { t: number; tasks: string[] }[];
@@ -118,7 +121,7 @@ export function buildReport(inp: ReportInput): ReportData {
       if (from) slow.push({ task: c.task, ms: c.t - from.t, agent: from.agent });
       claimedAt.delete(c.task);
     }
-    if (c.t < since - 1000) continue;
+    if (c.t < since - 1000 || c.message) continue; // a message sent or read lands no work
     landed++;
     commitsBy.set(commitAgent(c), (commitsBy.get(commitAgent(c)) ?? 0) + 1);
     const h = Math.max(0, Math.floor((c.t - since) / HOUR));
@@ -137,6 +140,8 @@ export function buildReport(inp: ReportInput): ReportData {
   }));
   const cost = status.spend.costUsd;
   const rate = (p: { pass: number; total: number }) => p.pass / p.total;
+  const passTools = [...new Set(facts.pass.map((p) => p.tool ?? ''))].sort();
+  const toolIndex = (p: { tool?: string }) => passTools.indexOf(p.tool ?? '');
   const lastEvent = events.length ? Date.parse(events.at(-1)!.ts) : 0;
   const end = status.live ? now : Math.max(lastEvent, facts.commits.at(-1)?.t ?? 0, ...facts.pass.map((p) => p.t)) || now;
   return {
@@ -144,8 +149,9 @@ export function buildReport(inp: ReportInput): ReportData {
     now,
     end,
     status,
-    passByCommit: facts.pass.filter((p) => p.index >= 0).map((p) => ({ index: p.index, rate: rate(p) })),
-    passByTime: facts.pass.map((p) => ({ t: p.t, rate: rate(p) })).sort((a, b) => a.t - b.t),
+    passTools,
+    passByCommit: facts.pass.filter((p) => p.index >= 0).map((p) => ({ index: p.index, rate: rate(p), tool: toolIndex(p) })),
+    passByTime: facts.pass.map((p) => ({ t: p.t, rate: rate(p), tool: toolIndex(p) })).sort((a, b) => a.t - b.t),
     perHour,
     sessions,
     reaps,
@@ -154,7 +160,11 @@ export function buildReport(inp: ReportInput): ReportData {
     costPerCommit: landed ? cost / landed : null,
     slowest: slow.slice(0, 10),
     churn,
-    stalls: stalls(facts.pass.map((p) => ({ t: p.t, rate: rate(p) })), end),
+    // per tool: one tool's rate standing still says nothing about another's
+    stalls: passTools
+      .flatMap((tool) => stalls(facts.pass.filter((p) => (p.tool ?? '') === tool).map((p) => ({ t: p.t, rate: rate(p) })), end))
+      .sort((a, b) => b.to - b.from - (a.to - a.from))
+      .slice(0, 5),
   };
 }
 

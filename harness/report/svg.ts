@@ -35,14 +35,26 @@ function scale(a: Axis, lo: number, hi: number): (v: number) => number {
   return (v) => r1(lo + ((v - a.min) / span) * (hi - lo));
 }
 
-/** A line over (x, y) points; a lone point is also drawn as a dot so it is visible. */
-export function lineChart(name: string, pts: { x: number; y: number }[], x: Axis, y: Axis, h = 220): string {
+/**
+ * A line over (x, y) points; a lone point is also drawn as a dot so it is visible. Points
+ * with `s` belong to series number `s` (named in `series`, drawn as a legend): one line each.
+ */
+export function lineChart(name: string, pts: { x: number; y: number; s?: number }[], x: Axis, y: Axis, h = 220, series: string[] = []): string {
   if (pts.length === 0) return `<p class="empty" data-chart="${name}">nothing recorded</p>`;
   const sx = scale(x, PAD.l, W - PAD.r);
   const sy = scale(y, h - PAD.b, PAD.t);
-  const coords = pts.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ');
-  const dot = pts.length === 1 ? `<circle class="dot" cx="${sx(pts[0]!.x)}" cy="${sy(pts[0]!.y)}" r="3"/>` : '';
-  return frame(name, h, x, y, `<polyline class="series" data-points="${pts.length}" points="${coords}"/>${dot}`);
+  const groups = new Map<number, { x: number; y: number }[]>();
+  for (const p of pts) groups.set(p.s ?? 0, [...(groups.get(p.s ?? 0) ?? []), p]);
+  const many = series.length > 1;
+  const body = [...groups].map(([i, g]) => {
+    const cls = many ? `series s${i}` : 'series';
+    const coords = g.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ');
+    const dot = g.length === 1 ? `<circle class="dot${many ? ` s${i}` : ''}" cx="${sx(g[0]!.x)}" cy="${sy(g[0]!.y)}" r="3"/>` : '';
+    const line = `<polyline class="${cls}" data-points="${g.length}" points="${coords}"`;
+    return (many ? `${line}><title>${esc(series[i] ?? '')}</title></polyline>` : `${line}/>`) + dot;
+  });
+  const legend = many ? series.map((s, i) => `<rect class="bar s${i}" x="${W - PAD.r - 150}" y="${PAD.t + i * 16}" width="10" height="10"/><text class="tick" x="${W - PAD.r - 135}" y="${PAD.t + 9 + i * 16}">${esc(s)}</text>`).join('') : '';
+  return frame(name, h, x, y, body.join('') + legend);
 }
 
 /** Side-by-side bars per bucket, one colour per series. */

@@ -1,20 +1,28 @@
 // The pre-receive hook the server installs in a folder of its own (core.hooksPath is set
-// through the environment of git http-backend, which outranks the repo's config). It asks
-// the server's policy over a unix socket (socat, so no interpreter starts per push), then
-// runs the repo's own pre-receive hook (the test gate of harness init --gate), if any.
+// through the environment of receive-pack, which outranks the repo's config). It asks the
+// server's policy over the server's loopback policy port, then runs the repo's own
+// pre-receive hook (the test gate of harness init --gate), if any.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function hookScript(): string {
-  // Only sh and socat start (reads, loops and the reply's check are the shell's own): this
-  // runs inside every push, while main's race window is open.
-  return `#!/bin/sh
+  // One program starts: bash, whose /dev/tcp speaks to the policy port itself (sh had to
+  // start socat for its unix socket). Reads, loops and the reply's check are bash's own:
+  // this runs inside every push, while main's race window is open. The request ends with an
+  // empty line (bash cannot half-close a socket); the server closes after its answer.
+  return `#!/bin/bash
 # Written by the harness upstream server; rewritten at every start.
-nl='
-'
+nl=$'\\n'
 input=
-while IFS= read -r line || [ -n "$line" ]; do input="$input$line$nl"; done
-reply=$( { printf '%s\\n' "$HARNESS_PUSH_ID" "\${GIT_QUARANTINE_PATH:-}" "\${GIT_OBJECT_DIRECTORY:-}" "\${GIT_ALTERNATE_OBJECT_DIRECTORIES:-}"; printf '%s' "$input"; } | socat -t 900 -T 900 - "UNIX-CONNECT:$HARNESS_POLICY_SOCKET" 2>/dev/null)
+while IFS= read -r line || [ -n "$line" ]; do input+="$line$nl"; done
+reply=
+if { exec 3<>"/dev/tcp/127.0.0.1/$HARNESS_POLICY_PORT"; } 2>/dev/null; then
+  printf '%s\\n' "$HARNESS_PUSH_ID" "\${GIT_QUARANTINE_PATH:-}" "\${GIT_OBJECT_DIRECTORY:-}" "\${GIT_ALTERNATE_OBJECT_DIRECTORIES:-}" >&3
+  printf '%s\\n' "$input" >&3
+  while IFS= read -r -t 900 line <&3 || [ -n "$line" ]; do reply+="$line$nl"; line=; done
+  exec 3<&-
+fi
+reply=\${reply%"$nl"}
 case "$reply" in
   OK) ;;
   *"\${nl}OK") printf '%s\\n' "\${reply%"\${nl}OK"}" ;;

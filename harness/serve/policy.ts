@@ -36,10 +36,18 @@ export interface PolicyOptions {
   allowTestEdits: boolean;
 }
 
-/** Who owns a lock: its Agent header, else the recorded pusher of a prose-only lock. */
-export type OwnerOf = (task: string, lock: ParsedLock | null) => string | null;
+/** Who owns a lock: its Agent (and Session) headers, else the recorded pusher of a prose-only lock. */
+export interface Owner {
+  agent: string;
+  /** the session that claimed it; null when the lock names none (an agent-wide claim) */
+  session: string | null;
+}
+export type OwnerOf = (task: string, lock: ParsedLock | null) => Owner | null;
 
-export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts | null, ownerOf: OwnerOf, opts: PolicyOptions): string[] {
+/** Whether a session of an agent still holds a valid token (it is running). */
+export type LiveSession = (agent: string, session: string) => boolean;
+
+export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts | null, ownerOf: OwnerOf, opts: PolicyOptions, live: LiveSession = () => false): string[] {
   const errors: string[] = [];
   if (who.role === 'salvage') return salvageRules(who, updates);
   for (const u of updates) {
@@ -79,7 +87,8 @@ export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts |
     if (c.kind !== 'added') {
       const owner = ownerOf(c.task, c.before);
       if (owner === null) errors.push(`ERROR ${file}: nobody is known to own this lock, so only the supervisor may remove it (it reaps stale claims); leave it and pick other work`);
-      else if (owner !== who.agent) errors.push(`ERROR ${file}: held by ${owner}, not you (${who.agent}); only its owner releases it, and the supervisor reaps it when stale: leave it and pick other work`);
+      else if (owner.agent !== who.agent) errors.push(`ERROR ${file}: held by ${owner.agent}, not you (${who.agent}); only its owner releases it, and the supervisor reaps it when stale: leave it and pick other work`);
+      else if (!sessionMayRelease(who, owner, live)) errors.push(`ERROR ${file}: held by ${owner.agent}'s session ${owner.session}, which is still running, not by you (session ${who.session}); only that session releases it, and the supervisor releases it when that session ends: leave it and pick other work`);
     }
   }
   if (!opts.allowTestEdits && main.protectedChanged.length) {
@@ -87,6 +96,19 @@ export function checkPush(who: Identity, updates: RefUpdate[], main: MainFacts |
     errors.push(`ERROR protected test files changed (${shown}): agents may not edit the oracle's tests, its test-oracle.json or expected outputs in this run; fix the code instead (or run the swarm with --allow-test-edits)`);
   }
   return errors;
+}
+
+/**
+ * Within one agent, a lock is its claiming session's: another session of the same agent may
+ * release it only once that session has ended (its token revoked). Sessions of one agent
+ * run one after another, and the supervisor releases an ended session's claims itself; a
+ * successor that finishes the task before that release lands is the only one working on
+ * it. A session still running (a second supervisor's slot of the same name, a leftover
+ * whose token is still valid) keeps its lock. A lock naming no session is the agent's.
+ */
+function sessionMayRelease(who: Identity, owner: Owner, live: LiveSession): boolean {
+  if (owner.session === null || who.session === null || owner.session === who.session) return true;
+  return !live(owner.agent, owner.session);
 }
 
 /**

@@ -16,7 +16,8 @@ import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
 import { AdvertCache, gitCall, runService } from './smart-http.js';
-import { checkPush, MAIN, staleMain, ZERO, type RefUpdate } from './policy.js';
+import { checkPush, MAIN, staleMain, ZERO, type Owner, type RefUpdate } from './policy.js';
+import type { ParsedLock } from '../tasks/lockfile.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
 
 export interface ServeOptions {
@@ -57,13 +58,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   removeDeadRefLock(o.repo, 'main');
   const hooks = writeHooks(path.join(o.stateDir, 'hooks'));
   const httpDir = socketDir(o.stateDir, 'http');
-  const policyDir = socketDir(o.stateDir, 'policy');
-  for (const d of [httpDir, policyDir]) {
+  for (const d of [httpDir]) {
     rmSync(d, { recursive: true, force: true });
     mkdirSync(d, { recursive: true, mode: 0o700 });
   }
   const httpSock = path.join(httpDir, 'upstream.sock');
-  const policySock = path.join(policyDir, 'policy.sock');
   const repoName = path.basename(o.repo);
   const git = new Git(o.repo, o.env);
   const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
@@ -99,7 +98,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       GIT_COMMITTER_NAME: user,
       GIT_COMMITTER_EMAIL: `${user}@http.harness`,
       HARNESS_PUSH_ID: pushId,
-      HARNESS_POLICY_SOCKET: policySock,
+      HARNESS_POLICY_PORT: String(policyPort),
       ...(gitProtocol ? { GIT_PROTOCOL: gitProtocol } : {}),
       // Outranks the repo's config: our hook, pushes allowed, nothing of the repo's run as a program.
       ...gitConfigVars([
@@ -123,9 +122,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   const policy = async (text: string): Promise<string> => {
     const [id, qPath, objDir, alt, ...lines] = text.split('\n');
+    const refs = lines.slice(0, lines.indexOf('') < 0 ? lines.length : lines.indexOf(''));
     const p = pushes.get(id ?? '');
     if (!p) return 'ERROR this push did not come through the harness server; push to its URL';
-    const updates: RefUpdate[] = lines.filter((l) => l.trim()).map((l) => {
+    const updates: RefUpdate[] = refs.filter((l) => l.trim()).map((l) => {
       const [old, neu, ref] = l.trim().split(' ') as [string, string, string];
       return { old, new: neu, ref };
     });
@@ -134,28 +134,43 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     // A push that already lost the race for main is told so before any git work.
     const stale = staleMain(updates, mainTip(o.repo));
     const facts = mu && !stale ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
-    const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits });
+    const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits }, (agent, session) => o.tokens.isLive(agent, session));
     appendFileSync(pushLog, JSON.stringify({ at: new Date().toISOString(), role: p.who.role, agent: p.who.agent, session: p.who.session, updates, refused: errors }) + '\n');
     if (errors.length) return errors.join('\n');
     for (const c of facts?.locks ?? []) if (c.kind !== 'deleted' && c.blob && c.after?.readable && c.after.headers.Agent === undefined) p.owners.push({ task: c.task, blob: c.blob });
     return 'OK';
   };
 
+  // The hook (bash's /dev/tcp) cannot half-close: a request is whole at the empty line
+  // after its four header lines and its ref lines (or at its end).
   const policyServer = net.createServer({ allowHalfOpen: true }, (sock) => {
     let text = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => (text += d));
-    sock.on('error', () => {});
-    sock.on('end', () => {
+    let asked = false;
+    const answer = () => {
+      if (asked) return;
+      asked = true;
       policy(text)
         .catch((e: Error) => `ERROR the upstream server could not check this push (${e.message}); push again, and tell the supervisor's operator if it repeats`)
         .then((reply) => sock.end(reply + '\n'));
+    };
+    sock.setEncoding('utf8');
+    sock.setTimeout(60_000, () => sock.destroy());
+    sock.on('data', (d: string) => {
+      text += d;
+      if (text.length > 4 << 20) return void sock.destroy();
+      if (requestComplete(text)) answer();
     });
+    sock.on('error', () => {});
+    sock.on('end', answer);
   });
   const tcp = http.createServer(handle);
   const unix = http.createServer(handle);
-  await listen(policyServer, policySock);
   await listen(unix, httpSock);
+  // Loopback only: the hook runs on this host; a request names a push by its random id.
+  const policyPort = await new Promise<number>((resolve, reject) => {
+    policyServer.once('error', reject);
+    policyServer.listen(0, '127.0.0.1', () => resolve((policyServer.address() as net.AddressInfo).port));
+  });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', (e: NodeJS.ErrnoException) => reject(new EnvError('SERVE_PORT_BUSY', `cannot listen on ${o.host}:${o.port} (${e.code ?? e.message}); choose another --listen HOST:PORT`)));
     tcp.listen(o.port, o.host, () => resolve());
@@ -171,7 +186,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         (s as http.Server).closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));
       }
-      for (const d of [httpDir, policyDir]) rmSync(d, { recursive: true, force: true });
+      rmSync(httpDir, { recursive: true, force: true });
     },
   };
 }
@@ -181,6 +196,13 @@ function listen(s: net.Server, sock: string): Promise<void> {
     s.once('error', reject);
     s.listen(sock, () => resolve());
   });
+}
+
+/** Four header lines, then ref lines, then an empty line. */
+export function requestComplete(text: string): boolean {
+  let at = -1;
+  for (let i = 0; i < 4; i++) if ((at = text.indexOf('\n', at + 1)) < 0) return false;
+  return text.indexOf('\n\n', at) >= 0;
 }
 
 function refuse(res: http.ServerResponse, status: number, msg: string): void {
@@ -221,7 +243,7 @@ function mainTip(repo: string): string | null {
  * landed (a pre-receive that passed may still lose the race for the ref).
  */
 class OwnerBook {
-  private book: Record<string, { blob: string; agent: string }> = {};
+  private book: Record<string, { blob: string; agent: string; session?: string | null }> = {};
 
   constructor(private readonly file: string) {
     try {
@@ -231,15 +253,16 @@ class OwnerBook {
     }
   }
 
-  ownerOf(task: string, lock: import('../tasks/lockfile.js').ParsedLock | null): string | null {
-    if (lock?.readable && lock.headers.Agent) return lock.headers.Agent;
-    return this.book[task]?.agent ?? null;
+  ownerOf(task: string, lock: ParsedLock | null): Owner | null {
+    if (lock?.readable && lock.headers.Agent) return { agent: lock.headers.Agent, session: lock.headers.Session ?? null };
+    const rec = this.book[task];
+    return rec ? { agent: rec.agent, session: rec.session ?? null } : null;
   }
 
   async confirm(git: Git, recs: { task: string; blob: string }[], who: Identity): Promise<void> {
     for (const r of recs) {
       const now = await git.run(['rev-parse', '--verify', '--quiet', `${MAIN}:current_tasks/${r.task}.txt`]);
-      if (now.code === 0 && now.stdout.trim() === r.blob) this.book[r.task] = { blob: r.blob, agent: who.agent };
+      if (now.code === 0 && now.stdout.trim() === r.blob) this.book[r.task] = { blob: r.blob, agent: who.agent, session: who.session };
     }
     writeFileSync(this.file, JSON.stringify(this.book, null, 1));
   }

@@ -40,6 +40,12 @@ export class TokenTable {
     return found;
   }
 
+  /** An agent's session holds a valid token: it is running (its token dies when it ends). */
+  isLive(agent: string, session: string): boolean {
+    for (const v of this.byToken.values()) if (v.role === 'agent' && v.agent === agent && v.session === session) return true;
+    return false;
+  }
+
   entries(): [string, Identity][] {
     return [...this.byToken];
   }

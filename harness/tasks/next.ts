@@ -6,7 +6,8 @@
 // agent so agents asking at once spread over different tasks.
 import { HeldError } from '../kit/errors.js';
 import { fetchUpstream, trackingRef } from '../git/sync.js';
-import { fetchNotes, proposeFailingTest, readLatestResults, type FailingTestProposal } from '../../test-oracle/index.js';
+import { fetchNotes, proposeFailingTest, readLatestResultsByTool, rerunTestCommand, type FailingTestProposal } from '../../test-oracle/index.js';
+import { shq } from '../kit/shell.js';
 import { sampleHash32 } from '../kit/hash.js';
 import { pickReady, type BacklogPlan } from './backlog.js';
 import { backlogView } from './backlog-ops.js';
@@ -22,7 +23,8 @@ export interface BacklogProposal {
   ready: number;
 }
 
-export type Proposal = (FailingTestProposal & { source: 'failing-test'; priority: 0 }) | BacklogProposal;
+/** `rerun`: the oracle command that reruns just this test under the tool that failed it */
+export type Proposal = (FailingTestProposal & { source: 'failing-test'; priority: 0; rerun: string }) | BacklogProposal;
 
 export interface BacklogSummary {
   ready: number;
@@ -52,30 +54,32 @@ export function chooseProposal(plan: BacklogPlan, failing: FailingTestProposal |
     const ready = plan.ready.filter((i) => !skip.has(i.task)).length;
     return { source: 'backlog', task: item.task, priority: item.priority, depends: item.depends, note: item.note, ready };
   }
-  return failing ? { ...failing, source: 'failing-test', priority: 0 } : null;
+  return failing ? { ...failing, source: 'failing-test', priority: 0, rerun: rerunTestCommand(failing.testId, failing.tool, shq) } : null;
 }
 
 export async function nextTask(ctx: TaskCtx, opts: { claim: boolean; env: NodeJS.ProcessEnv }): Promise<NextResult> {
   const head = (await fetchUpstream(ctx.git, ctx.upstream)) ?? trackingRef(ctx.upstream);
   await fetchNotes(ctx.git.dir, ctx.upstream.remote, { env: opts.env });
-  const [results, view] = await Promise.all([readLatestResults(ctx.git.dir, head, { env: opts.env }), backlogView(ctx.git, await ctx.git.revParse(head))]);
+  // Each tool's own newest results: a later gcc run must not hide a tcc failure.
+  const [byTool, view] = await Promise.all([readLatestResultsByTool(ctx.git.dir, head, { env: opts.env }), backlogView(ctx.git, await ctx.git.revParse(head))]);
+  const tests = new Map([...byTool].map(([tool, r]) => [tool, r.tests]));
   const backlog = summarize(view.plan);
   const taken = new Set(view.held);
   for (let i = 0; i < MAX_CLAIM_TRIES; i++) {
-    const failing = results ? proposeFailingTest(results.tests, taken, ctx.me.agent) : null;
+    const failing = byTool.size ? proposeFailingTest(tests, taken, ctx.me.agent) : null;
     const p = chooseProposal(view.plan, failing, taken, ctx.me.agent);
     if (!p) {
-      if (!results) return { kind: 'none', why: 'no-results', failing: 0, backlog };
-      const nFailing = [...results.tests.values()].filter((o) => o.result !== 'pass').length;
+      if (!byTool.size) return { kind: 'none', why: 'no-results', failing: 0, backlog };
+      const nFailing = [...tests.values()].flatMap((t) => [...t.values()]).filter((o) => o.result !== 'pass').length;
       return { kind: 'none', why: nFailing ? 'all-claimed' : 'all-pass', failing: nFailing, backlog };
     }
-    const resultsCommit = results?.commit ?? null;
+    const resultsCommit = p.source === 'failing-test' ? (byTool.get(p.tool)?.commit ?? null) : null;
     if (!opts.claim) return { kind: 'proposed', proposal: p, resultsCommit, backlog };
     try {
       const note =
         p.source === 'backlog'
           ? `Backlog task (priority ${p.priority}${p.depends.length ? `, after ${p.depends.join(', ')}` : ''}): ${p.note}`
-          : `Failing test ${p.testId} (${p.result}): ${p.reason}\nRerun it: test-oracle run --filter '${escapeRegex(p.testId)}'`;
+          : `Failing test ${p.testId} (${p.result}${p.tool ? ` under ${p.tool}` : ''}): ${p.reason}\nRerun it: ${p.rerun}`;
       const r = await claimTask(ctx, p.task, note);
       return { kind: 'claimed', proposal: p, resultsCommit, commit: r.commit, claim: r, backlog };
     } catch (e) {
@@ -84,8 +88,4 @@ export async function nextTask(ctx: TaskCtx, opts: { claim: boolean; env: NodeJS
     }
   }
   throw new HeldError('CONTENDED', `other agents took the first ${MAX_CLAIM_TRIES} proposals first; run harness task next --claim again`);
-}
-
-function escapeRegex(s: string): string {
-  return '^' + s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
 }

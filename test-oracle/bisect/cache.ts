@@ -67,6 +67,25 @@ const MAX_NAMED_BYTES = 64 << 20;
 const MAX_NAMED_FILES = 64;
 
 /**
+ * The paths a word may name: the word itself, what follows an `=` (`FLAGS=/x/f.txt`,
+ * `--plan=f`), an `@` response file (`@/x/flags.rsp`), the items of a `,`/`:` list
+ * (`-Wl,@f`), and any absolute path inside the word. Misses cost a stale answer; a
+ * candidate that names no file costs one stat.
+ */
+export function pathsInWord(word: string): string[] {
+  const out = new Set<string>();
+  const add = (w: string) => {
+    const bare = w.replace(/^@+/, '');
+    if (/[./]/.test(bare) && !/^[./]+$/.test(bare)) out.add(bare);
+  };
+  add(word);
+  for (const part of word.split(/[=,:]/)) add(part);
+  const abs = word.indexOf('/');
+  if (abs > 0) add(word.slice(abs));
+  return [...out];
+}
+
+/**
  * A wrapper script's behaviour lives in more than its own bytes: its interpreter, and the
  * files it reads (a plan, a flags file). Files its text names are found by looking up
  * each path-like word beside the script, in `cwd`, and as written. A file it reads without
@@ -91,9 +110,11 @@ function scriptDependencies(bin: string, env: NodeJS.ProcessEnv, cwd: string): {
   const dir = path.dirname(realpathSync(bin));
   for (const word of new Set(text.slice(text.indexOf('\n') + 1).split(/[^A-Za-z0-9_.+\/@%,=-]+/))) {
     if (files.size >= MAX_NAMED_FILES) break;
-    if (!/[./]/.test(word) || /^[./]+$/.test(word)) continue;
-    for (const p of new Set([path.join(dir, word), path.resolve(cwd, word)])) {
-      if (p !== bin && isRegularFile(p)) files.add(realpathSync(p));
+    for (const name of pathsInWord(word)) {
+      if (files.size >= MAX_NAMED_FILES) break;
+      for (const p of new Set([path.join(dir, name), path.resolve(cwd, name)])) {
+        if (p !== bin && isRegularFile(p)) files.add(realpathSync(p));
+      }
     }
   }
   return { script: true, files: [...files].sort() };
@@ -129,7 +150,7 @@ export async function identifyCompiler(
     throw new EnvError('BAD_COMPILER', `${role} compiler "${spec}" fails on --version: ${e.message.split('\n')[0]}`);
   });
   // Files named among the compiler's own words (a plan, a config) are part of its identity.
-  const named = words.slice(1).map((w) => path.resolve(cwd, w)).filter(isRegularFile).map((p) => realpathSync(p));
+  const named = words.slice(1).flatMap(pathsInWord).map((w) => path.resolve(cwd, w)).filter(isRegularFile).map((p) => realpathSync(p));
   const deps = scriptDependencies(bin, env, cwd);
   const covers = [...new Set([...deps.files, ...named])].sort();
   const id = sha([words.join('\0'), fileIdentity(bin), version, ...covers.map(fileIdentity)].join('\n'));

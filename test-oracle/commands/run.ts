@@ -1,11 +1,9 @@
-import { resolve } from 'node:path';
 import { defineCommand, type Io, type Register } from '../../harness/kit/cli-kit.js';
 import { compareResults, toolLabel } from '../core/records.js';
 import { shq } from '../core/shell.js';
 import { basisOf, formatReport, rerunCommand, type Trend } from '../core/summary.js';
-import { RUN_OPTIONS, suiteArgs, SUITE_HELP, type RunArgs } from '../run/options.js';
-import { writeJson, writeJunit } from '../run/reports.js';
-import { executePlan, planRun, recordRun, strayFilesLine, treeAfter } from '../run/session.js';
+import { rerunEnv, RUN_OPTIONS, suiteArgs, SUITE_HELP, toolWarning, type RunArgs } from '../run/options.js';
+import { executePlan, planRun, recordRun, strayFilesLine, treeAfter, writeRequestedReports } from '../run/session.js';
 
 export function runCommand(io: Io, setResult: Register) {
   return defineCommand<RunArgs>(io, setResult, {
@@ -27,6 +25,9 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
   const prog = io.env.TEST_ORACLE_PROG || 'test-oracle';
   const plan = await planRun(a, io);
   io.out(plan.firstLine);
+  const env = rerunEnv(plan.suite.command, io.env, plan.suite.env, shq);
+  const warning = toolWarning(plan.suite, env);
+  if (warning) io.out(warning);
   if (plan.ordered.length === 0) {
     io.out(plan.failedOnly ? 'nothing failed last time; nothing to rerun' : 'no test selected; widen --fast or --filter');
     return 0;
@@ -39,14 +40,8 @@ export async function runRun(a: RunArgs, io: Io): Promise<number> {
   const trend: Trend | null = w
     ? { against: w.commit.slice(0, 7), distance: w.distance, basis: basisOf(w.runs, plan.tool), cmp: compareResults(w.tests, x.outcomes) }
     : null;
-  const facts = {
-    commit: plan.wt?.head ?? null, seed: plan.seed, pct: plan.fastPct ?? 100, mode: plan.selection.mode, tool: plan.suite.tool,
-    total: plan.selection.total, wallMs: x.wallMs,
-  };
-  const skipped = plan.selection.skippedHere;
-  if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes, skipped);
-  if (a.junit) writeJunit(resolve(io.cwd, a.junit), 'test-oracle', x.outcomes, x.wallMs, skipped);
-  const base = { prog, suiteArgs: suiteArgs(a, shq, plan.suite.tool) };
+  writeRequestedReports(a, plan, x, io, 'test-oracle');
+  const base = { prog, env, suiteArgs: suiteArgs(a, shq, plan.suite.tool) };
   const same = rerunCommand({ ...base, fastPct: plan.fastPct, seed: plan.seed, filter: plan.filter, failed: plan.failedOnly }, shq);
   const full = rerunCommand(base, shq);
   for (const line of formatReport({

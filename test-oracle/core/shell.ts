@@ -19,6 +19,11 @@ export function templateUses(template: string, name: Placeholder): boolean {
   return template.includes(`{${name}}`);
 }
 
+/** Environment variables a template reads (`$CC`, `${CC:-gcc}`), in order of first use. */
+export function referencedVars(template: string): string[] {
+  return [...new Set([...template.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))];
+}
+
 /** Unknown `{word}` placeholders: almost always a typo in the suite config. */
 export function unknownPlaceholders(template: string): string[] {
   const out: string[] = [];

@@ -141,10 +141,12 @@ export interface RerunArgs {
   failed?: boolean;
   /** options that define the suite (config, tool...), repeated in both commands */
   suiteArgs: string[];
+  /** `NAME=value` words the command needs in front (variables the suite's command reads) */
+  env?: string[];
 }
 
 export function rerunCommand(a: RerunArgs, shq: (s: string) => string): string {
-  const parts = [a.prog, 'run', ...a.suiteArgs];
+  const parts = [...(a.env ?? []), a.prog, 'run', ...a.suiteArgs];
   if (a.fastPct !== undefined && a.fastPct < 100) parts.push(`--fast=${formatPct(a.fastPct).slice(0, -1)}`, `--seed=${shq(a.seed ?? '')}`);
   if (a.filter) parts.push(`--filter=${shq(a.filter)}`);
   if (a.failed) parts.push('--failed');

@@ -29,41 +29,57 @@ export function taskNameForTest(id: string): string {
 
 export interface FailingTestProposal {
   testId: string;
+  /** the tool whose results show the failure ('' for runs with no tool) */
+  tool: string;
   /** task name to claim in current_tasks/ */
   task: string;
   result: Result;
   reason: string;
-  /** failures nobody has claimed, including this one */
+  /** failures nobody has claimed, including this one (a test failing under two tools counts twice) */
   unclaimed: number;
-  /** all failures in the results */
+  /** all failures in the results, over every tool */
   failing: number;
 }
 
+type Outcomes = ReadonlyMap<string, Pick<RecordedOutcome, 'result' | 'reason'>>;
+
 /**
- * Proposes one unclaimed failing test for `agent`. Each agent ranks the unclaimed
- * failures by hash(agent, test) and takes its lowest, so agents asking at the same
- * moment mostly pick different tests without talking to each other, while each agent's
- * pick is stable between calls. Returns null when every failure is claimed (or none).
+ * Proposes one unclaimed failing test for `agent`, from each tool's own latest results
+ * (tool -> test -> outcome; a plain map is one tool-less kind). Each agent ranks the
+ * unclaimed failures by hash(agent, test) and takes its lowest, so agents asking at the
+ * same moment mostly pick different tests without talking to each other, while each
+ * agent's pick is stable between calls. The task is named by the test alone: claiming it
+ * covers its failure under every tool. Returns null when every failure is claimed (or none).
  */
-export function proposeFailingTest(
-  tests: ReadonlyMap<string, Pick<RecordedOutcome, 'result' | 'reason'>>,
-  claimedTasks: Iterable<string>,
-  agent: string,
-): FailingTestProposal | null {
+export function proposeFailingTest(results: Outcomes | ReadonlyMap<string, Outcomes>, claimedTasks: Iterable<string>, agent: string): FailingTestProposal | null {
+  const byTool = isByTool(results) ? results : new Map([['', results]]);
   const claimed = new Set(claimedTasks);
-  let best: { id: string; h: number; task: string } | null = null;
+  let best: { id: string; tool: string; h: number; task: string } | null = null;
   let failing = 0;
   let unclaimed = 0;
-  for (const [id, o] of tests) {
-    if (o.result === 'pass') continue;
-    failing++;
-    const task = taskNameForTest(id);
-    if (claimed.has(task)) continue;
-    unclaimed++;
-    const h = sampleHash32(agent, id);
-    if (!best || h < best.h || (h === best.h && id < best.id)) best = { id, h, task };
+  for (const [tool, tests] of byTool) {
+    for (const [id, o] of tests) {
+      if (o.result === 'pass') continue;
+      failing++;
+      const task = taskNameForTest(id);
+      if (claimed.has(task)) continue;
+      unclaimed++;
+      const h = sampleHash32(agent, id);
+      if (!best || h < best.h || (h === best.h && (id < best.id || (id === best.id && tool < best.tool)))) best = { id, tool, h, task };
+    }
   }
   if (!best) return null;
-  const o = tests.get(best.id)!;
-  return { testId: best.id, task: best.task, result: o.result, reason: o.reason, unclaimed, failing };
+  const o = byTool.get(best.tool)!.get(best.id)!;
+  return { testId: best.id, tool: best.tool, task: best.task, result: o.result, reason: o.reason, unclaimed, failing };
+}
+
+function isByTool(m: Outcomes | ReadonlyMap<string, Outcomes>): m is ReadonlyMap<string, Outcomes> {
+  for (const v of m.values()) return v instanceof Map;
+  return false;
+}
+
+/** The command that reruns one failing test under the tool that failed it. */
+export function rerunTestCommand(testId: string, tool: string, shq: (s: string) => string): string {
+  const re = '^' + testId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
+  return `test-oracle run${tool ? ` --tool=${shq(tool)}` : ''} --filter ${shq(re)}`;
 }

@@ -15,8 +15,9 @@ import { extractTree, repoPrefix, resolveCommit } from '../git/git.js';
 import { readRecords } from '../git/notes.js';
 import { executeTests } from '../run/execute.js';
 import { gateCache } from './cache.js';
-import type { RunArgs } from '../run/options.js';
-import { executePlan, planRun, recordRun, type RunPlan } from '../run/session.js';
+import { rerunEnv, toolWarning, type RunArgs } from '../run/options.js';
+import { shq } from '../core/shell.js';
+import { executePlan, planRun, recordRun, writeRequestedReports, type RunPlan } from '../run/session.js';
 
 export interface GateArgs extends RunArgs {
   baseline?: string;
@@ -38,6 +39,8 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
   if (!base) throw new UsageError('BAD_BASELINE', `baseline ${baseRev} does not name a commit; pass --baseline REF`);
   const short = { commit: commit.slice(0, 7), baseline: base.slice(0, 7) };
   io.out(`gate: ${plan.firstLine} at ${short.commit} vs baseline ${short.baseline}${plan.tool ? ` (${toolLabel(plan.tool)})` : ''}`);
+  const warning = toolWarning(plan.suite, rerunEnv(plan.suite.command, io.env, plan.suite.env, shq));
+  if (warning) io.out(warning);
   if (plan.ordered.length === 0) {
     io.out('gate: ok, no test selected');
     return 0;
@@ -70,6 +73,10 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
   const shown = io.env.TEST_ORACLE_HOOK ? x.outcomes.map(({ log: _log, ...o }) => o) : x.outcomes;
   for (const line of formatGateReport(cmp, shown, short)) io.out(line);
   if (!io.env.TEST_ORACLE_HOOK) io.out(await recordRun(plan, x, io, a.record !== false));
+  // After recording, which looks at the tree: the tests the gate ran here, and its verdict.
+  writeRequestedReports(a, plan, x, io, 'test-oracle gate', {
+    gate: { commit, baseline: base, regressions: cmp.regressions.map((r) => r.id) },
+  });
   return cmp.regressions.length ? 1 : 0;
 }
 

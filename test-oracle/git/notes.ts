@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { EnvError } from '../../harness/kit/errors.js';
 import { GitFailure } from '../../harness/kit/git.js';
-import { latestPerTest, NOTES_REF, parseNote, serializeRecord, type LatestResults, type RunRecord } from '../core/records.js';
+import { latestPerTest, NOTES_REF, parseNote, serializeRecord, toolOf, type LatestResults, type RunRecord } from '../core/records.js';
 import { git, gitCommonDir, tryRaw, writeTempFile } from './git.js';
 
 /** `commonDir`: the repo's common git dir when the caller knows it already (one git call fewer). */
@@ -81,6 +81,28 @@ export async function readLatestResults(
     if (runs.length) return { commit: c.commit, distance: c.distance, runs, tests: latestPerTest(runs) };
   }
   return null;
+}
+
+/**
+ * The newest results of each tool along `rev`'s history (one walk): tool ('' for runs with
+ * none) -> its LatestResults. Runs of different tools never pool: a test failing under tcc
+ * is not passing under gcc because gcc ran later.
+ */
+export async function readLatestResultsByTool(
+  repoDir: string,
+  rev = 'HEAD',
+  opts: { env?: NodeJS.ProcessEnv; maxCommits?: number } = {},
+): Promise<Map<string, LatestResults>> {
+  const found = await recordsAlongHistory(repoDir, opts.env ?? process.env, rev, opts.maxCommits ?? 200);
+  const out = new Map<string, LatestResults>();
+  for (const c of found) {
+    const byTool = new Map<string, RunRecord[]>();
+    for (const r of c.records) byTool.set(toolOf(r), [...(byTool.get(toolOf(r)) ?? []), r]);
+    for (const [tool, runs] of byTool) {
+      if (!out.has(tool)) out.set(tool, { commit: c.commit, distance: c.distance, runs, tests: latestPerTest(runs) });
+    }
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function remoteNotesRef(remote: string): string {

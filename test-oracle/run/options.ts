@@ -2,7 +2,8 @@
 import os from 'node:os';
 import type { OptSpec } from '../../harness/kit/cli-args.js';
 import { UsageError } from '../../harness/kit/errors.js';
-import type { SuiteFlags } from '../suite/config.js';
+import { referencedVars, templateUses } from '../core/shell.js';
+import type { SuiteConfig, SuiteFlags } from '../suite/config.js';
 
 /** The suite flags, plus what to run and how to report it. */
 export interface RunArgs extends SuiteFlags {
@@ -79,6 +80,33 @@ export function parseFilter(v: string | undefined): RegExp | undefined {
   } catch (e) {
     throw new UsageError('BAD_FILTER', `--filter is not a valid regular expression: ${(e as Error).message}`);
   }
+}
+
+/** Set in every shell alike, or by test-oracle itself: repeating them says nothing. */
+const AMBIENT = /^(PATH|HOME|PWD|OLDPWD|USER|LOGNAME|SHELL|TERM|TMPDIR|LANG|LC_[A-Z]+|TEST_ORACLE_[A-Z_]+)$/;
+
+/**
+ * The variables of the caller's environment the command reads (`${CC:-gcc}` with CC=tcc),
+ * as `NAME=value` words for the front of a rerun command: without them the printed command
+ * would run another compiler. The suite's own `env` wins over the caller's, so those are left out.
+ */
+export function rerunEnv(command: string, env: NodeJS.ProcessEnv, suiteEnv: Record<string, string>, shq: (s: string) => string): string[] {
+  return referencedVars(command)
+    .filter((k) => env[k] !== undefined && !(k in suiteEnv) && !AMBIENT.test(k))
+    .map((k) => `${k}=${shq(env[k]!)}`);
+}
+
+/**
+ * Without a `tools` map the tool reaches the test only as {tool} and $TEST_ORACLE_TOOL: a
+ * command using neither runs the same under every --tool, with only another skip list.
+ */
+export function toolWarning(s: Pick<SuiteConfig, 'tool' | 'tools' | 'command'>, rerunVars: readonly string[]): string | null {
+  if (!s.tool || s.tools.length || templateUses(s.command, 'tool') || referencedVars(s.command).includes('TEST_ORACLE_TOOL')) return null;
+  const via = rerunVars.length ? ` (it reads ${rerunVars.map((v) => v.split('=')[0]).join(', ')} from this shell, repeated in the rerun commands)` : '';
+  return (
+    `WARNING --tool ${s.tool} only picks the skip list here: the command uses neither {tool} nor $TEST_ORACLE_TOOL${via}; ` +
+    `give the config a "tools" map, e.g. "tools": {"${s.tool}": {"env": {"CC": "${s.tool}"}}}, so the tool reaches the test`
+  );
 }
 
 /** The suite-defining flags, repeated in the printed rerun commands. */

@@ -14,11 +14,12 @@ export interface RunFacts {
 }
 
 /** Skipped tests are listed too: a report that drops them reads as if they never existed. */
-export function writeJson(path: string, f: RunFacts, outcomes: readonly TestOutcome[], skipped: readonly string[] = []): void {
+export function writeJson(path: string, f: RunFacts, outcomes: readonly TestOutcome[], skipped: readonly string[] = [], extra: Record<string, unknown> = {}): void {
   const counts = countResults(outcomes);
   const doc = {
     version: 1,
     ...f,
+    ...extra,
     selected: outcomes.length,
     counts: { ...counts, skipped: skipped.length },
     passRate: outcomes.length ? counts.pass / outcomes.length : null,

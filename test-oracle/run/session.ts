@@ -1,7 +1,7 @@
 // One run from options to outcomes: load the suite, select and order, run, remember.
 // Shared by `run` and `gate`; each formats its own report.
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Io } from '../../harness/kit/cli-kit.js';
 import { CheckFailedError, UsageError } from '../../harness/kit/errors.js';
 import { countResults, latestPerTest, toolOf, toRecordedTests, type LatestResults, type RunRecord } from '../core/records.js';
@@ -15,6 +15,7 @@ import { appendRecord, readLatestResults } from '../git/notes.js';
 import { loadSuite, skipGlobs, type SuiteConfig } from '../suite/config.js';
 import { discoverTests } from '../suite/discover.js';
 import { executeTests } from './execute.js';
+import { writeJson, writeJunit } from './reports.js';
 import { parseFast, parseFilter, parseJobs, type RunArgs } from './options.js';
 import { readState, stateDir, writeState, type LocalState } from './state.js';
 
@@ -184,6 +185,20 @@ export function strayFilesLine(p: RunPlan, after: WorkTreeStatus | null): string
 
 function listSome(files: readonly string[], max = 5): string {
   return files.slice(0, max).join(', ') + (files.length > max ? ` … and ${files.length - max} more` : '');
+}
+
+/**
+ * The --json and --junit files the user asked for, of this run's tests (`extra`: more
+ * top-level JSON fields, e.g. the gate's verdict). Shared by `run` and `gate`.
+ */
+export function writeRequestedReports(a: Pick<RunArgs, 'json' | 'junit'>, p: RunPlan, x: Executed, io: Io, suiteName: string, extra: Record<string, unknown> = {}): void {
+  const facts = {
+    commit: p.wt?.head ?? null, seed: p.seed, pct: p.fastPct ?? 100, mode: p.selection.mode, tool: p.suite.tool,
+    total: p.selection.total, wallMs: x.wallMs,
+  };
+  const skipped = p.selection.skippedHere;
+  if (a.json) writeJson(resolve(io.cwd, a.json), facts, x.outcomes, skipped, extra);
+  if (a.junit) writeJunit(resolve(io.cwd, a.junit), suiteName, x.outcomes, x.wallMs, skipped);
 }
 
 /** Records the run as a git note on HEAD when the results describe that commit. Returns a line saying what happened. */
