@@ -52,6 +52,11 @@ export async function doneWithWork(
     if (ctx.retry.now() - start > ctx.retry.deadlineMs) {
       throw new HeldError('CONTENDED', `upstream ${u.branch} kept moving: gave up after ${attempt} attempts; your commit is kept locally, run the command again to retry`);
     }
+    // Wait before fetching, never between the rebase and the push: a rebased commit goes out
+    // at once, while its base is still main. Sleeping after the rebase made every retry push
+    // onto a main seconds old, and a done lost to busier agents for minutes (the demo's
+    // slowest task waited 194 s here).
+    await ctx.retry.sleep(backoffMs(attempt, ctx.retry.random));
     const tip = await fetchUpstream(git, u);
     await stillMine(ctx, tip, task, !!opts.force); // before rebasing: another owner's lock would conflict with our removal
     await rebaseOnto(ctx, trackingRef(u));
@@ -63,7 +68,6 @@ export async function doneWithWork(
       await git.must(['rm', '--quiet', '--', path]);
       await commitLocal(ctx, ['commit', '--quiet', '--amend', '--no-edit', '--no-verify'], undefined);
     }
-    await ctx.retry.sleep(backoffMs(attempt, ctx.retry.random));
   }
 }
 
