@@ -229,8 +229,8 @@ export async function landOnUpstream<T>(
 }
 
 /**
- * Full-jitter exponential backoff: 20 ms doubling to a 10.24 s cap (a 2.5 s cap measured no
- * faster in the 16-agent demo, and costs more CPU at 64). Every rejected push is
+ * Full-jitter exponential backoff: 20 ms doubling to a 10.24 s cap (a 2.5 s cap was no
+ * faster in a 16-agent demo run). Every rejected push is
  * a wasted fetch, build and push, and on a small machine that CPU is what the winner
  * needs, so losers spread out rather than retry in step.
  */
