@@ -11,7 +11,7 @@ import { fetchUpstream } from '../git/sync.js';
 import { ackMessages, readMessages, sendMessage } from '../tasks/message-ops.js';
 import { CONFIG_FILE } from '../swarm/config.js';
 import { parseRoles } from '../swarm/roles.js';
-import { resolveRecipient, unread, type Message } from '../tasks/messages.js';
+import { dependsOnAgents, resolveRecipient, unread, type Message } from '../tasks/messages.js';
 import type { TaskCtx } from '../tasks/ops.js';
 import { COMMON_TASK_OPTIONS, taskContext, type CommonTaskArgs } from './task-context.js';
 
@@ -39,8 +39,8 @@ function sendCmd(io: Io, setResult: Register) {
     args: { command: 'send <to> <text..>', options: MSG_OPTIONS },
     run: async (args, io) => {
       const { ctx, roles } = await msgContext(args, io);
-      const head = await fetchUpstream(ctx.git, ctx.upstream);
-      const senders = (await readMessages(ctx.git, head ? await ctx.git.revParse(head) : null)).map((m) => m.from);
+      // The senders on main are read only when the name needs them: sending is a fetch fewer for all, agent-N and role:NAME.
+      const senders = dependsOnAgents(String(args.to)) ? await messageSenders(ctx) : [];
       const to = resolveRecipient(String(args.to), { roles, agents: [...senders, ctx.me.agent] });
       const r = await sendMessage(ctx, to, args.text.join(' '));
       io.out(`sent ${r.id} to ${to} (commit ${r.commit?.slice(0, 7) ?? '-'}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''})`);
@@ -97,6 +97,12 @@ async function msgContext(args: MsgArgs, io: Io): Promise<{ ctx: TaskCtx; roles:
   }
   const clone = await peopleClone(dir, upstream, io);
   return { ctx: await taskContext({ ...args, repo: clone }, io), roles: runRoles(run) ?? configRoles(io.cwd) };
+}
+
+/** Who has sent a message on upstream main: the names besides agent-N that are agents. */
+async function messageSenders(ctx: TaskCtx): Promise<string[]> {
+  const head = await fetchUpstream(ctx.git, ctx.upstream);
+  return (await readMessages(ctx.git, head ? await ctx.git.revParse(head) : null)).map((m) => m.from);
 }
 
 function envRoles(env: NodeJS.ProcessEnv): string[] | null {

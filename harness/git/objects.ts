@@ -76,24 +76,13 @@ export async function lsTree(git: Git, treeish: string): Promise<TreeEntry[]> {
  * `task list`, the backlog and the inbox all read a folder whole).
  */
 export async function readFolder(git: Git, rev: string, dir: string, keep: (e: TreeEntry) => boolean): Promise<{ entry: TreeEntry; data: Buffer }[]> {
-  const out: { entry: TreeEntry; data: Buffer }[] = [];
-  const r = await git.run(['cat-file', '--batch'], {
-    talk: async (stdin, stdout) => {
-      const answers = batchAnswers(stdout);
-      stdin.write(`${rev}:${dir}\n`);
-      const tree = await answers.next();
-      if (!tree || tree.type !== 'tree') return;
-      const entries = parseTree(tree.data).filter((e) => e.type === 'blob' && keep(e));
-      if (entries.length === 0) return;
-      stdin.write(entries.map((e) => e.sha).join('\n') + '\n');
-      for (const entry of entries) {
-        const blob = await answers.next();
-        if (blob) out.push({ entry, data: blob.data });
-      }
-    },
+  return converse(git, undefined, async (ask) => {
+    const [tree] = await ask([`${rev}:${dir}`]);
+    if (!tree || tree.type !== 'tree') return [];
+    const entries = parseTree(tree.data).filter((e) => e.type === 'blob' && keep(e));
+    const blobs = await ask(entries.map((e) => e.sha));
+    return entries.flatMap((entry, i) => (blobs[i] ? [{ entry, data: blobs[i]!.data }] : []));
   });
-  if (r.code !== 0) throw new GitFailure(['cat-file', '--batch'], r);
-  return out;
 }
 
 /**

@@ -50,7 +50,7 @@ export async function fetchUpstream(git: Git, u: Upstream): Promise<string | nul
   for (let i = 0; ; i++) {
     r = await git.run(['fetch', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--quiet', u.remote, `+refs/heads/${u.branch}:${trackingRef(u)}`]);
     if (r.code === 0 || i >= FETCH_RACE_RETRIES || !TRACKING_RACE.test(r.stderr)) break;
-    await new Promise((res) => setTimeout(res, 20 + Math.random() * 80 * (i + 1)));
+    await new Promise((res) => setTimeout(res, backoffMs(i + 1, Math.random)));
   }
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return null;

@@ -32,6 +32,12 @@ export interface Known {
 
 const SLOT_RE = /^agent-[0-9]+$/;
 
+/** Whether resolving `raw` depends on which agents exist: a bare name other than `all` and `agent-N`. */
+export function dependsOnAgents(raw: string): boolean {
+  const t = raw.trim();
+  return t !== 'all' && !/^(role|agent):/.test(t) && !SLOT_RE.test(t);
+}
+
 /**
  * The recipient rule: `all`; `role:NAME` and `agent:NAME` are taken as written (to send
  * ahead of a run that will have them); a bare name is an agent when it is `agent-N` or a
