@@ -4,23 +4,16 @@
 // Skipped only when dockerd is not installed or cannot start; CI installs it (.ci/run).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EnvError, EXIT } from '../harness/kit/errors.js';
 import { dockerSandbox, type DockerOptions } from '../harness/sandbox/docker.js';
-import { runTool } from '../harness/sandbox/common.js';
 import { sandboxFor } from '../harness/sandbox/index.js';
-import { buildTestImage, type TestImage } from './helpers/docker-image.js';
-import { startDockerd, type DockerdOrReason } from './helpers/dockerd.js';
+import { dockerFixture } from './helpers/docker-image.js';
 import { contractTests } from './helpers/sandbox-contract.js';
 import { HANDSHAKE, makeFixture, pidsWithArgv, token, waitFor } from './helpers/sandbox-fixture.js';
 import { isolationTests } from './helpers/sandbox-isolation.js';
 
-const client = !(await runTool('docker', ['--version'])).missing;
-const daemon: DockerdOrReason = await startDockerd();
-const image: TestImage | undefined = daemon.ok ? await buildTestImage(daemon.dockerd) : undefined;
-afterAll(async () => {
-  if (daemon.ok) await daemon.dockerd.stop();
-});
+const { client, daemon, image } = await dockerFixture();
 
 const title = daemon.ok ? 'docker sandbox (private dockerd)' : `docker sandbox: SKIPPED, ${daemon.reason}`;
 

@@ -10,11 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runTool } from '../harness/sandbox/common.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
-import { buildTestImage, type TestImage } from './helpers/docker-image.js';
-import { startDockerd, type DockerdOrReason } from './helpers/dockerd.js';
+import { dockerFixture } from './helpers/docker-image.js';
 import { git, tempDir } from './helpers/repos.js';
 import { events, FAST, fastUnless, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
@@ -163,12 +161,7 @@ describe.skipIf(noBwrap !== null)(noBwrap ? `network of bwrap sessions: SKIPPED,
   networkTests(() => ['--sandbox', 'bwrap']);
 });
 
-const client = !(await runTool('docker', ['--version'])).missing;
-const daemon: DockerdOrReason = client ? await startDockerd() : { ok: false, reason: 'the docker client is not installed (apt-get install docker.io)' };
-const image: TestImage | undefined = daemon.ok ? await buildTestImage(daemon.dockerd) : undefined;
-afterAll(async () => {
-  if (daemon.ok) await daemon.dockerd.stop();
-});
+const { daemon, image } = await dockerFixture();
 
 describe.skipIf(!daemon.ok)(daemon.ok ? 'network of docker sessions (private dockerd)' : `network of docker sessions: SKIPPED, ${daemon.reason}`, () => {
   const d = daemon.ok ? daemon.dockerd : undefined!;

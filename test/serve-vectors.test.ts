@@ -8,11 +8,9 @@
 // pushes, `harness status` and `harness report`, there must be no marker.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
-import { runTool } from '../harness/sandbox/common.js';
-import { buildTestImage, type TestImage } from './helpers/docker-image.js';
-import { startDockerd, type DockerdOrReason } from './helpers/dockerd.js';
+import { dockerFixture } from './helpers/docker-image.js';
 import { git, tempDir } from './helpers/repos.js';
 import { FAST, spawnHarness } from './helpers/swarm.js';
 import { makeOracleProject } from './helpers/swarm-work.js';
@@ -108,12 +106,7 @@ describe.skipIf(noBwrap !== null)(noBwrap ? `vectors from a bwrap session: SKIPP
   vectorTests(() => ['--sandbox', 'bwrap']);
 });
 
-const client = !(await runTool('docker', ['--version'])).missing;
-const daemon: DockerdOrReason = client ? await startDockerd() : { ok: false, reason: 'the docker client is not installed (apt-get install docker.io)' };
-const image: TestImage | undefined = daemon.ok ? await buildTestImage(daemon.dockerd) : undefined;
-afterAll(async () => {
-  if (daemon.ok) await daemon.dockerd.stop();
-});
+const { daemon, image } = await dockerFixture();
 
 describe.skipIf(!daemon.ok)(daemon.ok ? 'vectors planted from inside a docker session (private dockerd)' : `vectors from a docker session: SKIPPED, ${daemon.reason}`, () => {
   const d = daemon.ok ? daemon.dockerd : undefined!;

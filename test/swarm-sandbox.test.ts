@@ -8,11 +8,9 @@
 // Each part is skipped, with its reason, only when its tool cannot run here.
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runTool } from '../harness/sandbox/common.js';
+import { describe, expect, it } from 'vitest';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
-import { buildTestImage, type TestImage } from './helpers/docker-image.js';
-import { startDockerd, type DockerdOrReason } from './helpers/dockerd.js';
+import { dockerFixture } from './helpers/docker-image.js';
 import { git, tempDir, upstreamLocks } from './helpers/repos.js';
 import { events, FAST, makeProject, spawnHarness } from './helpers/swarm.js';
 import { makeOracleProject, prober, probes, WORKER } from './helpers/swarm-work.js';
@@ -136,12 +134,7 @@ describe('a missing sandbox tool', () => {
   });
 });
 
-const client = !(await runTool('docker', ['--version'])).missing;
-const daemon: DockerdOrReason = client ? await startDockerd() : { ok: false, reason: 'the docker client is not installed (apt-get install docker.io)' };
-const image: TestImage | undefined = daemon.ok ? await buildTestImage(daemon.dockerd) : undefined;
-afterAll(async () => {
-  if (daemon.ok) await daemon.dockerd.stop();
-});
+const { daemon, image } = await dockerFixture();
 
 describe.skipIf(!daemon.ok)(daemon.ok ? 'harness run --sandbox docker (private dockerd)' : `harness run --sandbox docker: SKIPPED, ${daemon.reason}`, () => {
   const d = daemon.ok ? daemon.dockerd : undefined!;

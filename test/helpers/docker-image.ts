@@ -8,7 +8,9 @@ import { lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Mount } from '../../harness/sandbox/types.js';
 import { tempDir } from './repos.js';
-import type { Dockerd } from './dockerd.js';
+import { afterAll } from 'vitest';
+import { runTool } from '../../harness/sandbox/common.js';
+import { startDockerd, type Dockerd, type DockerdOrReason } from './dockerd.js';
 
 export const TEST_IMAGE = 'harness-test-rootfs:1';
 
@@ -49,4 +51,18 @@ export async function buildTestImage(d: Pick<Dockerd, 'run'>, image = TEST_IMAGE
   } finally {
     t.cleanup();
   }
+}
+
+/**
+ * The docker fixture a test file shares: a private dockerd with the test image, stopped
+ * after the file's tests, or the reason there is none (for describe.skipIf).
+ */
+export async function dockerFixture(): Promise<{ client: boolean; daemon: DockerdOrReason; image: TestImage | undefined }> {
+  const client = !(await runTool('docker', ['--version'])).missing;
+  const daemon: DockerdOrReason = client ? await startDockerd() : { ok: false, reason: 'the docker client is not installed (apt-get install docker.io)' };
+  const image = daemon.ok ? await buildTestImage(daemon.dockerd) : undefined;
+  afterAll(async () => {
+    if (daemon.ok) await daemon.dockerd.stop();
+  });
+  return { client, daemon, image };
 }
