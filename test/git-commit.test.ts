@@ -50,7 +50,7 @@ afterEach(() => {
 /** A tree with a lock file in it, written in-process, and the in-process commit of it; with the git processes that took. */
 async function inProcess(env: Record<string, string>, message: string, parents: string[] = []) {
   const g = new Git(repo, env);
-  await repoFacts(g); // the one git call a claim makes anyway, while it fetches
+  await repoFacts(g); // read up front, as a claim does while it fetches
   const snap = await Snapshot.load(g, parents[0] ?? null, { files: ['current_tasks/t.txt'] });
   const tree = await editTree(g, snap, [{ path: 'current_tasks/t.txt', content: 'Task: t\nAgent: a\n' }]);
   const before = gitProcessCount();

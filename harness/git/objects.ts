@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { discoverRepo, type Discovered } from './discover.js';
 import { deflateSync } from 'node:zlib';
 import { Git, GitFailure } from '../kit/git.js';
 
@@ -158,16 +159,13 @@ export async function objectDir(git: Git): Promise<string> {
   return quarantine ? path.resolve(git.dir, quarantine) : path.join((await repoFacts(git)).commonDir, 'objects');
 }
 
-export interface RepoFacts {
-  /** the common git dir (shared by linked worktrees), absolute */
-  commonDir: string;
-  /** the branch HEAD is on (refs/heads/...), or null when detached or unborn */
-  headRef: string | null;
-}
+export type RepoFacts = Discovered;
 
-/** Where the repo keeps its objects and which branch is checked out: one git call, cached. */
+/** Where the repo keeps its objects and which branch is checked out: read from its files when the layout is plain, else one git call; cached. */
 export function repoFacts(git: Git): Promise<RepoFacts> {
   return git.memo('facts', async () => {
+    const found = discoverRepo(git.dir, (name) => git.envValue(name));
+    if (found) return found;
     const r = await git.run(['rev-parse', '--path-format=absolute', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
     const [commonDir, head] = r.stdout.split('\n');
     if (r.code === 0 && commonDir) return { commonDir, headRef: head?.startsWith('refs/heads/') ? head : null };

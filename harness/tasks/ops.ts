@@ -42,12 +42,24 @@ export interface OpResult {
   attempts: number;
 }
 
-export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine'; earlier: (TaskAttempt & { wip: string | null })[] };
+type Earlier = (TaskAttempt & { wip: string | null })[];
+
+export type ClaimResult = OpResult & { outcome: 'claimed' | 'already-mine'; earlier: Earlier };
+
+function storyOf(ctx: TaskCtx, rev: string, task: string): Promise<Earlier> {
+  return earlierAttempts(ctx.git, rev, task, ctx.upstream.remote).catch(() => []);
+}
 
 export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promise<ClaimResult> {
   const task = validateTaskName(rawTask);
   warmRepoFacts(ctx);
+  // The next agent starts from the earlier attempts: who, why they stopped, where their work
+  // is. Only ended attempts count, so the claim's base tells the same story as the claim:
+  // the first attempt reads it while its push runs, and a later landing reads it afresh.
+  let bases = 0;
+  let firstStory: Promise<Earlier> = Promise.resolve([]);
   const landed = await landOnUpstream<ClaimDecision>(ctx.git, ctx.upstream, ctx.retry, async (base) => {
+    bases++;
     const snap = await Snapshot.load(ctx.git, base, { files: [lockPath(task), backlogPath(task)] });
     const decision = decideClaim(await claimIn(ctx.git, snap, task), ctx.me);
     if (decision.kind !== 'free') return { stop: decision };
@@ -55,13 +67,14 @@ export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promi
     if (gate.kind !== 'ok') throw gateError(task, gate);
     const content = formatLock({ task, agent: ctx.me.agent, session: ctx.me.session, run: ctx.me.run ?? null, claimed: ctx.now(), host: ctx.me.host }, note);
     const msg = taskCommitMessage({ subject: `Claim ${task}`, tasks: [task], status: 'claimed', who: ctx.me, body: note });
-    return { commit: await commitOn(ctx, snap, [{ path: lockPath(task), content }], msg), value: decision };
+    const commit = await commitOn(ctx, snap, [{ path: lockPath(task), content }], msg);
+    if (bases === 1 && base) firstStory = storyOf(ctx, base, task);
+    return { commit, value: decision };
   });
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim);
-  // the next agent starts from the earlier attempts: who, why they stopped, where their work is
   const [, earlier] = landed.commit
-    ? await Promise.all([fastForwardLocal(ctx), earlierAttempts(ctx.git, landed.commit, task, ctx.upstream.remote).catch(() => [])])
+    ? await Promise.all([fastForwardLocal(ctx), bases === 1 ? firstStory : storyOf(ctx, landed.commit, task)])
     : [false, []];
   return { outcome: d.kind === 'mine' ? 'already-mine' : 'claimed', commit: landed.commit, attempts: landed.attempts, earlier };
 }
