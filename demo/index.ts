@@ -11,7 +11,7 @@ import { TASKS as ALL_TASKS, type TaskSpec } from './spec/index.js';
 import { UsageError } from '../harness/kit/errors.js';
 import type { BankEntry } from './solution.js';
 
-export { demoStatus, type DemoStatus } from './status.js';
+export { claimsAt, demoStatus, type DemoStatus } from './status.js';
 
 // Found from the package root: the built CLI runs from dist/, not from this folder.
 const HERE = packageFile('demo');

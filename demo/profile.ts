@@ -4,7 +4,7 @@
 // "thinking" is simulated, and every session log says so.
 import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { demoStatus, prepareDemo, type DemoStatus } from './index.js';
+import { claimsAt, demoStatus, prepareDemo, type DemoStatus } from './index.js';
 import { simAgentArgv } from './sim/index.js';
 import { claudeRateLimitOf, claudeUsage } from '../harness/agents/claude.js';
 import type { AgentAdapter } from '../harness/agents/types.js';
@@ -39,6 +39,10 @@ export function simAdapter(sim: RunConfig['sim'], bank: string): AgentAdapter {
 
 /** `--until done` in the demo: no lock files on main, every task's tests and the core tests pass. */
 export async function demoDone(upstream: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  // While a claim is on main the swarm is not done, whatever the tests say: no test run needed.
+  const git = new Git(upstream, env);
+  const head = await git.revParse('main');
+  if (head && (await claimsAt(git, head)).length > 0) return false;
   const st = await demoStatus(upstream, { env });
   return st.allDone && st.claims.length === 0;
 }

@@ -2,7 +2,9 @@
 // working tree: the tree of `ref` (default: main) is checked out into a temp folder
 // and the project's own tools/status.mjs runs every test there in one process, judged
 // like test-oracle judges them. A task is done when all its tests pass. Results are
-// cached per commit, so asking again while upstream has not moved costs one rev-parse.
+// cached per commit, so asking again while upstream has not moved costs one rev-parse,
+// and the tests' verdict per code tree, so a commit that only claims or releases a task
+// (most of a swarm's commits) costs two ls-tree calls, not a checkout and a test run.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { CheckFailedError, UsageError } from '../harness/kit/errors.js';
 import { Git } from '../harness/kit/git.js';
+import { LOCK_DIR } from '../harness/kit/task-name.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +39,17 @@ interface StatusJson {
   total: number;
 }
 
-const cache = new Map<string, DemoStatus>();
+const byCommit = new Map<string, DemoStatus>();
+/** Test results per code tree: a commit that only moves lock files is judged once. */
+const judged = new Map<string, Promise<StatusJson>>();
+
+/** The lock files in current_tasks/ at `commit`: one git call. */
+export async function claimsAt(git: Git, commit: string): Promise<string[]> {
+  return (await git.must(['ls-tree', '--name-only', commit, `${LOCK_DIR}/`]))
+    .split('\n')
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => path.basename(f, '.txt'));
+}
 
 /** `repoDir`: the bare upstream or any clone; `ref`: the branch or commit to judge. */
 export async function demoStatus(repoDir: string, opts: { ref?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DemoStatus> {
@@ -45,10 +58,37 @@ export async function demoStatus(repoDir: string, opts: { ref?: string; env?: No
   const ref = opts.ref ?? 'main';
   const commit = await git.revParse(ref);
   if (!commit) throw new UsageError('NO_SUCH_REF', `${repoDir} has no commit "${ref}"; is it the demo's upstream?`);
-  const key = `${path.resolve(repoDir)}\0${commit}`;
-  const hit = cache.get(key);
+  const at = `${path.resolve(repoDir)}\0${commit}`;
+  const hit = byCommit.get(at);
   if (hit) return hit;
+  const [claims, code] = await Promise.all([claimsAt(git, commit), codeKey(git, commit)]);
+  const key = `${path.resolve(repoDir)}\0${code}`;
+  if (!judged.has(key)) judged.set(key, judge(git, commit).catch((e) => { judged.delete(key); throw e; }));
+  const parsed = await judged.get(key)!;
+  const tasks = Object.entries(parsed.tasks);
+  const status: DemoStatus = {
+    commit,
+    tasksDone: tasks.filter(([, done]) => done).length,
+    tasksTotal: tasks.length,
+    openTasks: tasks.filter(([, done]) => !done).map(([t]) => t),
+    testsPassed: parsed.passed,
+    testsTotal: parsed.total,
+    passRate: parsed.total ? parsed.passed / parsed.total : 0,
+    claims,
+    allDone: tasks.length > 0 && tasks.every(([, d]) => d) && parsed.passed === parsed.total,
+  };
+  byCommit.set(at, status);
+  return status;
+}
 
+/** The commit's root tree without current_tasks/: what the tests can see. One git call. */
+async function codeKey(git: Git, commit: string): Promise<string> {
+  const root = await git.must(['ls-tree', commit]);
+  return root.split('\n').filter((l) => !l.endsWith(`\t${LOCK_DIR}`)).join('\n');
+}
+
+/** Runs every test of `commit` in one process (the project's tools/status.mjs) in a throwaway checkout. */
+async function judge(git: Git, commit: string): Promise<StatusJson> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'demo-status-'));
   try {
     const index = path.join(tmp, '.index');
@@ -57,31 +97,12 @@ export async function demoStatus(repoDir: string, opts: { ref?: string; env?: No
     // A throwaway index and work tree: works the same on a bare upstream and on a clone.
     mkdirSync(tree);
     await git.must(['--work-tree', tree, 'checkout-index', '--all', '--force'], { env: { GIT_INDEX_FILE: index } });
-    const claims = (await git.must(['ls-tree', '--name-only', commit, 'current_tasks/']))
-      .split('\n')
-      .filter((f) => f.endsWith('.txt'))
-      .map((f) => path.basename(f, '.txt'));
-    let parsed: StatusJson;
     try {
       const { stdout } = await run(process.execPath, ['tools/status.mjs', '--json'], { cwd: tree, timeout: 60_000, maxBuffer: 16 << 20 });
-      parsed = JSON.parse(stdout) as StatusJson;
+      return JSON.parse(stdout) as StatusJson;
     } catch (e) {
       throw new CheckFailedError('DEMO_STATUS', `could not judge ${commit.slice(0, 7)}: tools/status.mjs failed (${(e as Error).message.split('\n')[0]})`);
     }
-    const tasks = Object.entries(parsed.tasks);
-    const status: DemoStatus = {
-      commit,
-      tasksDone: tasks.filter(([, done]) => done).length,
-      tasksTotal: tasks.length,
-      openTasks: tasks.filter(([, done]) => !done).map(([t]) => t),
-      testsPassed: parsed.passed,
-      testsTotal: parsed.total,
-      passRate: parsed.total ? parsed.passed / parsed.total : 0,
-      claims,
-      allDone: tasks.length > 0 && tasks.every(([, d]) => d) && parsed.passed === parsed.total,
-    };
-    cache.set(key, status);
-    return status;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -140,6 +140,7 @@ async function work(s: Sim, task: string, view: View): Promise<number> {
 async function land(s: Sim, task: string, entry: BankEntry, written: Written): Promise<number> {
   let conflicts = 0;
   for (let round = 1; round <= MAX_LAND_ROUNDS; round++) {
+    const began = Date.now();
     const resolved = await rebaseOnUpstream(s.git, s.log, written, `${s.agent} (sim)`).finally(() => s.commits.checkpoint(s.git));
     conflicts += resolved.length;
     if (resolved.length) {
@@ -163,7 +164,7 @@ async function land(s: Sim, task: string, entry: BankEntry, written: Written): P
     if (pushed.kind === 'ok') return finished(s, task, conflicts, round);
     if (pushed.kind === 'declined') return giveUp(s, task, `upstream refused the push: ${pushed.reason}`);
     s.log.output('rejected: upstream moved; rebasing again');
-    await sleep(backoffMs(round, s.random));
+    await sleep(backoffMs(round, s.random, Date.now() - began));
   }
   return giveUp(s, task, `could not land after ${MAX_LAND_ROUNDS} rounds`);
 }

@@ -217,6 +217,7 @@ export async function landOnUpstream<T>(
 ): Promise<Landed<T>> {
   const start = policy.now();
   for (let attempt = 1; ; attempt++) {
+    const began = policy.now();
     const a = await landOnce(git, u, build);
     if (a.kind === 'stopped') return { value: a.value, commit: null, attempts: attempt };
     if (a.kind === 'landed') return { value: a.value, commit: a.commit, attempts: attempt };
@@ -224,7 +225,7 @@ export async function landOnUpstream<T>(
     if (waited > policy.deadlineMs) {
       throw new HeldError('CONTENDED', `upstream ${u.branch} kept moving: gave up after ${attempt} attempts in ${Math.round(waited / 1000)}s; try again`);
     }
-    await policy.sleep(backoffMs(attempt, policy.random));
+    await policy.sleep(backoffMs(attempt, policy.random, policy.now() - began));
   }
 }
 
@@ -234,7 +235,7 @@ export async function landOnUpstream<T>(
  * a wasted fetch, build and push, and on a small machine that CPU is what the winner
  * needs, so losers spread out rather than retry in step.
  */
-export function backoffMs(attempt: number, random: () => number): number {
-  const cap = Math.min(10_240, 20 * 2 ** Math.min(attempt, 9));
+export function backoffMs(attempt: number, random: () => number, lostMs = 0): number {
+  const cap = Math.min(10_240, Math.max(20, lostMs) * 2 ** Math.min(attempt, 9));
   return Math.floor(random() * cap);
 }

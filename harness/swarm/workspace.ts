@@ -117,6 +117,7 @@ export async function salvage(ctx: WorkspaceCtx, hold: WipHold): Promise<Salvage
   if (!existsSync(path.join(ctx.paths.dir, '.git'))) return null;
   restoreConfig(ctx);
   const g = git(ctx);
+  if (await nothingToSave(g)) return null;
   const session = readMarker(ctx) ?? `unknown-${ctx.now().getTime()}`;
   const head = await g.revParse('HEAD');
   const tmpIndex = path.join(ctx.paths.stateDir, 'wip-index');
@@ -155,6 +156,19 @@ export async function salvage(ctx: WorkspaceCtx, hold: WipHold): Promise<Salvage
   } finally {
     rmSync(tmpIndex, { force: true });
   }
+}
+
+/**
+ * Most sessions end with everything landed: a clean work tree (untracked files count,
+ * ignored ones do not) and no local commit that upstream lacks. Two git calls say so,
+ * instead of the nine that build and compare a wip tree. Any doubt (an unborn HEAD, an
+ * error) takes the full path.
+ */
+async function nothingToSave(g: Git): Promise<boolean> {
+  const st = await g.run(['status', '--porcelain', '--untracked-files=all']);
+  if (st.code !== 0 || st.stdout.trim()) return false;
+  const ahead = await g.run(['rev-list', '-n', '1', 'HEAD', '--branches', '--glob=refs/stash', '--not', `--remotes=${REMOTE}`]);
+  return ahead.code === 0 && !ahead.stdout.trim();
 }
 
 /** Local branch tips, HEAD and the stash that no upstream ref contains. */

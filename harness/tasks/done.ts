@@ -43,7 +43,7 @@ export async function doneWithWork(
 
   let rebased = false;
   const start = ctx.retry.now();
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1, began = ctx.retry.now(); ; attempt++) {
     const pushed = await pushTo(git, u, 'HEAD');
     if (pushed.kind === 'ok') {
       return { commit: await git.must(['rev-parse', 'HEAD']), attempts: attempt, previous: decision.kind === 'ok' ? decision.claim : null, rebased };
@@ -56,7 +56,8 @@ export async function doneWithWork(
     // at once, while its base is still main. Sleeping after the rebase made every retry push
     // onto a main seconds old, and a done lost to busier agents for minutes (the demo's
     // slowest task waited 194 s here).
-    await ctx.retry.sleep(backoffMs(attempt, ctx.retry.random));
+    await ctx.retry.sleep(backoffMs(attempt, ctx.retry.random, ctx.retry.now() - began));
+    began = ctx.retry.now();
     const tip = await fetchUpstream(git, u);
     await stillMine(ctx, tip, task, !!opts.force); // before rebasing: another owner's lock would conflict with our removal
     await rebaseOnto(ctx, trackingRef(u));
