@@ -139,6 +139,28 @@ describe('gate hook on the upstream', () => {
     expect(readFileSync(marker, 'utf8')).toBe('ran\n');
   });
 
+  it('runs one gate at a time and refuses at once a push whose base moved while it waited', async () => {
+    const { d, up, w } = await upstreamWithSuite();
+    const w2 = join(d, 'w2');
+    await git(d, 'clone', '-q', up, w2);
+    await initRepo(w2);
+    const marker = join(d, 'gate-runs');
+    installGateHook(up, `echo "$TEST_ORACLE_COMMIT" >> ${marker}; sleep 2`, { timeoutSec: 30 });
+    writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
+    await commitAll(w, 'first');
+    writeFiles(w2, { 't/b.sh': 'echo 2 # second\n' });
+    await commitAll(w2, 'second');
+    const first = push(w);
+    await waitUntil(() => existsSync(marker), 15_000); // the first gate is running: main has not moved yet
+    const second = await push(w2);
+    expect((await first).exitCode).toBe(0);
+    // The second push offered the old main as its base, waited for the first gate, and was refused without a gate of its own.
+    expect(second.exitCode).not.toBe(0);
+    expect(second.stderr).toMatch(/^remote: refs\/heads\/main moved to [0-9a-f]+ while this push waited \(stale info\)/m);
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual([await git(w, 'rev-parse', 'HEAD')]);
+    expect(await git(up, 'rev-parse', 'main')).toBe(await git(w, 'rev-parse', 'HEAD'));
+  });
+
   it('lets the push through with a warning when the gate overruns its limit, leaving nothing running', async () => {
     const { d, up, w } = await upstreamWithSuite();
     const pidFile = join(d, 'gate.pid');

@@ -72,6 +72,26 @@ limited() {
   return $rc
 }
 
+# One push to a gated ref at a time, and the lock is kept until the ref has moved (or 5 s):
+# a gate whose base moved meanwhile can only lose the ref update, so it is refused at
+# once instead of after a whole run of the suite. Lock-file pushes wait their turn too,
+# or a claim would move main under every running gate. Without flock: no queue.
+locked=
+held_ref=
+held_old=
+serialize() {
+  [ -n "$locked" ] && return 0
+  command -v flock >/dev/null 2>&1 || return 0
+  # Bounded: a holder that never lets go (it should not happen) costs one limit, not the upstream.
+  exec 9>"$repo/test-oracle-gate.lock" && flock -w $((limit + 60)) 9 && locked=1
+}
+hold_until_moved() {
+  [ -n "$locked" ] || return 0
+  ( i=0
+    while [ "$(git rev-parse -q --verify "$1" 2>/dev/null)" = "$2" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  ) >/dev/null 2>&1 </dev/null &
+}
+
 status=0
 while read -r old new ref; do
   gated=
@@ -81,6 +101,15 @@ while read -r old new ref; do
   [ -n "$gated" ] || continue
   [ "$new" = "$zero" ] && continue
   [ "$old" = "$zero" ] && continue
+  serialize
+  now=$(git rev-parse -q --verify "$ref")
+  if [ -n "$now" ] && [ "$now" != "$old" ]; then
+    echo "$ref moved to $(git rev-parse --short "$now") while this push waited (stale info): fetch, rebase and push again"
+    status=1
+    continue
+  fi
+  held_ref=$ref
+  held_old=$old
   short=$(git rev-parse --short "$new")
   if [ -n "$skip_paths" ]; then
     other=$(git diff --name-only "$old" "$new" | while read -r f; do
@@ -102,7 +131,7 @@ while read -r old new ref; do
   ( cd "$work/tree" &&
     GIT_DIR="$repo" TEST_ORACLE_COMMIT="$new" TEST_ORACLE_BASELINE="$old" TEST_ORACLE_REF="$ref" TEST_ORACLE_HOOK=1 &&
     export GIT_DIR TEST_ORACLE_COMMIT TEST_ORACLE_BASELINE TEST_ORACLE_REF TEST_ORACLE_HOOK &&
-    limited sh -c "$gate_cmd" ) >"$work/out" 2>&1 </dev/null
+    limited sh -c "$gate_cmd" 9>&- ) >"$work/out" 2>&1 </dev/null
   rc=$?
   took=$(( $(date +%s) - started ))
   if [ "$rc" -eq 0 ]; then
@@ -121,6 +150,8 @@ while read -r old new ref; do
   fi
   rm -rf "$work"
 done
+# Accepted: keep the queue closed until receive-pack has moved the ref, after this exits.
+[ "$status" -eq 0 ] && [ -n "$held_ref" ] && hold_until_moved "$held_ref" "$held_old"
 exit $status
 `;
 }
