@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Git, gitProcessCount } from '../harness/kit/git.js';
 import { commitTree } from '../harness/git/commit.js';
 import { editTree, encodeTree, parseTree, readFolder, Snapshot, writeLooseObject } from '../harness/git/objects.js';
-import { appendReflog } from '../harness/git/sync.js';
+import { appendReflog, backoffMs } from '../harness/git/sync.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let dir: string;
@@ -88,4 +88,13 @@ it('a reflog line for a repository moved away meanwhile leaves no ghost folder a
   } finally {
     renameSync(`${dir}.away`, dir);
   }
+});
+
+it('backs off on the scale of the attempt that lost: a slow landing spreads its losers wider', () => {
+  const top = () => 0.999_999;
+  expect(backoffMs(1, top)).toBe(39); // 20 ms doubled, as before, for an instant loss
+  expect(backoffMs(1, top, 300)).toBe(599); // a 300 ms attempt: 600 ms
+  expect(backoffMs(3, top, 300)).toBe(2399);
+  expect(backoffMs(9, top, 300)).toBe(10_239); // the cap holds
+  expect(backoffMs(2, () => 0, 5000)).toBe(0); // full jitter: from zero
 });
