@@ -72,20 +72,18 @@ describe('nextAction', () => {
       if (a.do === 'start') r.started++;
       return a.do;
     };
-    act();
-    end({ code: 1, durationMs: 2 * S, rateLimit: null, idle: false });
-    act();
-    act();
-    end({ code: 1, durationMs: 2 * S, rateLimit: null, idle: false });
-    act();
-    act();
-    end({ code: 1, durationMs: 1 * S, rateLimit: { until: now + 300 * S, message: 'limit' }, idle: false });
-    act();
-    act();
-    end({ code: 0, durationMs: 60 * S, rateLimit: null, idle: true });
-    act();
-    act();
-    end({ code: 0, durationMs: 60 * S, rateLimit: null, idle: true });
+    // each session: act until one starts, then end it so
+    const sessions: ((now: number) => Ended)[] = [
+      () => ({ code: 1, durationMs: 2 * S, rateLimit: null, idle: false }),
+      () => ({ code: 1, durationMs: 2 * S, rateLimit: null, idle: false }),
+      (t) => ({ code: 1, durationMs: 1 * S, rateLimit: { until: t + 300 * S, message: 'limit' }, idle: false }),
+      () => ({ code: 0, durationMs: 60 * S, rateLimit: null, idle: true }),
+      () => ({ code: 0, durationMs: 60 * S, rateLimit: null, idle: true }),
+    ];
+    for (const session of sessions) {
+      while (act() !== 'start');
+      end(session(now));
+    }
     act();
     expect(steps).toEqual(['start', 'backoff 10s', 'start', 'backoff 20s', 'start', 'wait 300s', 'start', 'idle 30s', 'start', 'idle 60s']);
     expect(r.started).toBe(5);
