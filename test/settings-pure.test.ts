@@ -1,6 +1,6 @@
 // Settings declared once (harness/kit/settings.ts): a setting's flag, its config-file key, its
 // parse rule and its error text all come from one row, for `harness run` and the oracle's suite.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,10 @@ import { checkConfigFile, resolveConfig, SETTING_KEYS } from '../harness/swarm/c
 import { main as harnessMain } from '../harness/cli.js';
 import { runCommand } from '../harness/commands/run.js';
 import { captureIo } from './helpers/io.js';
+import { loadSuite } from '../test-oracle/suite/config.js';
+import { SUITE_FIELDS } from '../test-oracle/suite/fields.js';
+import { discoverTests } from '../test-oracle/suite/discover.js';
+import { RUN_OPTIONS, SUITE_HELP } from '../test-oracle/run/options.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'settings-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,7 +50,7 @@ describe('the kit: one table, layers, a rule that says what it wants', () => {
     expect([r.get('count'), r.get('command'), r.get('secret'), r.get('secret', 'dflt')]).toEqual([5, 'c', null, 'dflt']);
     expect(r.pick('command')).toEqual({ v: 'c', from: 'file "command"' });
     const bad = reader(table, [{ values: { count: -1 }, from: (k) => `--${k}` }], undefined as never, { complain: (from, v, w) => void complaints.push(`${from} must be ${w} (got ${JSON.stringify(v)})`) });
-    expect(bad.get('count')).toBeNull(); // collected, not thrown: the oracle names every bad field at once
+    expect(bad.get('count')).toBe(1); // collected, not thrown (the oracle names every bad field at once), and the default stands in
     expect(complaints).toEqual(['--count must be a count above 0 (got -1)']);
   });
 });
@@ -100,5 +104,48 @@ describe('harness run: every setting is a flag and a config key from one declara
     expect(err).toEqual(['harness: --pass-env: ["MY_TOKEN","1BAD"] is not a list of environment variable names [BAD_CONFIG]']);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(path.join(dir, '.swarm-demo'))).toBe(false);
+  });
+});
+
+describe("the oracle's suite: the same mechanism", () => {
+  const suiteDir = (config: object) => {
+    const dir = mkdtempSync(path.join(tmp, 'suite-'));
+    mkdirSync(path.join(dir, '.git'));
+    mkdirSync(path.join(dir, 'tests'));
+    writeFileSync(path.join(dir, 'test-oracle.json'), JSON.stringify(config));
+    return dir;
+  };
+  const messageOf = (dir: string, flags: object) => errorOf(() => loadSuite(dir, flags, {})).message.replace(dir, 'DIR');
+
+  it('every field with a flag is that option of test-oracle run and gate; --help names every field', () => {
+    const flagged = Object.entries(SUITE_FIELDS).filter(([, f]) => f.flag !== null);
+    expect(flagged.map(([k]) => k)).toEqual(['tests', 'match', 'layout', 'command', 'timeout', 'judge', 'tool']);
+    for (const [k, f] of flagged) {
+      const { name, ...spec } = f.flag as { name?: string };
+      expect(RUN_OPTIONS[(name ?? k) as keyof typeof RUN_OPTIONS], k).toEqual(spec);
+    }
+    for (const k of Object.keys(SUITE_FIELDS)) expect(SUITE_HELP, k).toMatch(new RegExp(`\\b${k}\\b`));
+  });
+
+  it('refuses a bad value with one rule and one wording, from the flag or the file', () => {
+    const bad = { tests: '../up', match: [''], layout: 'tree', timeout: -2, judge: 'eyes' };
+    for (const [k, v] of Object.entries(bad)) {
+      const fromFlag = messageOf(suiteDir({ command: './t {test}' }), { [k]: v });
+      const fromFile = messageOf(suiteDir({ command: './t {test}', [k]: v }), {});
+      expect(fromFlag, k).toBe(fromFile);
+      expect(fromFile, k).toMatch(new RegExp(`^DIR/test-oracle.json: "${k}" must be `));
+      expect(fromFile, k).toContain(`(got ${JSON.stringify(v)})`);
+    }
+    expect(messageOf(suiteDir({ command: './t {test}', colour: 'red' }), {})).toMatch(/unknown field "colour" \(known: tests, match, exclude, layout, command, timeout, judge, expectExit, expected, skip, tool, tools, env, cwd, logDir\)$/);
+  });
+
+  it('globs by picomatch: a brace set of paths matches its files, not a file named "*"', () => {
+    const dir = suiteDir({ command: './t {test}', tests: '.', match: '{src/*.c,tests/*.c}' });
+    for (const f of ['src/a.c', 'tests/b.c', 'docs/c.c', 'src/d.h', '*']) {
+      mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      writeFileSync(path.join(dir, f), '');
+    }
+    expect(discoverTests(loadSuite(dir, {}, {}))).toEqual(['src/a.c', 'tests/b.c']);
+    expect(discoverTests(loadSuite(dir, { match: ['*'] }, {}))).toContain('*');
   });
 });

@@ -3,7 +3,7 @@
 // fields drifted apart (harness run's `passEnv` could be set in the config file but had no
 // flag), so both CLIs derive theirs from a table through here. Each CLI keeps its own one-line
 // error wording: a rule says what it wants (`want`), the CLI's reader words the complaint.
-import type { OptSpec } from './cli-args.js';
+import { camel, type OptSpec } from './cli-args.js';
 
 export interface FlagSpec extends OptSpec {
   /** left out of --help (test and benchmark knobs) */
@@ -28,8 +28,14 @@ export type RawOf<S> = { [K in keyof S]?: unknown };
 
 export type ValueOf<S, K extends keyof S> = S[K] extends Setting<infer T, never> ? T : never;
 
+type FlagValue<F> = F extends { type: 'number' } ? number : F extends { type: 'boolean' } ? boolean : F extends { array: true } ? string[] : string;
+
+/** The flags as the command's handler gets them: by flag name (camelCase), typed by the flag's kind. */
+export type FlagsOf<S> = {
+  [K in keyof S as S[K] extends { flag: { name: infer N extends string } } ? N : S[K] extends { flag: object } ? K : never]?: S[K] extends { flag: infer F } ? FlagValue<F> : never;
+};
+
 export const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Thrown by a rule: the value is not what the setting takes; the reader words it. */
 export class Want extends Error {
@@ -109,14 +115,17 @@ export function reader<S extends SettingsTable<C>, C>(table: S, layers: Layer[],
     pick,
     get: (k, dflt) => {
       const got = pick(k);
-      const v = unset(got.v) ? (dflt !== undefined ? dflt : table[k]!.default) : got.v;
-      if (v === undefined) return null;
+      const row = table[k]!;
+      const fallback = dflt !== undefined ? dflt : row.default;
+      const parse = (v: unknown) => row.parse(v, got.from, ctx) as ValueOf<S, typeof k>;
+      if (unset(got.v)) return fallback === undefined ? null : parse(fallback);
       try {
-        return table[k]!.parse(v, got.from, ctx) as ValueOf<S, typeof k>;
+        return parse(got.v);
       } catch (e) {
         if (!(e instanceof Want)) throw e;
         o.complain(got.from, got.v, e.want);
-        return null;
+        // a reader that collects complaints goes on with the default, as if the value were not given
+        return fallback === undefined ? null : parse(fallback);
       }
     },
   };
