@@ -79,6 +79,19 @@ describe('harness run: every setting is a flag and a config key from one declara
     }
   });
 
+  it("a default the help text states is the table's default (the demo's own defaults are config.ts's)", () => {
+    let checked = 0;
+    for (const [k, row] of Object.entries(SETTINGS) as [string, { flag: { describe?: string } | null; default?: unknown }][]) {
+      const said = row.flag?.describe && !row.flag.describe.startsWith('demo:') ? /\(default:? ([^);,]+)[);,]/.exec(row.flag.describe) : null;
+      if (!said || (typeof row.default !== 'string' && typeof row.default !== 'number')) continue;
+      expect(said[1], k).toBe(String(row.default));
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+    expect(resolveConfig({ flags: { agent: 'claude' }, file: null, cwd: '/p', now: 0, hasProject: true }).sandbox).toBe('bwrap');
+    expect(SETTINGS.sandbox.flag.describe).toContain('default: bwrap for claude and codex');
+  });
+
   it('refuses a bad value with the same rule and wording from the flag and from the file, in one line, exit 2', () => {
     const resolve = (flags: object, file: object | null) => () => resolveConfig({ flags, file, fileName: 'harness.config.json', cwd: '/p', now: 0, hasProject: true });
     for (const k of keys) {

@@ -113,7 +113,7 @@ export const SETTINGS = {
   agents: { flag: N('agent slots running at once (default 1)'), parse: int(1, 1024) },
   agent: { flag: S('who works: claude, codex, sim (the demo simulator) or cmd (default: claude; sim in the demo)', { choices: AGENT_KINDS }), parse: oneOf(AGENT_KINDS) },
   agentCmd: { flag: S('for --agent cmd: the command each session runs (sh -c; prompt on stdin and in $HARNESS_PROMPT_FILE)'), parse: str },
-  sandbox: { flag: S('where sessions run: process (no isolation), bwrap, docker or podman (default process)', { choices: SANDBOX_KINDS }), parse: oneOf(SANDBOX_KINDS) },
+  sandbox: { flag: S('where sessions run: process (no isolation), bwrap, docker or podman (default: bwrap for claude and codex, process otherwise)', { choices: SANDBOX_KINDS }), parse: oneOf(SANDBOX_KINDS) },
   image: { flag: S('container image for docker/podman'), parse: str },
   dockerHost: { flag: S('the docker/podman daemon, e.g. unix:///run/docker.sock (default: DOCKER_HOST, CONTAINER_HOST for podman)'), parse: str },
   cpus: { flag: S('CPUs per session, e.g. 0.5 or 2 (docker/podman only)'), parse: parseCpus },
