@@ -2,7 +2,7 @@
 // on, and how a session's end moves the slot (streak, idle, a usage limit's pause).
 import { describe, expect, it } from 'vitest';
 import { addStart, addUsage, newTally, type Tally } from '../harness/swarm/budget.js';
-import { afterSession, nextAction, type Ended, type RunState, type SlotAction, type SlotPolicy, type SlotState } from '../harness/swarm/slot-next.js';
+import { nextAction, settle, type Ended, type RunState, type SlotAction, type SlotPolicy, type SlotState } from '../harness/swarm/slot-next.js';
 
 const S = 1000;
 const policy: SlotPolicy = {
@@ -12,7 +12,7 @@ const policy: SlotPolicy = {
   idle: { baseMs: 30 * S, capMs: 1800 * S },
 };
 const slot = (o: Partial<SlotState> = {}): SlotState => ({ agent: 'agent-1', streak: 0, idle: 0, rested: false, ...o });
-const run = (o: Partial<RunState> = {}): RunState => ({ immediate: false, stopping: false, started: 0, done: false, pausedUntil: 0, tally: newTally(), ...o });
+const run = (o: Partial<RunState> = {}): RunState => ({ immediate: false, stopping: false, started: 0, done: false, pausedUntil: 0, tally: newTally(), capHit: null, ...o });
 const spent = (agent: string, sessions: number, tokens = 0): Tally => {
   const t = newTally();
   for (let i = 0; i < sessions; i++) addStart(t, agent);
@@ -60,7 +60,7 @@ describe('nextAction', () => {
     let now = T0;
     const steps: string[] = [];
     const end = (e: Ended | null) => {
-      const x = afterSession(s, e, policy.backoff, now);
+      const x = settle(s, e, r, policy, now);
       s = x.slot;
       if (x.pause) r.pausedUntil = Math.max(r.pausedUntil, x.pause.until);
     };
@@ -90,29 +90,47 @@ describe('nextAction', () => {
   });
 });
 
-describe('afterSession', () => {
-  const b = policy.backoff;
+describe('settle', () => {
+  const go = (s: SlotState, e: Ended | null, r = run(), p: Partial<SlotPolicy> = {}) => settle(s, e, r, { ...policy, ...p }, T0);
   it('a fast failure grows the streak; a success or a slow failure resets it', () => {
-    expect(afterSession(slot({ streak: 2, rested: true }), { code: 1, durationMs: 5 * S, rateLimit: null, idle: false }, b, T0).slot).toEqual(slot({ streak: 3 }));
-    expect(afterSession(slot({ streak: 2 }), { code: 0, durationMs: 5 * S, rateLimit: null, idle: false }, b, T0).slot).toEqual(slot());
-    expect(afterSession(slot({ streak: 2 }), { code: 1, durationMs: 40 * S, rateLimit: null, idle: false }, b, T0).slot).toEqual(slot());
+    expect(go(slot({ streak: 2, rested: true }), { code: 1, durationMs: 5 * S, rateLimit: null, idle: false }).slot).toEqual(slot({ streak: 3 }));
+    expect(go(slot({ streak: 2 }), { code: 0, durationMs: 5 * S, rateLimit: null, idle: false }).slot).toEqual(slot());
+    expect(go(slot({ streak: 2 }), { code: 1, durationMs: 40 * S, rateLimit: null, idle: false }).slot).toEqual(slot());
   });
   it('a session that could not run counts as a fast failure', () => {
-    expect(afterSession(slot(), null, b, T0)).toEqual({ slot: slot({ streak: 1 }), pause: null });
+    expect(go(slot(), null)).toEqual({ slot: slot({ streak: 1 }), pause: null, cap: null, judgeDone: false });
   });
   it('idle counts only sessions that did not fail fast', () => {
-    expect(afterSession(slot({ idle: 2 }), { code: 0, durationMs: 60 * S, rateLimit: null, idle: true }, b, T0).slot.idle).toBe(3);
-    expect(afterSession(slot({ idle: 2 }), { code: 1, durationMs: 1 * S, rateLimit: null, idle: true }, b, T0).slot).toEqual(slot({ streak: 1, idle: 0 }));
-    expect(afterSession(slot({ idle: 2 }), { code: 0, durationMs: 60 * S, rateLimit: null, idle: false }, b, T0).slot.idle).toBe(0);
+    expect(go(slot({ idle: 2 }), { code: 0, durationMs: 60 * S, rateLimit: null, idle: true }).slot.idle).toBe(3);
+    expect(go(slot({ idle: 2 }), { code: 1, durationMs: 1 * S, rateLimit: null, idle: true }).slot).toEqual(slot({ streak: 1, idle: 0 }));
+    expect(go(slot({ idle: 2 }), { code: 0, durationMs: 60 * S, rateLimit: null, idle: false }).slot.idle).toBe(0);
   });
   it('a reported reset becomes the pause and clears the streak', () => {
-    const x = afterSession(slot({ streak: 3 }), { code: 1, durationMs: 1 * S, rateLimit: { until: T0 + 3600 * S, message: 'resets at 5pm' }, idle: false }, b, T0);
-    expect(x).toEqual({ slot: slot(), pause: { until: T0 + 3600 * S, reported: true, message: 'resets at 5pm' } });
+    const x = go(slot({ streak: 3 }), { code: 1, durationMs: 1 * S, rateLimit: { until: T0 + 3600 * S, message: 'resets at 5pm' }, idle: false });
+    expect(x).toMatchObject({ slot: slot(), pause: { until: T0 + 3600 * S, reported: true, message: 'resets at 5pm' } });
   });
   it('no reset (or one already past): the pause is the backoff of the streak, which stays', () => {
-    const none = afterSession(slot({ streak: 1 }), { code: 1, durationMs: 1 * S, rateLimit: { until: null, message: '429' }, idle: false }, b, T0);
-    expect(none).toEqual({ slot: slot({ streak: 2 }), pause: { until: T0 + 20 * S, reported: false, message: '429' } });
-    const past = afterSession(slot(), { code: 0, durationMs: 60 * S, rateLimit: { until: T0 - 1, message: 'x' }, idle: false }, b, T0);
+    const none = go(slot({ streak: 1 }), { code: 1, durationMs: 1 * S, rateLimit: { until: null, message: '429' }, idle: false });
+    expect(none).toMatchObject({ slot: slot({ streak: 2 }), pause: { until: T0 + 20 * S, reported: false, message: '429' } });
+    const past = go(slot(), { code: 0, durationMs: 60 * S, rateLimit: { until: T0 - 1, message: 'x' }, idle: false });
     expect(past.pause).toEqual({ until: T0 + 10 * S, reported: false, message: 'x' });
+  });
+  const ok: Ended = { code: 0, durationMs: 60 * S, rateLimit: null, idle: false };
+  it('a swarm-wide cost or token cap reached: once, and not while stopping; --max-sessions is not its to judge', () => {
+    const t = spent('agent-2', 3, 1000);
+    expect(go(slot(), ok, run({ tally: t }), { maxTokens: 1000 }).cap).toEqual({ cap: 'max-tokens', agent: null, limit: 1000, used: 1000 });
+    expect(go(slot(), ok, run({ tally: t }), { maxTokens: 1001 }).cap).toBeNull();
+    expect(go(slot(), ok, run({ tally: t, capHit: { cap: 'max-tokens', agent: null, limit: 1000, used: 1000 } }), { maxTokens: 1000 }).cap).toBeNull();
+    expect(go(slot(), ok, run({ tally: t, stopping: true }), { maxTokens: 1000 }).cap).toBeNull();
+    expect(go(slot(), ok, run({ tally: t }), { maxSessions: 3 }).cap).toBeNull();
+  });
+  it('--until done: ask whether the work is done after each session, unless stopping, done, or a cap just stopped the run', () => {
+    const done = { until: { kind: 'done' } } as const;
+    expect(go(slot(), ok, run(), done).judgeDone).toBe(true);
+    expect(go(slot(), null, run(), done).judgeDone).toBe(true);
+    expect(go(slot(), ok, run(), {}).judgeDone).toBe(false);
+    expect(go(slot(), ok, run({ done: true }), done).judgeDone).toBe(false);
+    expect(go(slot(), ok, run({ stopping: true }), done).judgeDone).toBe(false);
+    expect(go(slot(), ok, run({ tally: spent('agent-1', 1, 10) }), { ...done, maxTokens: 10 }).judgeDone).toBe(false);
   });
 });

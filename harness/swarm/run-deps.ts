@@ -67,8 +67,6 @@ export type StopMode = 'drain' | 'graceful' | 'now';
 
 export interface RunFlags extends RunState {
   reason: StopReason | null;
-  /** the cap that ended the run (swarm-wide, or the last slot's own) */
-  capHit: CapHit | null;
 }
 
 export interface Slot extends SlotState {

@@ -3,11 +3,11 @@
 // stop; then it leaves nothing unsaved. Waits are cut short by a stop (slot.wake).
 import { HarnessError } from '../kit/errors.js';
 import { GitFailure } from '../kit/git.js';
-import { addStart, swarmCapHit } from './budget.js';
+import { addStart } from './budget.js';
 import type { RunBus } from './bus.js';
 import type { FullSuiteRun } from './done.js';
 import type { LockGit, RunFlags, Slot, StopMode, StopReason, SupervisorDeps } from './run-deps.js';
-import { afterSession, nextAction, type Ended } from './slot-next.js';
+import { nextAction, settle, type Ended } from './slot-next.js';
 
 export interface LoopDeps {
   d: SupervisorDeps;
@@ -64,22 +64,19 @@ async function oneSession(x: LoopDeps, slot: Slot): Promise<void> {
     return null;
   });
   slot.session = null;
-  const t = d.now().getTime();
-  const next = afterSession(slot, r, c.backoff, t);
+  const next = settle(slot, r, flags, c, d.now().getTime());
   ({ streak: slot.streak, idle: slot.idle, rested: slot.rested } = next.slot);
   if (next.pause) {
     const { until, reported, message } = next.pause;
     flags.pausedUntil = Math.max(flags.pausedUntil, until);
     bus.emit({ type: 'rate_limited', run: d.runId, agent: slot.agent, until: new Date(until).toISOString(), reported, message });
   }
-  // a swarm-wide cost or token cap ends the run (sessions are nextAction's)
-  const hit = swarmCapHit(flags.tally, { ...c, maxSessions: null });
-  if (hit && !flags.capHit && !flags.stopping) {
-    flags.capHit = hit;
-    bus.emit({ type: 'budget_reached', run: d.runId, agent: null, cap: hit.cap, limit: hit.limit, used: hit.used });
+  if (next.cap) {
+    flags.capHit = next.cap;
+    bus.emit({ type: 'budget_reached', run: d.runId, agent: null, cap: next.cap.cap, limit: next.cap.limit, used: next.cap.used });
     x.stop(c.hard ? 'graceful' : 'drain', 'budget');
   }
-  if (c.until.kind === 'done' && !flags.done && !flags.stopping && d.isDone) {
+  if (next.judgeDone && d.isDone) {
     flags.done = await d.isDone(x.fullRun).catch((e: Error) => {
       bus.note(`until done: could not judge: ${e.message}`);
       return false;

@@ -4,7 +4,7 @@
 // a test walks a slot through a night of backoffs and resets without waiting for any.
 import type { RateLimit } from '../events/log.js';
 import { backoffDelay, nextStreak, type BackoffPolicy } from './backoff.js';
-import { agentCapHit, type Caps, type CapHit, type Tally } from './budget.js';
+import { agentCapHit, swarmCapHit, type Caps, type CapHit, type Tally } from './budget.js';
 import { decideNext, type Decision } from './schedule.js';
 import type { Until } from './until.js';
 
@@ -29,6 +29,8 @@ export interface RunState {
   /** a usage limit is per account and every slot shares the credentials: no slot starts before this */
   pausedUntil: number;
   tally: Tally;
+  /** the swarm-wide cap that ended the run, once reached */
+  capHit: CapHit | null;
 }
 
 export interface SlotPolicy extends Caps {
@@ -74,19 +76,30 @@ export interface Ended {
   idle: boolean;
 }
 
+/** What a session's end changes: the slot, a usage-limit pause, a swarm-wide cap reached, whether to ask if the work is done. */
+export interface Settled {
+  slot: SlotState;
+  pause: { until: number; reported: boolean; message: string } | null;
+  /** a swarm-wide cost or token cap, newly reached: the run stops (sessions are nextAction's) */
+  cap: CapHit | null;
+  /** `--until done`: ask now whether the work is finished */
+  judgeDone: boolean;
+}
+
 /**
- * The slot after a session, and the usage-limit pause it reports, if any: the agent's
- * reported reset, or when it gave none, the backoff of its streak. A reported reset
- * replaces the backoff, so after it the slot starts afresh.
+ * After a session (its usage already in the tally). A usage limit pauses every slot until
+ * the agent's reported reset, or when it gave none, for the backoff of its streak; a
+ * reported reset replaces the backoff, so after it the slot starts afresh.
  */
-export function afterSession(slot: SlotState, r: Ended | null, backoff: BackoffPolicy, now: number): { slot: SlotState; pause: { until: number; reported: boolean; message: string } | null } {
-  let streak = nextStreak(slot.streak, r ?? { code: null, durationMs: 0 }, backoff);
+export function settle(slot: SlotState, r: Ended | null, run: RunState, p: SlotPolicy, now: number): Settled {
+  let streak = nextStreak(slot.streak, r ?? { code: null, durationMs: 0 }, p.backoff);
   const idle = r?.idle && streak === 0 ? slot.idle + 1 : 0;
   let pause = null;
   if (r?.rateLimit) {
     const reported = r.rateLimit.until !== null && r.rateLimit.until > now;
-    pause = { until: reported ? r.rateLimit.until! : now + backoffDelay(Math.max(1, streak), backoff), reported, message: r.rateLimit.message };
+    pause = { until: reported ? r.rateLimit.until! : now + backoffDelay(Math.max(1, streak), p.backoff), reported, message: r.rateLimit.message };
     if (reported) streak = 0;
   }
-  return { slot: { ...slot, streak, idle, rested: false }, pause };
+  const hit = run.capHit || run.stopping ? null : swarmCapHit(run.tally, { ...p, maxSessions: null });
+  return { slot: { ...slot, streak, idle, rested: false }, pause, cap: hit, judgeDone: p.until.kind === 'done' && !run.done && !run.stopping && !hit };
 }
