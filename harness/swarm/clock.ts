@@ -66,7 +66,6 @@ export function beatEvery(hb: Heartbeat, everyMs: number, now: () => Date, bus: 
   return { cancel: () => (clearInterval(timer), void (inFlight ?? Promise.resolve()).then(() => done())), stopped };
 }
 
-/** Calls `f` every `ms` (the reaper's sweep). */
 export function every(ms: number, f: () => void): Timer {
   const t = setInterval(f, ms);
   return { cancel: () => clearInterval(t) };
