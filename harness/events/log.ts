@@ -47,7 +47,8 @@ export type SwarmEvent =
   /** a remote session's entrypoint reported where it runs (the ssh host's or Slurm node's name, the job) */
   | { type: 'session_placed'; run: string; agent: string; session: string; host: string; job: string | null }
   | ({ type: 'session_end'; run: string; agent: string; session: string } & SessionResult)
-  | { type: 'session_error'; run: string; agent: string; session: string | null; error: string }
+  /** phase 'start': the session's sandbox or agent could not be started; absent: the slot failed around a session */
+  | { type: 'session_error'; run: string; agent: string; session: string | null; error: string; phase?: 'start' }
   | { type: 'backoff'; run: string; agent: string; streak: number; delayMs: number }
   /** the slot's sessions found nothing to do (no commit landed, no claim made): it waits, waking early when main moves */
   | { type: 'idle'; run: string; agent: string; streak: number; delayMs: number }
@@ -60,9 +61,10 @@ export type SwarmEvent =
   /** latencyMs: from when the removal was owed (the session's end) to the lock gone from main */
   | { type: 'claims_released'; run: string; agent: string; session: string; tasks: string[]; latencyMs?: number; attempts?: number }
   | { type: 'claims_reaped'; run: string; tasks: string[]; why: 'ttl' | 'takeover' | 'heartbeat'; latencyMs?: number; attempts?: number }
-  /** leftover work landed on upstream; latencyMs from when it was saved (journaled) */
-  | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number; latencyMs?: number }
-  | { type: 'wip_error'; run: string; agent: string; error: string }
+  /** leftover work landed on upstream; latencyMs from when it was saved (journaled); commits: those of the session not yet on upstream (absent in older logs) */
+  | { type: 'wip_saved'; run: string; agent: string; session: string; ref: string; commit: string; files: number; commits?: number; latencyMs?: number }
+  /** session: the session reported it from where it ran (a remote executor); absent: the supervisor's own salvage failed */
+  | { type: 'wip_error'; run: string; agent: string; session?: string; error: string }
   /** a container a killed supervisor left running, removed by the run that took over */
   | { type: 'orphan_removed'; run: string; agent: string; container: string };
 

@@ -45,7 +45,7 @@ function positionalsOf(command: string): Positional[] {
   });
 }
 
-const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+export const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The spec given to yargs: positionals, then options in table order, examples, epilogue. */
 export function applyArgs(y: Argv, spec: ArgsSpec): Argv {

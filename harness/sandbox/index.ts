@@ -4,11 +4,11 @@ import { UsageError } from '../kit/errors.js';
 import { bwrapSandbox, type BwrapOptions } from './bwrap.js';
 import { dockerSandbox, type DockerOptions } from './docker.js';
 import { processSandbox } from './process.js';
-import type { Sandbox, SandboxKind } from './types.js';
+import { SANDBOX_KINDS, type Sandbox, type SandboxKind } from './types.js';
 
 export type SandboxOptions = { bwrap?: BwrapOptions } & DockerOptions;
 
-export const SANDBOX_KINDS: readonly SandboxKind[] = ['process', 'bwrap', 'docker', 'podman'];
+export { SANDBOX_KINDS };
 
 export function sandboxFor(kind: SandboxKind, opts: SandboxOptions = {}): Sandbox {
   switch (kind) {

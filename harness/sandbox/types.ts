@@ -7,7 +7,8 @@ import type { Forward } from './forward.js';
 
 export type { Forward };
 
-export type SandboxKind = 'process' | 'bwrap' | 'docker' | 'podman';
+export const SANDBOX_KINDS = ['process', 'bwrap', 'docker', 'podman'] as const;
+export type SandboxKind = (typeof SANDBOX_KINDS)[number];
 
 export interface Mount {
   /** absolute host path; it appears at the same path inside */

@@ -28,7 +28,7 @@ export function nextStreak(streak: number, o: SessionOutcome, p: BackoffPolicy):
 }
 
 /** How long to wait before the next session: 0, then base, 2x base, 4x base ... up to the cap. */
-export function backoffDelay(streak: number, p: BackoffPolicy): number {
+export function backoffDelay(streak: number, p: Pick<BackoffPolicy, 'baseMs' | 'capMs'>): number {
   if (streak <= 0) return 0;
   // 2 ** 40 is past any cap; the min keeps the arithmetic finite for absurd streaks.
   return Math.min(p.capMs, p.baseMs * 2 ** Math.min(streak - 1, 40));

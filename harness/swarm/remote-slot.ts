@@ -10,7 +10,6 @@ import type { Executor, RemoteSession } from '../executors/types.js';
 import { EnvError } from '../kit/errors.js';
 import { gitReason, type Git } from '../kit/git.js';
 import type { Sandbox } from '../sandbox/types.js';
-import type { Printer } from './printer.js';
 
 type Emit = (e: Omit<SwarmEvent, 'run' | 'agent' | 'session'> & Record<string, unknown>) => void;
 
@@ -22,7 +21,7 @@ export interface RemoteSlot {
   /** AGENT_PROMPT.md of upstream main, copied where it can be shipped; null when main has none */
   prompt(): Promise<string | null>;
   sandbox(r: RemoteSession): Sandbox;
-  report(r: EntryReport, emit: Emit, printer: Printer): void;
+  report(r: EntryReport, emit: Emit): void;
   /** after the session: the supervisor's clone sees what it pushed; true when the entrypoint saved work */
   settle(): Promise<boolean>;
 }
@@ -51,16 +50,12 @@ export function remoteSlot(executor: Executor, git: Git, dir: string, agent: str
       return file;
     },
     sandbox: (r) => executor.sandbox(r),
-    report: (r, emit, printer) => {
+    report: (r, emit) => {
       if (r.type === 'placed') emit({ type: 'session_placed', host: r.host, job: r.job });
       else if (r.type === 'wip') {
         saved = true;
-        emit({ type: 'wip_saved', session: r.session, ref: r.ref, commit: r.commit, files: r.files });
-        printer.wipSaved(agent, r.ref, r.files, r.unpushed);
-      } else if (r.type === 'wip_error') {
-        emit({ type: 'wip_error', error: r.error });
-        printer.line(`${agent}: its session could not save its work where it ran: ${r.error}`);
-      }
+        emit({ type: 'wip_saved', session: r.session, ref: r.ref, commit: r.commit, files: r.files, commits: r.unpushed });
+      } else if (r.type === 'wip_error') emit({ type: 'wip_error', error: r.error });
     },
     settle: async () => {
       await fetch().catch(() => '');

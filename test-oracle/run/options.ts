@@ -3,7 +3,9 @@ import os from 'node:os';
 import type { OptSpec } from '../../harness/kit/cli-args.js';
 import { UsageError } from '../../harness/kit/errors.js';
 import { referencedVars, templateUses } from '../core/shell.js';
-import type { SuiteConfig, SuiteFlags } from '../suite/config.js';
+import { flagOptions } from '../../harness/kit/settings.js';
+import type { SuiteConfig } from '../suite/config.js';
+import { SUITE_FIELDS, type SuiteFlags } from '../suite/fields.js';
 
 /** The suite flags, plus what to run and how to report it. */
 export interface RunArgs extends SuiteFlags {
@@ -18,6 +20,9 @@ export interface RunArgs extends SuiteFlags {
   show?: number;
 }
 
+const SUITE_OPTIONS = flagOptions(SUITE_FIELDS);
+const suite = (name: string): OptSpec => SUITE_OPTIONS[name]!;
+
 export const RUN_OPTIONS = {
   fast: {
     type: 'string',
@@ -28,16 +33,16 @@ export const RUN_OPTIONS = {
   jobs: { alias: 'j', type: 'number', describe: 'tests at once (default: number of cores)' },
   filter: { type: 'string', describe: 'only tests whose id matches this regular expression' },
   failed: { type: 'boolean', describe: 'only what did not pass last time (failed first, slowest first)' },
-  timeout: { type: 'number', describe: 'seconds per test before its whole process group is killed' },
+  timeout: suite('timeout'),
   json: { type: 'string', describe: 'also write every result to this JSON file' },
   junit: { type: 'string', describe: 'also write JUnit XML to this file' },
   config: { type: 'string', describe: 'suite config (default: test-oracle.json here or in a parent)' },
-  cmd: { type: 'string', describe: "how one test runs, e.g. './run-one.sh {test}' (overrides the config)" },
-  tests: { type: 'string', describe: 'folder holding the tests (overrides the config)' },
-  match: { type: 'string', array: true, describe: "globs naming tests, e.g. '*.c' (overrides the config)" },
-  layout: { type: 'string', choices: ['file', 'dir'], describe: 'a file per test, or a folder per test' },
-  judge: { type: 'string', choices: ['exit', 'stdout', 'output'], describe: 'exit code; stdout or stdout+stderr vs the expected file' },
-  tool: { type: 'string', describe: 'run under this tool (compiler): its "tools" settings, skip list, {tool} and $TEST_ORACLE_TOOL; results compare only with runs of the same tool (default: $TEST_ORACLE_TOOL, else config "tool")' },
+  cmd: suite('cmd'),
+  tests: suite('tests'),
+  match: suite('match'),
+  layout: suite('layout'),
+  judge: suite('judge'),
+  tool: suite('tool'),
   record: { type: 'boolean', default: true, describe: 'record results as a git note on HEAD (--no-record: do not)' },
   show: { type: 'number', default: 30, describe: 'at most this many ERROR lines' },
 } satisfies Record<string, OptSpec>;

@@ -1,10 +1,14 @@
 // The suite description: `test-oracle.json` in the target repo, or flags. Every bad field
 // is named with what it should be, in one line, so a typo costs one try.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../harness/kit/errors.js';
+import { flagValues, reader, settingKeys, unknownKeys } from '../../harness/kit/settings.js';
 import type { JudgeKind } from '../core/judge.js';
 import { PLACEHOLDERS, templateUses, unknownPlaceholders } from '../core/shell.js';
+import { SUITE_FIELDS, TOOL_NAME, type SuiteFlags } from './fields.js';
+
+export { TOOL_NAME, type SuiteFlags };
 
 export const CONFIG_FILE = 'test-oracle.json';
 
@@ -39,21 +43,8 @@ export interface SuiteConfig {
   logDir: string;
 }
 
-export interface SuiteFlags {
-  config?: string;
-  cmd?: string;
-  tests?: string;
-  match?: string[];
-  layout?: string;
-  judge?: string;
-  timeout?: number;
-  tool?: string;
-}
-
-const FIELDS = ['tests', 'match', 'exclude', 'layout', 'command', 'timeout', 'judge', 'expectExit', 'expected', 'skip', 'tool', 'tools', 'env', 'cwd', 'logDir'];
+const FIELDS = settingKeys(SUITE_FIELDS);
 const TOOL_FIELDS = ['command', 'env', 'skip', 'timeout'];
-/** Tool names reach environment variables, notes and printed shell commands. */
-export const TOOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
 export function checkToolName(name: string, where: string): void {
   if (!TOOL_NAME.test(name)) {
@@ -87,9 +78,7 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   }
   const root = path ? dirname(path) : cwd;
   const errs: string[] = [];
-  for (const k of Object.keys(raw)) {
-    if (!FIELDS.includes(k) && !k.startsWith('//') && k !== '$comment') errs.push(`unknown field "${k}" (known: ${FIELDS.join(', ')})`);
-  }
+  for (const k of unknownKeys(SUITE_FIELDS, raw, (k) => k.startsWith('//') || k === '$comment')) errs.push(`unknown field "${k}" (known: ${FIELDS.join(', ')})`);
   // The tool: the flag, else the environment (one shell, one compiler), else the config's default.
   if (flags.tool !== undefined) checkToolName(flags.tool, '--tool');
   const envTool = env.TEST_ORACLE_TOOL || undefined;
@@ -111,80 +100,37 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
     source.command = `"tools.${chosen}.command"`;
   }
   if (own?.timeout !== undefined) merged.timeout = own.timeout;
-  if (flags.cmd !== undefined) {
-    merged.command = flags.cmd;
-    source.command = '--cmd';
+  const given = flagValues(SUITE_FIELDS, flags);
+  if (given.command !== undefined) source.command = '--cmd';
+  for (const [k, v] of Object.entries(given)) {
+    // an empty --match list is no list: the config's stands
+    if (k !== 'tool' && !(Array.isArray(v) && v.length === 0)) merged[k] = v;
   }
-  if (flags.tests !== undefined) merged.tests = flags.tests;
-  if (flags.match !== undefined && flags.match.length) merged.match = flags.match;
-  if (flags.layout !== undefined) merged.layout = flags.layout;
-  if (flags.judge !== undefined) merged.judge = flags.judge;
-  if (flags.timeout !== undefined) merged.timeout = flags.timeout;
+  const field = reader(SUITE_FIELDS, [{ values: merged, from: (k) => `"${k}"` }], undefined as never, {
+    complain: (from, v, what) => void errs.push(`${from} must be ${what} (got ${JSON.stringify(v)})`),
+  });
 
-  const str = (k: string, dflt: string | undefined, ok?: (s: string) => string | null): string => {
-    const v = merged[k];
-    if (v === undefined) {
-      if (dflt === undefined) errs.push(`"${k}" is required`);
-      return dflt ?? '';
-    }
-    if (typeof v !== 'string' || v === '') {
-      errs.push(`"${k}" must be a non-empty string (got ${JSON.stringify(v)})`);
-      return dflt ?? '';
-    }
-    const bad = ok?.(v);
-    if (bad) errs.push(bad);
-    return v;
-  };
-  const strList = (k: string, dflt: string[]): string[] => {
-    const v = merged[k];
-    if (v === undefined) return dflt;
-    if (typeof v === 'string' && v) return [v];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && x)) return v as string[];
-    errs.push(`"${k}" must be a glob or a list of globs like ["*.c"] (got ${JSON.stringify(v)})`);
-    return dflt;
-  };
-  const oneOf = <T extends string>(k: string, allowed: readonly T[], dflt: T): T => {
-    const v = merged[k];
-    if (v === undefined) return dflt;
-    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-    errs.push(`"${k}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')} (got ${JSON.stringify(v)})`);
-    return dflt;
-  };
-
-  const tests = str('tests', '.', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"tests" must be a folder inside the suite root (got "${s}")` : null));
+  const tests = field.get('tests')!;
   const noTool = merged.command === undefined && Object.keys(tools).length > 0 && (chosen === undefined || unknownTool);
   if (noTool && !unknownTool) errs.push(`say which tool to run with --tool (or $TEST_ORACLE_TOOL): ${Object.keys(tools).join(', ')}; or give a top-level "command"`);
   const cmdName = source.command ?? '"command"';
   const nErrs = errs.length;
-  const command = str('command', noTool ? '' : undefined, (s) => {
-    const unknown = unknownPlaceholders(s);
-    if (unknown.length) return `${cmdName} has unknown placeholder ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`;
-    if (!/\{(test|abs|id|dir|name)\}/.test(s)) return `${cmdName} must say where the test goes, e.g. "./run-one.sh {test}" (got "${s}")`;
-    if (chosen === undefined && templateUses(s, 'tool')) return `${cmdName} uses {tool}, but no tool is chosen; pass --tool NAME or set $TEST_ORACLE_TOOL`;
-    return null;
-  });
+  if (merged.command === undefined && !noTool) errs.push('"command" is required');
+  const command = merged.command === undefined ? '' : (field.get('command') ?? '');
+  const cmdErr = command === '' ? null : commandError(command, cmdName, chosen);
+  if (cmdErr) errs.push(cmdErr);
   // A bad --cmd is the flag's fault, not the config file's.
   const flagErrs = source.command === '--cmd' ? errs.splice(nErrs) : [];
-  const layout = oneOf('layout', ['file', 'dir'] as const, 'file');
-  const judge = oneOf('judge', ['exit', 'stdout', 'output'] as const, 'exit');
-  let timeoutSec = 10;
-  if (merged.timeout !== undefined) {
-    const t = merged.timeout;
-    if (typeof t === 'number' && Number.isFinite(t) && t > 0) timeoutSec = t;
-    else errs.push(`"timeout" must be a number of seconds > 0 (got ${JSON.stringify(t)})`);
-  }
-  let expectExit: number | null = 0;
-  if (merged.expectExit !== undefined) {
-    const x = merged.expectExit;
-    if (x === null || (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 255)) expectExit = x;
-    else errs.push(`"expectExit" must be an exit code 0-255, or null to ignore it (got ${JSON.stringify(x)})`);
-  }
-  const expected = str('expected', layout === 'dir' ? 'expected.stdout' : '.expected');
-  const match = strList('match', ['*']);
-  const exclude = strList('exclude', []);
-  const tool = merged.tool === undefined ? undefined : str('tool', undefined, (t) => (TOOL_NAME.test(t) ? null : `"tool" must be a tool name like "gcc" (got "${t}")`));
-  const startIn = oneOf('cwd', ['root', 'tmp'] as const, 'root');
-  const logDir = str('logDir', '.test-oracle', (s) => (isAbsolute(s) || s.split('/').includes('..') ? `"logDir" must be a folder inside the suite root (got "${s}")` : null));
+  const layout = field.get('layout')!;
+  const judge = field.get('judge')!;
+  const timeoutSec = field.get('timeout')!;
+  const expectExit = field.get('expectExit')!;
+  const expected = field.get('expected', layout === 'dir' ? 'expected.stdout' : '.expected')!;
+  const match = field.get('match')!;
+  const exclude = field.get('exclude')!;
+  const tool = field.get('tool') ?? undefined;
+  const startIn = field.get('cwd')!;
+  const logDir = field.get('logDir')!;
 
   const skip: Record<string, string[]> = {};
   const skipList = (name: string, list: unknown): string[] | undefined => {
@@ -227,6 +173,14 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
     root, configPath: path, tests, match, exclude, layout, command, timeoutSec, judge, expectExit, expected, skip, tool,
     tools: Object.keys(tools), env: envv, cwd: startIn, logDir,
   };
+}
+
+function commandError(s: string, cmdName: string, chosen: string | undefined): string | null {
+  const unknown = unknownPlaceholders(s);
+  if (unknown.length) return `${cmdName} has unknown placeholder ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`;
+  if (!/\{(test|abs|id|dir|name)\}/.test(s)) return `${cmdName} must say where the test goes, e.g. "./run-one.sh {test}" (got "${s}")`;
+  if (chosen === undefined && templateUses(s, 'tool')) return `${cmdName} uses {tool}, but no tool is chosen; pass --tool NAME or set $TEST_ORACLE_TOOL`;
+  return null;
 }
 
 interface ToolDef {
