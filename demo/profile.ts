@@ -63,12 +63,19 @@ export async function demoSummary(upstream: string, env: NodeJS.ProcessEnv, star
   const commits = Number(await git.must(['rev-list', '--count', range]));
   const trailers = await git.must(['log', '--format=%(trailers:key=Task-Status,valueonly)', range]);
   const doneCommits = trailers.split('\n').filter((l) => l.trim() === 'done').length;
-  const { conflicts } = countFromLogs(swarmDir, events.filter((e) => e.type === 'session_start' && e.run === runId));
+  const { conflicts } = countFromLogs(swarmDir, events.filter((e) => e.type === 'session_start' && e.run === runId), simConflicts);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return [
     `demo: tasks done ${end.tasksDone}/${end.tasksTotal} (${doneCommits} done commits this run), ${commits} commits landed, ${conflicts} merge conflicts resolved`,
     `demo: pass rate ${pct(start.status.passRate)} at start -> ${pct(end.passRate)} at end (${end.testsPassed}/${end.testsTotal} tests)${end.allDone ? '; every task done, suite fully passing' : `; open: ${end.openTasks.slice(0, 8).join(', ')}${end.openTasks.length > 8 ? ', ...' : ''}`}`,
   ];
+}
+
+/** The simulator's word for what it merged: `FINISHED <task> in <s> s: <n> conflicts resolved`. */
+export function simConflicts(logText: string): number {
+  let n = 0;
+  for (const m of logText.matchAll(/FINISHED \S+ in [\d.]+ s: (\d+) conflicts? resolved/g)) n += Number(m[1]);
+  return n;
 }
 
 /** The demo as a run profile (harness/swarm/profile.ts): the only way the core reaches it. */
@@ -80,4 +87,5 @@ export const profile: RunProfile<DemoStart> = {
   start: demoStart,
   summary: demoSummary,
   fillPass: fillDemoPass,
+  conflictsIn: simConflicts,
 };

@@ -1,5 +1,6 @@
 // The pure parts of the demo and the sim: placing solution lines, parsing the sim's
-// flags, ranking tasks, picking a regression target, the seeded generator.
+// flags, ranking tasks, picking a regression target, the seeded generator, counting the
+// sim's conflicts.
 import { describe, expect, it } from 'vitest';
 import { applyEdit, applyEditsTo } from '../demo/solution.js';
 import { TASKS } from '../demo/spec/index.js';
@@ -7,6 +8,9 @@ import { dedent, infix, prefix } from '../demo/spec/types.js';
 import { parseSimArgs, simAgentArgv } from '../demo/sim/index.js';
 import { pickRegressionTarget, rankTasks, seededRandom } from '../demo/sim/choose.js';
 import { UsageError } from '../harness/kit/errors.js';
+import type { LoggedEvent } from '../harness/events/log.js';
+import { recordedConflictCounter } from '../harness/swarm/profile.js';
+import { simConflicts } from '../demo/profile.js';
 
 const OPS = ['export const INFIX = {', '  // @infix', "  '+': { prec: 50, fn: (a, b) => a + b },", "  '-': { prec: 50, fn: (a, b) => a - b },", '};', '', 'export const PREFIX = {', '  // @prefix', '};', ''].join('\n');
 
@@ -120,5 +124,22 @@ describe('sim choices', () => {
     expect(Array.from({ length: 100 }, () => y())).toEqual(xs);
     expect(xs.every((v) => v >= 0 && v < 1)).toBe(true);
     expect(seededRandom('t')()).not.toBe(xs[0]);
+  });
+});
+
+describe('the demo profile counts the simulator\'s conflicts', () => {
+  it('sums the FINISHED lines of a session log; other words count zero', () => {
+    const log = ['sim: FINISHED lex-a in 3.2 s: 2 conflicts resolved, 3 sync rounds', 'sim: FINISHED lex-b in 0.4 s: 1 conflict resolved, 1 sync round', 'sim: FINISHED lex-c in 1.0 s: 0 conflicts resolved, 1 sync round', 'claude: resolved 9 conflicts'].join('\n');
+    expect(simConflicts(log)).toBe(3);
+    expect(simConflicts('nothing here')).toBe(0);
+  });
+
+  it('status and report use it only for runs that used the profile (the demo, or --agent sim)', async () => {
+    const start = (agent: string) => [{ type: 'run_start', run: 'r', agents: 1, agent, sandbox: 'process', upstream: 'u', takeover: false, ts: '' }] as LoggedEvent[];
+    expect(await recordedConflictCounter({ demo: true, agent: 'sim' }, [])).toBe(simConflicts);
+    expect(await recordedConflictCounter({ demo: false, agent: 'sim' }, [])).toBe(simConflicts);
+    expect(await recordedConflictCounter(null, start('sim'))).toBe(simConflicts);
+    expect(await recordedConflictCounter({ demo: false, agent: 'claude' }, start('claude'))).toBeNull();
+    expect(await recordedConflictCounter(null, [])).toBeNull();
   });
 });

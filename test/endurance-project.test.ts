@@ -103,6 +103,7 @@ describe('sim endurance knobs', () => {
     const limit = claudeRateLimitIn(events, Date.now());
     expect(limit?.until).toBeGreaterThan(Date.now() + 50_000);
     await waitFor('the hang', () => /HANG \(planned by --sim-faults\)/.test(out), 110_000);
+    // Letting time pass is the test here: a hung session must not leave on its own.
     await new Promise((r) => setTimeout(r, 1000));
     expect(exited).toBe(false); // still there, holding its claim
     expect(upstreamLocks(swarm.upstream).length).toBe(1);

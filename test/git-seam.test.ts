@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, UsageError } from '../harness/kit/errors.js';
 import { Git, GitTimeoutError, gitProcessCount, gitSubcommand, resolveTimeouts } from '../harness/kit/git.js';
+import { alive, waitUntil } from './helpers/poll.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let dir: string;
@@ -15,25 +16,6 @@ beforeEach(() => {
   git(dir, 'init', '-q');
 });
 afterEach(() => cleanup());
-
-/** True while the process runs; a zombie (exited, not yet reaped) counts as dead. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(f: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return f();
-}
 
 describe('git seam', () => {
   it('kills a local command past its limit, with the shell and sleep it started', async () => {
@@ -50,7 +32,7 @@ describe('git seam', () => {
     expect(t.message).toMatch(/git slow in .* took longer than 800ms and was killed; .*HARNESS_GIT_TIMEOUT_LOCAL=/);
     const sleeper = Number(readFileSync(pidFile, 'utf8'));
     expect(sleeper).toBeGreaterThan(0);
-    expect(await waitFor(() => !alive(sleeper))).toBe(true);
+    expect(await waitUntil(() => !alive(sleeper))).toBe(true);
   });
 
   it('gives network commands their own limit: a remote that never answers (ext:: transport)', async () => {
@@ -66,7 +48,7 @@ describe('git seam', () => {
     expect((err as GitTimeoutError).kind).toBe('network');
     expect((err as GitTimeoutError).message).toMatch(/git fetch .*700ms.*check that the upstream is reachable.*HARNESS_GIT_TIMEOUT_NETWORK=1.4s/);
     const helper = Number(readFileSync(pidFile, 'utf8'));
-    expect(await waitFor(() => !alive(helper))).toBe(true);
+    expect(await waitUntil(() => !alive(helper))).toBe(true);
     // The same env's local limit still lets a local command finish.
     expect((await g.run(['rev-parse', '--git-dir'])).stdout.trim()).toBe('.git');
   });

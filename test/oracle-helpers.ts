@@ -62,21 +62,4 @@ export async function commitAll(dir: string, msg: string): Promise<string> {
   return git(dir, 'rev-parse', 'HEAD');
 }
 
-/** Alive and not a zombie (a container's init may not reap quickly). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-export async function waitUntil(cond: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
+export { alive as isAlive, waitUntil } from './helpers/poll.js';

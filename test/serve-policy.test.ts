@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveSwarm, type UpstreamService } from '../harness/serve/service.js';
+import { waitFor } from './helpers/poll.js';
 import { gitEnv, ROOT, tempDir } from './helpers/repos.js';
 import { installGateHook } from '../test-oracle/index.js';
 import { resolveGateCommand } from '../harness/commands/init.js';
@@ -151,7 +152,7 @@ describe('the served upstream', () => {
     expect((await push(d1, s1.secrets, 'mine too', () => writeFileSync(path.join(d1, 'current_tasks/t4.txt'), 'prose only, pushed by session 1\n'))).code).toBe(0);
     // the server records a prose-only lock's pusher once the push has landed
     const book = path.join(t.dir, 'serve/owners.json');
-    for (let i = 0; i < 100 && !(existsSync(book) && readFileSync(book, 'utf8').includes('"t4"')); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the owners book to record t4', () => existsSync(book) && readFileSync(book, 'utf8').includes('"t4"'), 10_000);
     const d2 = await clone('s2', s2.secrets);
     const other = await push(d2, s2.secrets, 'steal t1', () => g(d2, s2.secrets, 'rm', '-q', 'current_tasks/t1.txt'));
     expect(other.code).toBe(1);

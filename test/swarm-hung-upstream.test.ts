@@ -39,6 +39,16 @@ async function cleanup(p: ReturnType<typeof spawnHarness> | null, flag: string, 
   }
 }
 
+/** What the run printed so far: the test waits on its words, not on a guessed time. */
+function printed(p: ReturnType<typeof spawnHarness>): () => string {
+  let out = '';
+  p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  return () => out;
+}
+
+/** the drainer's note that an attempt (a wip push, a release) hit the network timeout */
+const TIMED_OUT = /pending push(es)? to upstream not landed yet \(.*took longer than 4s and was killed/;
+
 async function stopRun(p: ReturnType<typeof spawnHarness>) {
   const t0 = Date.now();
   process.kill(p.pid!, 'SIGINT');
@@ -59,12 +69,14 @@ describe('a hung upstream', () => {
       const up = path.join(swarm, 'upstream.git');
       const agent = `if [ "$HARNESS_SESSION" = 1 ]; then harness task claim t1 --note "then the upstream hangs" && echo draft > draft.txt && touch ${flag}; fi`;
       p = spawnHarness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', agent, '--from', 'proj', '--until', '100s', ...FAST], TIMEOUT);
+      const out = printed(p);
       await waitFor('the upstream', () => existsSync(path.join(up, 'hooks')), 30_000);
       hangHook(up, flag);
       await waitFor('the claim, then the hang', () => existsSync(flag), 30_000);
       const hungAt = Date.now();
       await waitFor('the release, in place', () => upstreamLocks(up).length === 0, 60_000); // the issue's bound: 60 s after the session's end
-      await new Promise((r) => setTimeout(r, 10_000)); // long enough for wip pushes to time out and be retried
+      const ended = () => events(t.dir).filter((e) => e.type === 'session_end' && Date.parse(e.ts) > hungAt).length;
+      await waitFor('a wip push timed out, sessions going on', () => TIMED_OUT.test(out()) && ended() > 1, 60_000);
       expect(readWips(path.join(swarm, 'pending')).map((w) => `${w.agent}/${w.session}`), 'the wip push stays journaled while the upstream hangs').toEqual(['agent-1/1']);
       const during = events(t.dir).filter((e) => e.type === 'session_end' && Date.parse(e.ts) > hungAt).length;
       expect(during, 'sessions kept running while the upstream hung').toBeGreaterThan(1);
@@ -90,10 +102,12 @@ describe('a hung upstream', () => {
       hangHook(s.upstream, flag);
       const agent = `if [ "$HARNESS_SESSION" = 1 ]; then harness task claim t1 --note "then the upstream hangs" && touch ${flag}; fi`;
       p = spawnHarness(s.root, ['run', '--dir', '.run', '--upstream', `file://${s.upstream}`, '--agent', 'cmd', '--agent-cmd', agent, '--until', '100s', ...FAST], TIMEOUT);
+      const out = printed(p);
       await waitFor('the claim, then the hang', () => existsSync(flag), 30_000);
       expect(upstreamLocks(s.upstream)).toEqual(['t1']);
       const hungAt = Date.now();
-      await new Promise((r) => setTimeout(r, 12_000));
+      const ended = () => events(s.root, '.run').filter((e) => e.type === 'session_end' && Date.parse(e.ts) > hungAt).length;
+      await waitFor('the release timed out, sessions going on', () => TIMED_OUT.test(out()) && ended() > 1, 60_000);
       const pending = readPending(path.join(s.root, '.run/pending'));
       expect(pending.some((e) => e.targets.some((x) => x.kind === 'session' && x.agent === 'agent-1' && x.session === '1')), 'the release stays journaled while the upstream hangs').toBe(true);
       expect(upstreamLocks(s.upstream)).toEqual(['t1']);

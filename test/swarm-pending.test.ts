@@ -10,7 +10,8 @@ import { Git } from '../harness/kit/git.js';
 import { Drainer } from '../harness/swarm/pending.js';
 import { PendingJournal } from '../harness/tasks/journal.js';
 import { removeOnce } from '../harness/tasks/ops.js';
-import { gitEnv, harness, makeSwarm, upstreamLocks } from './helpers/repos.js';
+import { waitUntil } from './helpers/poll.js';
+import { git, gitEnv, harness, makeSwarm, upstreamLocks } from './helpers/repos.js';
 import { pushWip } from '../harness/swarm/workspace.js';
 import { events, FAST, spawnHarness, waitFor } from './helpers/swarm.js';
 
@@ -48,11 +49,11 @@ describe('pending lock removals', () => {
       // push mode (fetch, build, push), which is what loses races: the in-place mode rarely does
       const d = drainer(journal, new Git(sup, gitEnv()), false, log);
       d.start();
-      await new Promise((r) => setTimeout(r, 4000));
+      await waitFor('races lost to the hammer (or the release landing)', () => d.attempts > 3 || journal.list().length === 0, 60_000);
       const during = d.attempts;
       process.kill(-hammer.pid!, 'SIGKILL');
       const t0 = Date.now();
-      while (journal.list().length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+      await waitUntil(() => journal.list().length === 0, 60_000);
       const left = await d.close(1000);
       expect(left).toBe(0);
       expect(Date.now() - t0).toBeLessThan(60_000);
@@ -82,10 +83,9 @@ describe('pending lock removals', () => {
       const before = Number(await new Git(s.upstream, gitEnv()).must(['rev-list', '--count', 'main']));
       journal.add({ status: 'abandoned', targets: [{ kind: 'session', agent: 'agent-1', session: '1', run: 'run-a' }], reason: 'test', since: new Date().toISOString(), run: 'run-test' });
       d.start();
-      const t0 = Date.now();
-      while (journal.list().length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => journal.list().length === 0, 60_000);
       expect(journal.list(), 'landed while the hammer pushed').toEqual([]);
-      await new Promise((r) => setTimeout(r, 1500));
+      await waitUntil(() => Number(git(s.upstream, 'rev-list', '--count', 'main')) - before > 2, 30_000);
       const after = Number(await new Git(s.upstream, gitEnv()).must(['rev-list', '--count', 'main']));
       expect(after - before, 'the hammer kept landing commits around it').toBeGreaterThan(2);
       expect(upstreamLocks(s.upstream)).toEqual([]);
@@ -114,7 +114,7 @@ describe('pending lock removals', () => {
       // a TTL reap of w as it was seen: by the time it lands, w belongs to someone else
       journal.add({ status: 'reaped', targets: [{ kind: 'claim', task: 'w', agent: 'agent-3', session: '2', run: 'run-a' }], reason: 'stale', since: new Date().toISOString(), run: 'run-test' });
       d.start();
-      await new Promise((r) => setTimeout(r, 2500));
+      await waitUntil(() => log.failed.length > 0, 20_000);
       expect(log.failed.join('\n')).toMatch(/cannot reach upstream/);
       expect(journal.list()).toHaveLength(2);
       renameSync(`${s.upstream}.away`, s.upstream);
@@ -122,7 +122,7 @@ describe('pending lock removals', () => {
       expect((await harness(b, ['task', 'release', 'w', '--force'], { HARNESS_AGENT: 'agent-9' })).code).toBe(0);
       await claimAs(b, 'w', 'agent-9', '1', 'run-b');
       const t0 = Date.now();
-      while (journal.list().length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+      await waitUntil(() => journal.list().length === 0, 60_000);
       expect(await d.close(1000)).toBe(0);
       expect(Date.now() - t0).toBeLessThan(20_000); // errors back off to 15 s at most
       expect(upstreamLocks(s.upstream)).toEqual(['w']);

@@ -1,6 +1,6 @@
 // The supervisor as a real process: Ctrl-C (graceful, then immediate), kill -9 and a new run
 // taking over, and two supervisors on one folder.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, tempDir, upstreamLocks } from './helpers/repos.js';
@@ -16,7 +16,7 @@ describe('harness run as a process', () => {
       const cmd = agentScript(t.dir, 'busy', 'echo draft > draft.txt; trap "echo got-term; exit 143" TERM; sleep 60 & wait\n');
       const p = spawnHarness(t.dir, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...FAST]);
       await waitFor('two sessions', () => started(t.dir, 2));
-      await new Promise((r) => setTimeout(r, 300)); // let the agents write their drafts
+      await waitFor('the agents\' drafts', () => ['agent-1', 'agent-2'].every((a) => existsSync(path.join(t.dir, `.swarm/agents/${a}/workspace/draft.txt`))));
       p.kill('SIGINT');
       const r = await p;
       expect(r.exitCode, r.stderr).toBe(0);
@@ -41,8 +41,10 @@ describe('harness run as a process', () => {
       const p = spawnHarness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...FAST_NO_GRACE, '--grace', '120s']);
       await waitFor('the session', () => started(t.dir, 1));
       await waitFor('the agent', () => { try { return readFileSync(pidFile, 'utf8').trim(); } catch { return null; } });
+      let out = '';
+      p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
       p.kill('SIGINT');
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor('the first SIGINT taken (a graceful stop)', () => /stopping: no new sessions/.test(out));
       p.kill('SIGINT');
       const t0 = Date.now();
       const r = await p;

@@ -34,7 +34,8 @@ describe('wip pushes are journaled', () => {
       // held where no sandbox reaches, with the work in it
       const clone = path.join(swarm, 'supervisor/clone');
       expect(git(clone, 'show', `refs/harness/wip/${wips[0]!.commit}:draft.txt`)).toBe('draft');
-      await new Promise((r) => setTimeout(r, 2000)); // the drainer tries and fails meanwhile; the slot retries its reset
+      // the slot retries its reset (salvaging the same work again) while the drainer tries and fails
+      await waitFor('the slot to retry its reset', () => events(t.dir).filter((e) => e.type === 'wip_error').length >= 2);
       expect(existsSync(up), 'the outage lasts').toBe(false);
       expect(readWips(path.join(swarm, 'pending')), 'one entry however often the slot retried').toHaveLength(1);
       const st = await harness(t.dir, ['status']);
@@ -71,7 +72,7 @@ describe('wip pushes are journaled', () => {
       const up = path.join(swarm, 'upstream.git');
       const p = spawnHarness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', outageAgent(up), '--from', 'proj', '--until', '90s', ...FAST]);
       await waitFor('a journaled wip push', () => readWips(path.join(swarm, 'pending')).length === 1);
-      await new Promise((r) => setTimeout(r, 1000));
+      await waitFor('the reset refused (the upstream is gone)', () => events(t.dir).some((e) => e.type === 'wip_error'));
       process.kill(p.pid!, 'SIGKILL');
       await p;
       expect(alive(p.pid!)).toBe(false);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defineCommand, type Io, type Register } from '../kit/cli-kit.js';
 import { EnvError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir } from '../events/load.js';
-import { demoProfile } from '../swarm/profile.js';
+import { demoProfile, recordedConflictCounter } from '../swarm/profile.js';
 import { renderReport } from '../report/html.js';
 import { buildReport } from '../report/model.js';
 
@@ -15,7 +15,7 @@ interface ReportArgs {
 }
 
 export async function writeReport(dir: string, out: string, io: Io): Promise<{ bytes: number }> {
-  const d = await loadSwarm(dir, io.env, io.hostname());
+  const d = await loadSwarm(dir, io.env, io.hostname(), { conflicts: recordedConflictCounter });
   // A report without the upstream's commits and claims would mislead the morning reader.
   if (d.upstreamProblem) throw new EnvError('UPSTREAM_UNREACHABLE', `${d.upstreamProblem}; bring it back (or pass the swarm's --dir) and run harness report again`);
   // The demo records no notes; judge a dozen of its commits instead.

@@ -4,7 +4,7 @@ import { defineCommand, stdoutClosed, type Io, type Register } from '../kit/cli-
 import { UsageError } from '../kit/errors.js';
 import { loadSwarm, resolveSwarmDir, statusOf } from '../events/load.js';
 import { statusJson, statusLines } from '../events/status-lines.js';
-import { demoProfile } from '../swarm/profile.js';
+import { demoProfile, recordedConflictCounter } from '../swarm/profile.js';
 
 interface StatusArgs {
   dir?: string;
@@ -33,7 +33,7 @@ function processWatch(): WatchDeps {
 }
 
 export async function statusText(dir: string, io: Io, json: boolean): Promise<string[]> {
-  const d = await loadSwarm(dir, io.env, io.hostname(), { pass: 'ends' });
+  const d = await loadSwarm(dir, io.env, io.hostname(), { pass: 'ends', conflicts: recordedConflictCounter });
   if (d.runJson?.demo === true && !d.upstreamProblem) await (await demoProfile()).fillPass(d.facts, d.upstream, io.env, 2);
   const s = statusOf(d, io.now().getTime());
   if (json) return [d.upstreamProblem ? JSON.stringify({ ...JSON.parse(statusJson(s, dir)), upstreamProblem: d.upstreamProblem }) : statusJson(s, dir)];

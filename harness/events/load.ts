@@ -1,5 +1,5 @@
 // Reading one swarm folder for `harness status` and `harness report`: run.json, the event
-// log, the upstream's git facts and the session logs' conflict counts. The only I/O of
+// log, the upstream's git facts and what the session logs count. The only I/O of
 // the status model; everything it returns is plain data for status.ts / report/model.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +35,17 @@ export function resolveSwarmDir(cwd: string, dir: string | undefined): string {
   return existsSync(real) ? real : path.resolve(cwd, '.swarm-demo');
 }
 
-export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: string, opts: { logs?: boolean; pass?: 'all' | 'ends' } = {}): Promise<SwarmData> {
+/** Merge conflicts resolved, as one session log tells them: only a run's profile knows its agent's words. */
+export type ConflictCounter = (logText: string) => number;
+
+export interface LoadOptions {
+  logs?: boolean;
+  pass?: 'all' | 'ends';
+  /** the counter of the profile the run used (from its run.json and events), or none */
+  conflicts?: (runJson: Record<string, unknown> | null, events: LoggedEvent[]) => Promise<ConflictCounter | null>;
+}
+
+export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: string, opts: LoadOptions = {}): Promise<SwarmData> {
   if (!existsSync(path.join(dir, 'events.jsonl')) && !existsSync(path.join(dir, 'run.json'))) {
     throw new UsageError('NO_SWARM', `${dir} is not a swarm folder (no events.jsonl, no run.json); pass --dir, or start one with harness run`);
   }
@@ -66,7 +76,7 @@ export async function loadSwarm(dir: string, env: NodeJS.ProcessEnv, host: strin
   } catch (e) {
     upstreamProblem = `cannot read the upstream (${(e as Error).message.split('\n')[0]})`;
   }
-  const counts = opts.logs === false ? { conflicts: 0, lostRaces: 0 } : countFromLogs(dir, events);
+  const counts = opts.logs === false ? { conflicts: 0, lostRaces: 0 } : countFromLogs(dir, events, (await opts.conflicts?.(runJson, events)) ?? null);
   return { dir, upstream, runJson, events, facts, budget: budgetOf(runJson), supervisorAlive: supervisorAlive(runJson, host), ...counts, pending: pendingSummary(path.join(dir, 'pending'), Date.now()), upstreamProblem };
 }
 
@@ -78,11 +88,11 @@ export function supervisorAlive(runJson: Record<string, unknown> | null, host: s
 }
 
 /**
- * Conflicts are only visible where they happened: in the session logs. The simulator
- * writes `FINISHED <task> ...: <n> conflicts resolved`; a lost claim is harness task's
- * `is held by` refusal (exit 3). Agents that say neither count zero.
+ * Conflicts are only visible where they happened: in the session logs, in the words of the
+ * run's agent, so the profile counts them (`conflictsIn`); without one they count zero. A
+ * lost claim is harness's own words: harness task's `is held by` refusal (exit 3).
  */
-export function countFromLogs(dir: string, events: LoggedEvent[]): { conflicts: number; lostRaces: number } {
+export function countFromLogs(dir: string, events: LoggedEvent[], conflictsIn: ConflictCounter | null): { conflicts: number; lostRaces: number } {
   let conflicts = 0;
   let lostRaces = 0;
   for (const e of events) {
@@ -93,7 +103,7 @@ export function countFromLogs(dir: string, events: LoggedEvent[]): { conflicts: 
     } catch {
       continue;
     }
-    for (const m of text.matchAll(/FINISHED \S+ in [\d.]+ s: (\d+) conflicts? resolved/g)) conflicts += Number(m[1]);
+    conflicts += conflictsIn?.(text) ?? 0;
     lostRaces += text.match(/is held by|LOST_CLAIM|no longer mine/g)?.length ?? 0;
   }
   return { conflicts, lostRaces };

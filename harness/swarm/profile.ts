@@ -7,6 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import type { AgentAdapter } from '../agents/types.js';
 import type { GitFacts } from '../events/facts.js';
+import type { ConflictCounter } from '../events/load.js';
 import type { LoggedEvent } from '../events/log.js';
 import { packageFile } from '../kit/paths.js';
 import type { RunConfig } from './config.js';
@@ -32,6 +33,8 @@ export interface RunProfile<Start = unknown> {
   summary(upstream: string, env: NodeJS.ProcessEnv, start: Start, events: LoggedEvent[], runId: string, swarmDir: string): Promise<string[]>;
   /** fills pass-rate points for `status` and `report` from up to `samples` commits, where no oracle notes exist */
   fillPass(facts: GitFacts, upstream: string, env: NodeJS.ProcessEnv, samples: number): Promise<void>;
+  /** the merge conflicts one session log of the profile's agent says it resolved */
+  conflictsIn: ConflictCounter;
 }
 
 // From the TypeScript sources (tests) this module is a .ts file and loads the demo's
@@ -45,4 +48,15 @@ let loaded: Promise<RunProfile> | undefined;
 export function demoProfile(): Promise<RunProfile> {
   loaded ??= import(pathToFileURL(packageFile(DEMO)).href).then((m: { profile: RunProfile }) => m.profile);
   return loaded;
+}
+
+/** Whether a run used the demo's profile: the demo, or the simulator on any project (start.ts's rule). */
+export function usesDemoProfile(c: { demo?: unknown; agent?: unknown } | null): boolean {
+  return c?.demo === true || c?.agent === 'sim';
+}
+
+/** The conflict counter of the profile a recorded run used (its run.json, or any run_start in its events), or null. */
+export async function recordedConflictCounter(runJson: Record<string, unknown> | null, events: LoggedEvent[]): Promise<ConflictCounter | null> {
+  const used = usesDemoProfile(runJson) || events.some((e) => e.type === 'run_start' && usesDemoProfile(e));
+  return used ? (await demoProfile()).conflictsIn : null;
 }

@@ -16,7 +16,7 @@ import type { Mount, Sandbox } from '../sandbox/types.js';
 import { toolMounts, writeBinDir } from './bin.js';
 import { readRolePrompts, roleOfSlot } from './roles.js';
 import { checkConfigFile, CONFIG_FILE, resolveConfig, runJson, type RawSettings, type RunConfig } from './config.js';
-import { demoProfile, type ProfileProject, type RunProfile } from './profile.js';
+import { demoProfile, usesDemoProfile, type ProfileProject, type RunProfile } from './profile.js';
 import { untilDone } from './done.js';
 import { unappliedLimitsNote } from './limits.js';
 import { acquireSwarmLock } from './lock.js';
@@ -91,7 +91,7 @@ export async function startRun(flags: RawSettings, io: Io, deps: RunDeps): Promi
   if (c.agent !== 'sim') agentFor(c, io.env).preflight?.({ sandbox: sandbox.kind, root, envNames: [...SESSION_ENV_KEEP.filter((k) => io.env[k]), ...Object.keys(secrets)], secrets });
   for (const m of c.mounts) if (!existsSync(m.path)) throw new UsageError('BAD_MOUNT', `--mount ${m.path}: no such file or folder`);
   // the sim's projects (the demo's, the endurance benchmark's) are the demo profile's to judge
-  const profile: RunProfile | null = c.demo || c.agent === 'sim' ? await demoProfile() : null;
+  const profile: RunProfile | null = usesDemoProfile(c) ? await demoProfile() : null;
   if (c.demo) {
     const aside = await profile!.setAsideFinished(c.dir, io.env, io.now().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''));
     if (aside) io.out(`the demo in ${path.relative(io.cwd, c.dir) || c.dir} had finished; it is kept in ${path.relative(io.cwd, aside) || aside} and a new one starts`);

@@ -45,29 +45,7 @@ export function spawnHarness(cwd: string, args: string[], env: Record<string, st
   return execa('node', [HARNESS_BIN, ...args], { cwd, env: gitEnv(env), extendEnv: false, reject: false });
 }
 
-export async function waitFor<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Running, not a zombie (a killed orphan stays one when PID 1 does not reap). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+export { alive, waitFor } from './poll.js';
 
 /** Every session log of the swarm in `root`, concatenated: the message of an assertion about what a session did. */
 export function sessionLogs(root: string): string {
