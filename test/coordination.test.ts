@@ -4,10 +4,11 @@
 // ordinary history (a one-line edit of another task's code, moved code) raising no flag.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
 import { esc } from '../harness/report/svg.js';
 import { findDuplicates, findReverts, type Change } from '../harness/events/overlap.js';
-import { git, harness, makeSwarm, type Swarm } from './helpers/repos.js';
+import { git, harness } from './helpers/repos.js';
 
 const ch = (sha: string, t: number, task: string | null, agent: string, files: Record<string, { added?: string[]; removed?: string[] }>, extra: Partial<Change> = {}): Change => ({
   sha, t, kind: 'landed', ref: null, tasks: task ? [task] : [], agent, session: null, revertsSha: null,
@@ -57,15 +58,8 @@ describe('overlap rules (pure)', () => {
   });
 });
 
-let swarm: Swarm | undefined;
-afterEach(() => {
-  swarm?.cleanup();
-  swarm = undefined;
-});
-
 describe('handoff and detection on real git', () => {
-  it('a task given up twice: both attempts in claim and show, hot in status; a planted revert and duplicate flagged once each; ordinary history not', async () => {
-    swarm = await makeSwarm();
+  it('a task given up twice: both attempts in claim and show, hot in status; a planted revert and duplicate flagged once each; ordinary history not', async ({ swarm }) => {
     const a = swarm.clone('a');
     const as = (agent: string, session: string) => ({ HARNESS_AGENT: agent, HARNESS_SESSION: session });
     const run = async (agent: string, session: string, ...args: string[]) => {

@@ -4,9 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
 import { ackEdit, formatMessage, messageId, MSG_ID_RE, parseMessage, promptHeader, resolveRecipient, unread, type Message } from '../harness/tasks/messages.js';
-import { git, gitEnv, harness, makeSwarm, ROOT, type Swarm } from './helpers/repos.js';
+import { git, gitEnv, harness, ROOT } from './helpers/repos.js';
 
 const WORKER = path.join(ROOT, 'test/fixtures/msg-worker.ts');
 const msg = (id: string, to: string, from = 'alice', ackedBy: string[] = []): Message => ({ id, from, to, sent: new Date('2026-01-01T00:00:00Z'), ackedBy, text: `text of ${id}` });
@@ -58,18 +59,11 @@ describe('messages (pure)', () => {
   });
 });
 
-let swarm: Swarm | undefined;
-afterEach(() => {
-  swarm?.cleanup();
-  swarm = undefined;
-});
-
 describe('messages on real git', () => {
-  it('16 processes send at the same instant: every message lands, and the pushes really collided', async () => {
-    swarm = await makeSwarm();
+  it('16 processes send at the same instant: every message lands, and the pushes really collided', async ({ swarm }) => {
     const n = 16;
     const per = 1;
-    const clones = Array.from({ length: n }, (_, i) => swarm!.clone(`c${i}`));
+    const clones = Array.from({ length: n }, (_, i) => swarm.clone(`c${i}`));
     const startAt = Date.now() + 3000 + n * 150;
     const runs = await Promise.all(
       clones.map((c, i) => execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), String(per)], { cwd: ROOT, env: gitEnv(), extendEnv: false, reject: false })),
@@ -91,8 +85,7 @@ describe('messages on real git', () => {
     expect(JSON.parse(other.out.join('\n')).messages).toHaveLength(n / 2 - 1); // the broadcasts, less its own
   }, 300_000);
 
-  it('inbox, --ack, and 8 readers acknowledging one broadcast at once', async () => {
-    swarm = await makeSwarm();
+  it('inbox, --ack, and 8 readers acknowledging one broadcast at once', async ({ swarm }) => {
     const a = swarm.clone('a');
     expect((await harness(a, ['msg', 'send', 'all', 'stop', 'touching', 'src/parser.c'], { HARNESS_AGENT: 'alice' })).code).toBe(0);
     expect((await harness(a, ['msg', 'send', 'agent-1', 'look at tests/t3'], { HARNESS_AGENT: 'alice' })).code).toBe(0);
@@ -110,19 +103,18 @@ describe('messages on real git', () => {
     // the direct message is gone once read; the broadcasts record who read them
     const files = git(swarm.upstream, 'ls-tree', '--name-only', 'main', 'current_tasks/messages/').split('\n');
     expect(files).toHaveLength(2);
-    const all = files.map((f) => git(swarm!.upstream, 'show', `main:${f}`)).find((t) => /^To: all$/m.test(t))!;
+    const all = files.map((f) => git(swarm.upstream, 'show', `main:${f}`)).find((t) => /^To: all$/m.test(t))!;
     expect(all).toMatch(/^Acked-By: agent-1$/m);
 
-    const readers = Array.from({ length: 8 }, (_, i) => swarm!.clone(`r${i}`));
+    const readers = Array.from({ length: 8 }, (_, i) => swarm.clone(`r${i}`));
     const runs = await Promise.all(readers.map((c, i) => execa('node', [path.join(ROOT, 'bin/harness.js'), 'msg', 'inbox', '--ack'], { cwd: c, env: gitEnv({ HARNESS_AGENT: `reader-${i}` }), extendEnv: false, reject: false })));
     for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
-    const after = git(swarm.upstream, 'show', `main:${files.find((f) => /^To: all$/m.test(git(swarm!.upstream, 'show', `main:${f}`)))}`);
+    const after = git(swarm.upstream, 'show', `main:${files.find((f) => /^To: all$/m.test(git(swarm.upstream, 'show', `main:${f}`)))}`);
     const ackedBy = /^Acked-By: (.*)$/m.exec(after)![1]!.split(', ').sort();
     expect(ackedBy).toEqual(['agent-1', ...Array.from({ length: 8 }, (_, i) => `reader-${i}`)].sort());
   }, 300_000);
 
-  it('a person sends from the swarm folder (--dir), outside every clone', async () => {
-    swarm = await makeSwarm();
+  it('a person sends from the swarm folder (--dir), outside every clone', async ({ swarm }) => {
     const r = await harness(swarm.root, ['msg', 'send', 'all', 'going to bed', '--dir', '.swarm', '--agent', 'alice']);
     expect(r.code, r.err.join()).toBe(0);
     expect(git(swarm.upstream, 'show', 'main:' + git(swarm.upstream, 'ls-tree', '--name-only', 'main', 'current_tasks/messages/'))).toMatch(/^From: alice\nTo: all\n/);
@@ -130,8 +122,7 @@ describe('messages on real git', () => {
     expect(none.code).toBe(2);
   });
 
-  it('a bare role name reaches the role (HARNESS_ROLES in a session, run.json or the config file with --dir); an unknown name is refused', async () => {
-    swarm = await makeSwarm();
+  it('a bare role name reaches the role (HARNESS_ROLES in a session, run.json or the config file with --dir); an unknown name is refused', async ({ swarm }) => {
     const a = swarm.clone('a');
     const inbox = async (agent: string, role: string) => JSON.parse((await harness(a, ['msg', 'inbox', '--json'], { HARNESS_AGENT: agent, HARNESS_ROLE: role })).out.join('\n')).messages as Message[];
     // in a session: the supervisor names the run's roles in HARNESS_ROLES
@@ -150,7 +141,7 @@ describe('messages on real git', () => {
     expect((await harness(a, ['msg', 'send', 'alice', 'on it'], { HARNESS_AGENT: 'agent-1' })).out[0]).toMatch(/ to alice /);
 
     // a person before the first run: the roles come from harness.config.json
-    const person = (to: string) => harness(swarm!.root, ['msg', 'send', to, 'look at the design', '--dir', '.swarm', '--agent', 'alice']);
+    const person = (to: string) => harness(swarm.root, ['msg', 'send', to, 'look at the design', '--dir', '.swarm', '--agent', 'alice']);
     const unknown = await person('critic');
     expect([unknown.code, unknown.err]).toEqual([2, [expect.stringMatching(/"critic" is no role or agent of this run \(the roles of this run are not known here;/)]]);
     writeFileSync(path.join(swarm.root, 'harness.config.json'), JSON.stringify({ role: ['critic=1'] }));
@@ -162,20 +153,19 @@ describe('messages on real git', () => {
     expect((await person('critic')).code).toBe(2);
   });
 
-  it('8 people send with --dir at once (one shared people clone): every message lands, and they really collided', async () => {
-    swarm = await makeSwarm();
+  it('8 people send with --dir at once (one shared people clone): every message lands, and they really collided', async ({ swarm }) => {
     const n = 8;
     const per = 2; // each sends twice in a row: the second round races on the tracking ref too
     const bin = path.join(ROOT, 'bin/harness.js');
     const runs = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        execa('sh', ['-c', `for j in ${Array.from({ length: per }, (_, j) => j).join(' ')}; do node "$0" msg send all "concurrent ${i}.$j" --dir .swarm --agent p${i} || exit $?; done`, bin], { cwd: swarm!.root, env: gitEnv(), extendEnv: false, reject: false }),
+        execa('sh', ['-c', `for j in ${Array.from({ length: per }, (_, j) => j).join(' ')}; do node "$0" msg send all "concurrent ${i}.$j" --dir .swarm --agent p${i} || exit $?; done`, bin], { cwd: swarm.root, env: gitEnv(), extendEnv: false, reject: false }),
       ),
     );
     for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
     const onMain = git(swarm.upstream, 'ls-tree', '--name-only', 'main', 'current_tasks/messages/').split('\n');
     expect(onMain).toHaveLength(n * per);
-    const texts = onMain.map((f) => git(swarm!.upstream, 'show', `main:${f}`).trim().split('\n').at(-1)).sort();
+    const texts = onMain.map((f) => git(swarm.upstream, 'show', `main:${f}`).trim().split('\n').at(-1)).sort();
     expect(texts).toEqual(Array.from({ length: n * per }, (_, k) => `concurrent ${Math.floor(k / per)}.${k % per}`).sort());
     // "sent ID to all (commit X, K attempts)": K-1 pushes were rejected and rebuilt
     const rejected = runs.flatMap((r) => r.stdout.split('\n')).reduce((k, l) => k + Number(/, (\d+) attempts\)/.exec(l)?.[1] ?? 1) - 1, 0);

@@ -3,21 +3,16 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it, type Upstream } from './helpers/fixtures.js';
 import { installGateHook } from '../test-oracle/index.js';
-import { cleanupTemps, commitAll, git, initRepo, isAlive, oracle, tempDir, waitUntil, writeFiles } from './oracle-helpers.js';
-
-afterAll(cleanupTemps);
+import { commitAll, git, isAlive, oracle, waitUntil, writeFiles } from './oracle-helpers.js';
 
 const BIN = resolve(__dirname, '..', 'bin', 'test-oracle.js');
 
-async function upstreamWithSuite() {
-  const d = tempDir();
-  const up = join(d, 'up.git');
-  await git(d, 'init', '-q', '--bare', '-b', 'main', up);
-  const w = join(d, 'w');
-  await git(d, 'clone', '-q', up, w);
-  await initRepo(w);
+/** Clone w holds a three-test suite (one failing) pushed to the upstream. */
+async function upstreamWithSuite({ dir: d, bare: up, clone }: Upstream) {
+  const w = clone('w');
   writeFiles(w, {
     'test-oracle.json': JSON.stringify({ tests: 't', match: '*.sh', command: 'sh {test}', judge: 'stdout' }),
     't/a.sh': 'echo 1\n',
@@ -29,7 +24,7 @@ async function upstreamWithSuite() {
   });
   await commitAll(w, 'suite');
   await git(w, 'push', '-q', 'origin', 'main');
-  return { d, up, w };
+  return { d, up, w, clone };
 }
 
 async function push(w: string, ref = 'main') {
@@ -37,8 +32,8 @@ async function push(w: string, ref = 'main') {
 }
 
 describe('test-oracle gate', () => {
-  it('fails on tests that passed at the recorded baseline, not on old failures', async () => {
-    const { w } = await upstreamWithSuite();
+  it('fails on tests that passed at the recorded baseline, not on old failures', async ({ upstream }) => {
+    const { w } = await upstreamWithSuite(upstream);
     const base = await git(w, 'rev-parse', 'HEAD');
     await oracle(w, ['run']);
     writeFiles(w, { 't/a.sh': 'echo 0\n', 't/new.sh': 'echo x\n' });
@@ -55,8 +50,8 @@ describe('test-oracle gate', () => {
     expect((await oracle(w, ['gate', '--baseline', base, '--no-record'])).code).toBe(0);
   });
 
-  it('writes --json and --junit of the tests it ran, with its verdict', async () => {
-    const { w } = await upstreamWithSuite();
+  it('writes --json and --junit of the tests it ran, with its verdict', async ({ upstream }) => {
+    const { w } = await upstreamWithSuite(upstream);
     const base = await git(w, 'rev-parse', 'HEAD');
     await oracle(w, ['run']);
     writeFiles(w, { 't/a.sh': 'echo 0\n' });
@@ -73,8 +68,8 @@ describe('test-oracle gate', () => {
     expect(r.out.at(-1)).toMatch(/^recorded on /);
   });
 
-  it('runs the baseline itself when nothing was recorded there', async () => {
-    const { w } = await upstreamWithSuite();
+  it('runs the baseline itself when nothing was recorded there', async ({ upstream }) => {
+    const { w } = await upstreamWithSuite(upstream);
     writeFiles(w, { 't/b.sh': 'exit 3\n' });
     await commitAll(w, 'break b');
     const r = await oracle(w, ['gate', '--no-record']);
@@ -84,8 +79,8 @@ describe('test-oracle gate', () => {
 });
 
 describe('gate hook on the upstream', () => {
-  it('rejects a pushed regression with one ERROR line, and accepts the fix', async () => {
-    const { up, w } = await upstreamWithSuite();
+  it('rejects a pushed regression with one ERROR line, and accepts the fix', async ({ upstream }) => {
+    const { up, w } = await upstreamWithSuite(upstream);
     installGateHook(up, `node ${BIN} gate`, { timeoutSec: 120 });
     writeFiles(w, { 't/a.sh': 'echo 41\n' });
     await commitAll(w, 'regress a');
@@ -102,8 +97,8 @@ describe('gate hook on the upstream', () => {
     expect(ok.exitCode).toBe(0);
   });
 
-  it('keeps its own results per commit: a test failing at the baseline is not run there again on the next push', async () => {
-    const { d, up, w } = await upstreamWithSuite();
+  it('keeps its own results per commit: a test failing at the baseline is not run there again on the next push', async ({ upstream }) => {
+    const { d, up, w } = await upstreamWithSuite(upstream);
     const runs = join(d, 'runs');
     writeFiles(w, { 't/broken.sh': `echo "$0" >> ${runs}; echo nope\n` });
     await commitAll(w, 'count the runs of the broken test');
@@ -122,15 +117,13 @@ describe('gate hook on the upstream', () => {
     expect(readdirSync(join(up, 'test-oracle-gate')).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('answers a push that lost the ref to a claim and came back rebased from the results kept for its content', async () => {
-    const { d, up, w } = await upstreamWithSuite();
+  it('answers a push that lost the ref to a claim and came back rebased from the results kept for its content', async ({ upstream }) => {
+    const { d, up, w, clone } = await upstreamWithSuite(upstream);
     const runs = join(d, 'runs');
     writeFiles(w, { 't/broken.sh': `echo "$0" >> ${runs}; echo nope\n` });
     await commitAll(w, 'count the runs of the broken test');
     await git(w, 'push', '-q', 'origin', 'main');
-    const claimer = join(d, 'claimer');
-    await git(d, 'clone', '-q', up, claimer);
-    await initRepo(claimer);
+    const claimer = clone('claimer');
     const started = join(d, 'gate-started');
     installGateHook(up, `touch ${started}; sleep 2; node ${BIN} gate`, { timeoutSec: 120 });
     const count = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
@@ -151,8 +144,8 @@ describe('gate hook on the upstream', () => {
     expect(count()).toBe(2); // nothing ran again: only current_tasks/ differs from what was judged
   });
 
-  it('lets lock-file pushes and wip branches through without running the gate', async () => {
-    const { d, up, w } = await upstreamWithSuite();
+  it('lets lock-file pushes and wip branches through without running the gate', async ({ upstream }) => {
+    const { d, up, w } = await upstreamWithSuite(upstream);
     const marker = join(d, 'gate-ran');
     installGateHook(up, `echo ran >> ${marker}; echo 'ERROR nope'; exit 1`, { timeoutSec: 30 });
     writeFiles(w, { 'current_tasks/test-a.txt': 'Agent: a\n\nfixing a\n' });
@@ -168,11 +161,9 @@ describe('gate hook on the upstream', () => {
     expect(readFileSync(marker, 'utf8')).toBe('ran\n');
   });
 
-  it('runs one gate at a time and refuses at once a push whose base moved while it waited', async () => {
-    const { d, up, w } = await upstreamWithSuite();
-    const w2 = join(d, 'w2');
-    await git(d, 'clone', '-q', up, w2);
-    await initRepo(w2);
+  it('runs one gate at a time and refuses at once a push whose base moved while it waited', async ({ upstream }) => {
+    const { d, up, w, clone } = await upstreamWithSuite(upstream);
+    const w2 = clone('w2');
     const marker = join(d, 'gate-runs');
     installGateHook(up, `echo "$TEST_ORACLE_COMMIT" >> ${marker}; sleep 2`, { timeoutSec: 30 });
     writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
@@ -190,8 +181,8 @@ describe('gate hook on the upstream', () => {
     expect(await git(up, 'rev-parse', 'main')).toBe(await git(w, 'rev-parse', 'HEAD'));
   });
 
-  it('lets the push through with a warning when the gate overruns its limit, leaving nothing running', async () => {
-    const { d, up, w } = await upstreamWithSuite();
+  it('lets the push through with a warning when the gate overruns its limit, leaving nothing running', async ({ upstream }) => {
+    const { d, up, w } = await upstreamWithSuite(upstream);
     const pidFile = join(d, 'gate.pid');
     installGateHook(up, `sleep 300 & echo $! > ${pidFile}; wait`, { timeoutSec: 1 });
     writeFiles(w, { 't/a.sh': 'echo 1 # touched\n' });
@@ -203,8 +194,8 @@ describe('gate hook on the upstream', () => {
     expect(await waitUntil(() => !isAlive(pid))).toBe(true);
   });
 
-  it('stops a real gate stuck on a hung test at the limit, killing the test too', async () => {
-    const { d, up, w } = await upstreamWithSuite();
+  it('stops a real gate stuck on a hung test at the limit, killing the test too', async ({ upstream }) => {
+    const { d, up, w } = await upstreamWithSuite(upstream);
     const pidFile = join(d, 'test.pid');
     // Long enough for node to start and reach the test on a loaded machine.
     installGateHook(up, `node ${BIN} gate --timeout=100`, { timeoutSec: 6 });
@@ -217,8 +208,8 @@ describe('gate hook on the upstream', () => {
     expect(await waitUntil(() => !isAlive(pid))).toBe(true);
   });
 
-  it('refuses to replace a hook it did not write, and validates its inputs', async () => {
-    const { up } = await upstreamWithSuite();
+  it('refuses to replace a hook it did not write, and validates its inputs', async ({ upstream }) => {
+    const { up } = await upstreamWithSuite(upstream);
     writeFileSync(join(up, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 0\n');
     expect(() => installGateHook(up, 'true')).toThrow(/not written by test-oracle/);
     expect(installGateHook(up, 'true', { force: true })).toBe(join(up, 'hooks', 'pre-receive'));

@@ -1,34 +1,27 @@
 // Results travel with git: two clones record runs on the same commit and push their
 // notes to one bare remote; nobody's run is lost, whoever pushes first.
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it, type Upstream } from './helpers/fixtures.js';
 import { readLatestResults, fetchNotes, syncNotes, readRecords } from '../test-oracle/index.js';
-import { cleanupTemps, commitAll, git, initRepo, oracle, tempDir, writeFiles } from './oracle-helpers.js';
+import { commitAll, git, oracle, writeFiles } from './oracle-helpers.js';
 
-afterAll(cleanupTemps);
-
-async function setup() {
-  const d = tempDir();
-  const up = join(d, 'up.git');
-  await git(d, 'init', '-q', '--bare', '-b', 'main', up);
-  const a = join(d, 'a');
-  await git(d, 'clone', '-q', up, a);
-  await initRepo(a);
+/** Clone a holds a 30-test suite pushed to the upstream; clone b is cloned after it. */
+async function setup({ dir: d, bare: up, clone }: Upstream) {
+  const a = clone('a');
   writeFiles(a, {
     'test-oracle.json': JSON.stringify({ tests: 't', command: 'sh {test}' }),
     ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t/t${i}.sh`, i % 5 ? 'exit 0\n' : 'exit 1\n'])),
   });
   const c = await commitAll(a, 'suite');
   await git(a, 'push', '-q', 'origin', 'main');
-  const b = join(d, 'b');
-  await git(d, 'clone', '-q', up, b);
-  await initRepo(b);
+  const b = clone('b');
   return { d, up, a, b, c };
 }
 
 describe('notes shared through a bare remote', () => {
-  it('merges two agents\' runs on the same commit instead of overwriting', async () => {
-    const { up, a, b, c } = await setup();
+  it('merges two agents\' runs on the same commit instead of overwriting', async ({ upstream }) => {
+    const { up, a, b, c } = await setup(upstream);
     await oracle(a, ['run', '--fast=50', '--seed=agent-a'], { HARNESS_AGENT: 'agent-a' });
     await oracle(b, ['run', '--fast=50', '--seed=agent-b'], { HARNESS_AGENT: 'agent-b' });
     expect(await syncNotes(a)).toEqual({ pushed: true, attempts: 1 });
@@ -40,8 +33,8 @@ describe('notes shared through a bare remote', () => {
     expect((await readRecords(a, process.env, c)).length).toBe(2);
   });
 
-  it('loses nothing when both push at once, again and again', async () => {
-    const { up, a, b, c } = await setup();
+  it('loses nothing when both push at once, again and again', async ({ upstream }) => {
+    const { up, a, b, c } = await setup(upstream);
     for (let round = 0; round < 3; round++) {
       await oracle(a, ['run', '--fast=30', `--seed=a${round}`]);
       await oracle(b, ['run', '--fast=30', `--seed=b${round}`]);
@@ -51,8 +44,8 @@ describe('notes shared through a bare remote', () => {
     expect(seeds).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2']);
   });
 
-  it('reads the latest results for a commit in a fresh clone, merged per test', async () => {
-    const { d, up, a, c } = await setup();
+  it('reads the latest results for a commit in a fresh clone, merged per test', async ({ upstream }) => {
+    const { d, up, a, c } = await setup(upstream);
     await oracle(a, ['run']);
     const r = await oracle(a, ['notes-sync']);
     expect(r.out).toEqual(['notes synced with origin']);

@@ -3,17 +3,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
 import { inSample } from '../harness/kit/hash.js';
-import { cleanupTemps, commitAll, initRepo, isAlive, oracle, tempDir, waitUntil, writeFiles } from './oracle-helpers.js';
-
-afterAll(cleanupTemps);
+import { commitAll, initRepo, isAlive, oracle, waitUntil, writeFiles } from './oracle-helpers.js';
 
 const cfg = (o: object) => JSON.stringify(o);
 
 describe('test-oracle run on real suites', () => {
-  it('judges C programs by their stdout: wrong output, crashes, passes', async () => {
-    const d = tempDir();
+  it('judges C programs by their stdout: wrong output, crashes, passes', async ({ tmp: d }) => {
     writeFiles(d, {
       'test-oracle.json': cfg({ tests: 'tests', match: '*.c', command: 'gcc -w -o {tmp}/a.out {test} && {tmp}/a.out', judge: 'stdout', timeout: 60 }),
       'tests/ok.c': '#include <stdio.h>\nint main(void){ printf("1\\n2\\n42\\n"); return 0; }\n',
@@ -41,8 +39,7 @@ describe('test-oracle run on real suites', () => {
     expect(readFileSync(join(d, 'out.xml'), 'utf8')).toContain('<testsuite name="test-oracle" tests="4" failures="2" errors="1"');
   });
 
-  it('runs a folder per test against its expected.stdout', async () => {
-    const d = tempDir();
+  it('runs a folder per test against its expected.stdout', async ({ tmp: d }) => {
     writeFiles(d, {
       'test-oracle.json': cfg({ tests: 'suite', layout: 'dir', match: 'main.sh', command: 'sh {test}/main.sh', judge: 'output' }),
       'suite/0001/main.sh': 'echo hello; echo to-stderr >&2\n',
@@ -57,8 +54,7 @@ describe('test-oracle run on real suites', () => {
   });
 
   for (const launcher of ['native', 'node']) {
-    it(`kills hung and forking tests with their whole process group, and keeps megabytes in logs (${launcher} launcher)`, async () => {
-      const d = tempDir();
+    it(`kills hung and forking tests with their whole process group, and keeps megabytes in logs (${launcher} launcher)`, async ({ tmp: d }) => {
       const pids = join(d, 'pids');
       writeFiles(d, {
         'test-oracle.json': cfg({ tests: 't', match: '*.sh', command: 'sh {test}', timeout: 1 }),
@@ -95,8 +91,7 @@ describe('test-oracle run on real suites', () => {
     });
   }
 
-  it('finds a difference deep in large output without reading it all', async () => {
-    const d = tempDir();
+  it('finds a difference deep in large output without reading it all', async ({ tmp: d }) => {
     const expected = Array.from({ length: 100000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
     writeFiles(d, {
       'test-oracle.json': cfg({ tests: 't', match: '*.sh', command: 'sh {test}', judge: 'stdout' }),
@@ -107,8 +102,7 @@ describe('test-oracle run on real suites', () => {
     expect(r.out.find((l) => l.startsWith('ERROR'))).toMatch(/^ERROR t\/a\.sh: expected "line 50000" got "oops" at line 50000 /);
   });
 
-  it('samples per seed, says what ran, and prints the commands that rerun it', async () => {
-    const d = tempDir();
+  it('samples per seed, says what ran, and prints the commands that rerun it', async ({ tmp: d }) => {
     const files: Record<string, string> = { 'test-oracle.json': cfg({ tests: 't', match: '*.sh', command: 'sh {test}' }) };
     for (let i = 0; i < 200; i++) files[`t/t${i}.sh`] = i % 7 === 0 ? 'exit 1\n' : 'exit 0\n';
     writeFiles(d, files);
@@ -121,8 +115,7 @@ describe('test-oracle run on real suites', () => {
     expect(other.out[0]).toMatch(/^ran \d+\/200 \(25%, seed=x, filter=t1\)$/);
   });
 
-  it('stays within ~40 lines when everything fails, with the rest in a file', async () => {
-    const d = tempDir();
+  it('stays within ~40 lines when everything fails, with the rest in a file', async ({ tmp: d }) => {
     const files: Record<string, string> = { 'test-oracle.json': cfg({ tests: 't', command: 'sh {test}' }) };
     for (let i = 0; i < 120; i++) files[`t/t${String(i).padStart(3, '0')}.sh`] = `echo "failure number ${i}"\nexit 3\n`;
     writeFiles(d, files);
@@ -136,8 +129,7 @@ describe('test-oracle run on real suites', () => {
     expect(readFileSync(join(d, file), 'utf8').trim().split('\n')).toHaveLength(120);
   });
 
-  it('reruns what failed last time, failed first', async () => {
-    const d = tempDir();
+  it('reruns what failed last time, failed first', async ({ tmp: d }) => {
     writeFiles(d, {
       'test-oracle.json': cfg({ tests: 't', command: 'sh {test}' }),
       't/a.sh': 'exit 0\n',
@@ -159,8 +151,7 @@ describe('test-oracle run on real suites', () => {
     expect(still.out.some((l) => l.startsWith('ERROR t/c.sh'))).toBe(true);
   });
 
-  it('applies a tool\'s skip list', async () => {
-    const d = tempDir();
+  it('applies a tool\'s skip list', async ({ tmp: d }) => {
     writeFiles(d, {
       'test-oracle.json': cfg({ tests: 't', command: 'sh {test}', skip: { mycc: 'skips.txt', '*': ['t/never.sh'] } }),
       'skips.txt': '# known to be unsupported\nt/b.sh\n',
@@ -176,8 +167,7 @@ describe('test-oracle run on real suites', () => {
 });
 
 describe('test-oracle run: usage and config errors', () => {
-  it('reports every bad field in one line and exits 2', async () => {
-    const d = tempDir();
+  it('reports every bad field in one line and exits 2', async ({ tmp: d }) => {
     writeFiles(d, { 'test-oracle.json': cfg({ command: 'sh {tset}', timeout: 'ten', judge: 'maybe', colour: 1 }) });
     const r = await oracle(d, ['run']);
     expect(r.code).toBe(2);
@@ -189,8 +179,7 @@ describe('test-oracle run: usage and config errors', () => {
     expect(r.err[0]).toMatch(/\[CONFIG_INVALID\]$/);
   });
 
-  it('says how to fix a missing config, bad flags and an empty suite', async () => {
-    const d = tempDir();
+  it('says how to fix a missing config, bad flags and an empty suite', async ({ tmp: d }) => {
     expect((await oracle(d, ['run'])).err[0]).toMatch(/no test-oracle\.json in .* or pass --cmd/);
     writeFiles(d, { 'x.json': '{ nope' });
     expect((await oracle(d, ['run', '--config', 'x.json'])).err[0]).toMatch(/not valid JSON/);
@@ -216,8 +205,7 @@ describe('test-oracle run: usage and config errors', () => {
 });
 
 describe('results recorded in git', () => {
-  it('records clean runs as notes, compares with the last one, and shows history', async () => {
-    const d = tempDir();
+  it('records clean runs as notes, compares with the last one, and shows history', async ({ tmp: d }) => {
     await initRepo(d);
     writeFiles(d, {
       'test-oracle.json': cfg({ tests: 't', command: 'sh {test}' }),

@@ -4,34 +4,30 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
 import { git, tempDir } from './helpers/repos.js';
 import { agentScript, events, FAST, fastUnless, makeProject, spawnHarness } from './helpers/swarm.js';
 
 describe('a failing slot stops the run', () => {
-  it('a slot that throws: the other slot\'s running session gets the grace period, its work is saved, exit 4 naming the cause', async () => {
-    const t = tempDir();
-    try {
-      makeProject(t.dir);
-      // agent-2's first session replaces its log folder with a file: its next session log cannot be opened
-      const logs = path.join(t.dir, '.swarm/agent_logs');
-      const cmd = agentScript(t.dir, 'busy', `if [ "$HARNESS_AGENT" = agent-2 ]; then sleep 3; rm -rf ${logs}/agent-2; echo no > ${logs}/agent-2; exit 0; fi
+  it('a slot that throws: the other slot\'s running session gets the grace period, its work is saved, exit 4 naming the cause', async ({ tmp }) => {
+    makeProject(tmp);
+    // agent-2's first session replaces its log folder with a file: its next session log cannot be opened
+    const logs = path.join(tmp, '.swarm/agent_logs');
+    const cmd = agentScript(tmp, 'busy', `if [ "$HARNESS_AGENT" = agent-2 ]; then sleep 3; rm -rf ${logs}/agent-2; echo no > ${logs}/agent-2; exit 0; fi
 echo draft > draft-$HARNESS_AGENT.txt; trap "exit 143" TERM; sleep 30 & wait
 `);
-      const r = await spawnHarness(t.dir, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...fastUnless(['--backoff-base', '--backoff-cap']), '--backoff-base', '5s', '--backoff-cap', '5s']);
-      expect(r.exitCode, r.stdout + r.stderr).toBe(4);
-      expect(r.stderr).toMatch(/agent-2: .*\[RUN_FAILED\]/);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stdout).toMatch(/stopped: failed: agent-2/);
-      const ev = events(t.dir);
-      expect(ev.filter((e) => e.type === 'session_start').map((e) => e.type === 'session_start' && e.agent).sort()).toEqual(['agent-1', 'agent-2']);
-      expect(ev.some((e) => e.type === 'session_end' && e.agent === 'agent-1' && e.stopped)).toBe(true);
-      expect(git(path.join(t.dir, '.swarm/upstream.git'), 'show', 'wip/agent-1/1:draft-agent-1.txt')).toBe('draft');
-      expect(ev.at(-1)?.type).toBe('run_end');
-      expect(existsSync(path.join(t.dir, '.swarm/harness.lock.lock'))).toBe(false); // released only at the very end
-    } finally {
-      t.cleanup();
-    }
+    const r = await spawnHarness(tmp, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', ...fastUnless(['--backoff-base', '--backoff-cap']), '--backoff-base', '5s', '--backoff-cap', '5s']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/agent-2: .*\[RUN_FAILED\]/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toMatch(/stopped: failed: agent-2/);
+    const ev = events(tmp);
+    expect(ev.filter((e) => e.type === 'session_start').map((e) => e.type === 'session_start' && e.agent).sort()).toEqual(['agent-1', 'agent-2']);
+    expect(ev.some((e) => e.type === 'session_end' && e.agent === 'agent-1' && e.stopped)).toBe(true);
+    expect(git(path.join(tmp, '.swarm/upstream.git'), 'show', 'wip/agent-1/1:draft-agent-1.txt')).toBe('draft');
+    expect(ev.at(-1)?.type).toBe('run_end');
+    expect(existsSync(path.join(tmp, '.swarm/harness.lock.lock'))).toBe(false); // released only at the very end
   }, 60_000);
 
   // A real full disk: a 64 KiB tmpfs, filled, its file bind-mounted over events.jsonl. Needs root (mount).

@@ -1,5 +1,6 @@
 // The stall guard: pure judging over observations, then through the loop with cmd agents.
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
 import { isStalled, observe, startStall } from '../harness/swarm/stall.js';
 import { harness, tempDir } from './helpers/repos.js';
 import { events, FAST, makeProject } from './helpers/swarm.js';
@@ -23,17 +24,12 @@ describe('stall judging (pure)', () => {
 });
 
 describe('harness run --stall-after (cmd agents)', () => {
-  it('no task done, no results: stops, exit 1, said in the summary', async () => {
-    const t = tempDir();
-    try {
-      makeProject(t.dir);
-      const r = await harness(t.dir, ['run', '--agent', 'cmd', '--agent-cmd', 'sleep 0.2', '--from', 'proj', '--stall-after', '1s', '--max-sessions', '200', ...FAST]);
-      expect(r.code, r.err.join('\n')).toBe(1);
-      expect(r.out.join('\n')).toMatch(/stopped: stalled .* \(exit 1\)/);
-      expect(events(t.dir).find((e) => e.type === 'stalled')).toMatchObject({ action: 'stop' });
-    } finally {
-      t.cleanup();
-    }
+  it('no task done, no results: stops, exit 1, said in the summary', async ({ tmp }) => {
+    makeProject(tmp);
+    const r = await harness(tmp, ['run', '--agent', 'cmd', '--agent-cmd', 'sleep 0.2', '--from', 'proj', '--stall-after', '1s', '--max-sessions', '200', ...FAST]);
+    expect(r.code, r.err.join('\n')).toBe(1);
+    expect(r.out.join('\n')).toMatch(/stopped: stalled .* \(exit 1\)/);
+    expect(events(tmp).find((e) => e.type === 'stalled')).toMatchObject({ action: 'stop' });
   });
 
   it('--stall-action warn: warns and keeps going; agents landing done tasks are not stalled', async () => {

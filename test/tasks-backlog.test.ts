@@ -4,21 +4,15 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
-import { git, gitEnv, harness, makeSwarm, ROOT, type Swarm } from './helpers/repos.js';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
+import { git, gitEnv, harness, ROOT } from './helpers/repos.js';
 
 const WORKER = path.join(ROOT, 'test/fixtures/next-worker.ts');
-let swarm: Swarm | undefined;
-afterEach(() => {
-  swarm?.cleanup();
-  swarm = undefined;
-});
-
 const as = (agent: string) => ({ HARNESS_AGENT: agent });
 
 describe('backlog', () => {
-  it('adds tasks, refuses a claim before its dependencies are done (exit 3 naming them), then allows it', async () => {
-    swarm = await makeSwarm();
+  it('adds tasks, refuses a claim before its dependencies are done (exit 3 naming them), then allows it', async ({ swarm }) => {
     const a = swarm.clone('a');
     expect((await harness(a, ['task', 'add', 'lexer', '--priority', '5', '--note', 'tokens first'], as('pm'))).code).toBe(0);
     expect((await harness(a, ['task', 'add', 'parser', '-p', '5', '-d', 'lexer'], as('pm'))).code).toBe(0);
@@ -46,8 +40,7 @@ describe('backlog', () => {
     expect(view.out).toEqual(['backlog: 0 ready, 0 blocked, 1 held, 1 done', '  held     parser (priority 5)', '  done     lexer']);
   });
 
-  it('reports hand-made cycles, unknown dependencies and bad headers, and never crashes', async () => {
-    swarm = await makeSwarm();
+  it('reports hand-made cycles, unknown dependencies and bad headers, and never crashes', async ({ swarm }) => {
     const a = swarm.clone('a');
     mkdirSync(path.join(a, 'current_tasks/backlog'), { recursive: true });
     const put = (t: string, text: string) => writeFileSync(path.join(a, `current_tasks/backlog/${t}.txt`), text);
@@ -81,8 +74,7 @@ describe('backlog', () => {
     expect(c.err[0]).toMatch(/waits on b/);
   });
 
-  it('8 agents at once with task next --claim: every task claimed once, never before its dependencies are done', async () => {
-    swarm = await makeSwarm();
+  it('8 agents at once with task next --claim: every task claimed once, never before its dependencies are done', async ({ swarm }) => {
     const a = swarm.clone('setup');
     // a DAG: two chains that meet, fan-outs, and independent tasks at several priorities
     const graph: Record<string, string[]> = {
@@ -98,7 +90,7 @@ describe('backlog', () => {
     git(a, 'commit', '-qm', 'backlog');
     git(a, 'push', '-q', 'origin', 'HEAD:main');
 
-    const clones = Array.from({ length: 8 }, (_, i) => swarm!.clone(`c${i}`));
+    const clones = Array.from({ length: 8 }, (_, i) => swarm.clone(`c${i}`));
     const startAt = Date.now() + 4000;
     const runs = await Promise.all(
       clones.map((c, i) => execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt)], { cwd: ROOT, env: gitEnv(), extendEnv: false, reject: false })),

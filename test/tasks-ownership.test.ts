@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
 import { git, harness, harnessProcess, HARNESS_BIN, makeSwarm, type Swarm } from './helpers/repos.js';
 
 function interleaving(s: Swarm, task: string): { PATH: string } {
@@ -34,25 +35,20 @@ function interleaving(s: Swarm, task: string): { PATH: string } {
 const A = { HARNESS_AGENT: 'agent-a', HARNESS_SESSION: '1' };
 
 describe('only the owner removes a lock', () => {
-  it('A claims x; x is force-released; B claims x; A runs task done x -m: exit 3 naming B, B\'s lock intact, A\'s commit kept', async () => {
-    const s = await makeSwarm();
-    try {
-      const a = s.clone('a');
-      expect((await harness(a, ['task', 'claim', 'x'], A)).code).toBe(0);
-      writeFileSync(path.join(a, 'work.txt'), 'the work\n');
-      git(a, 'add', 'work.txt');
-      const env = interleaving(s, 'x');
-      const r = await harnessProcess(a, ['task', 'done', 'x', '-m', 'do x'], { ...A, ...env });
-      expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/held by agent-b.*kept locally/);
-      expect(r.stderr).toMatch(/\[TASK_HELD\]/);
-      expect(git(s.upstream, 'show', 'main:current_tasks/x.txt')).toMatch(/^Agent: agent-b$/m);
-      expect(git(a, 'log', '-1', '--format=%s')).toBe('do x');
-      expect(git(a, 'show', 'HEAD:work.txt')).toBe('the work');
-      expect(() => git(s.upstream, 'cat-file', '-e', `${git(a, 'rev-parse', 'HEAD')}^{commit}`)).toThrow(); // never pushed
-    } finally {
-      s.cleanup();
-    }
+  it('A claims x; x is force-released; B claims x; A runs task done x -m: exit 3 naming B, B\'s lock intact, A\'s commit kept', async ({ swarm: s }) => {
+    const a = s.clone('a');
+    expect((await harness(a, ['task', 'claim', 'x'], A)).code).toBe(0);
+    writeFileSync(path.join(a, 'work.txt'), 'the work\n');
+    git(a, 'add', 'work.txt');
+    const env = interleaving(s, 'x');
+    const r = await harnessProcess(a, ['task', 'done', 'x', '-m', 'do x'], { ...A, ...env });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/held by agent-b.*kept locally/);
+    expect(r.stderr).toMatch(/\[TASK_HELD\]/);
+    expect(git(s.upstream, 'show', 'main:current_tasks/x.txt')).toMatch(/^Agent: agent-b$/m);
+    expect(git(a, 'log', '-1', '--format=%s')).toBe('do x');
+    expect(git(a, 'show', 'HEAD:work.txt')).toBe('the work');
+    expect(() => git(s.upstream, 'cat-file', '-e', `${git(a, 'rev-parse', 'HEAD')}^{commit}`)).toThrow(); // never pushed
   }, 60_000);
 
   it('the same interleaving with task release and task done without -m: exit 3, B\'s lock intact', async () => {

@@ -2,87 +2,66 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { git, harness, HARNESS_BIN, harnessProcess, makeSwarm, tempDir, upstreamLocks, type Swarm } from './helpers/repos.js';
-
-let swarm: Swarm | undefined;
-afterEach(() => {
-  swarm?.cleanup();
-  swarm = undefined;
-});
+import { describe, expect } from 'vitest';
+import { it } from './helpers/fixtures.js';
+import { git, harness, HARNESS_BIN, harnessProcess, upstreamLocks } from './helpers/repos.js';
 
 const A = { HARNESS_AGENT: 'agent-a', HARNESS_SESSION: '1' };
 const B = { HARNESS_AGENT: 'agent-b', HARNESS_SESSION: '1' };
 
 describe('harness init', () => {
-  it('makes an upstream with the protocol README, and a second run changes nothing', async () => {
-    const t = tempDir();
-    try {
-      const first = await harness(t.dir, ['init']);
-      expect(first.code).toBe(0);
-      const up = path.join(t.dir, '.swarm/upstream.git');
-      expect(git(up, 'show', 'main:current_tasks/README.md')).toContain('current_tasks/');
-      const head = git(up, 'rev-parse', 'main');
-      const again = await harness(t.dir, ['init']);
-      expect(again.code).toBe(0);
-      expect(again.out.join('\n')).toMatch(/already initialised.*nothing changed/);
-      expect(git(up, 'rev-parse', 'main')).toBe(head);
-      expect(readdirSync(path.join(t.dir, '.swarm'))).toEqual(['upstream.git']);
-    } finally {
-      t.cleanup();
-    }
+  it('makes an upstream with the protocol README, and a second run changes nothing', async ({ tmp }) => {
+    const first = await harness(tmp, ['init']);
+    expect(first.code).toBe(0);
+    const up = path.join(tmp, '.swarm/upstream.git');
+    expect(git(up, 'show', 'main:current_tasks/README.md')).toContain('current_tasks/');
+    const head = git(up, 'rev-parse', 'main');
+    const again = await harness(tmp, ['init']);
+    expect(again.code).toBe(0);
+    expect(again.out.join('\n')).toMatch(/already initialised.*nothing changed/);
+    expect(git(up, 'rev-parse', 'main')).toBe(head);
+    expect(readdirSync(path.join(tmp, '.swarm'))).toEqual(['upstream.git']);
   });
 
-  it('keeps the whole history of an existing project on a master branch, and does not re-add a README it has', async () => {
-    const t = tempDir();
-    try {
-      const src = path.join(t.dir, 'proj');
-      git(t.dir, 'init', '-q', '-b', 'master', src);
-      writeFileSync(path.join(src, 'main.c'), 'int main(){return 0;}\n');
-      git(src, 'add', '.');
-      git(src, 'commit', '-qm', 'first');
-      writeFileSync(path.join(src, 'lib.c'), 'int f(){return 1;}\n');
-      git(src, 'add', '.');
-      git(src, 'commit', '-qm', 'second');
-      const r = await harness(t.dir, ['init', '--from', 'proj', '--dir', 'sw']);
-      expect(r.code, r.err.join('\n')).toBe(0);
-      const up = path.join(t.dir, 'sw/upstream.git');
-      const log = git(up, 'log', '--format=%s', 'main').split('\n');
-      expect(log).toEqual(['Add current_tasks/README.md, AGENT_PROMPT.md', 'second', 'first']);
-      expect(git(up, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
+  it('keeps the whole history of an existing project on a master branch, and does not re-add a README it has', async ({ tmp }) => {
+    const src = path.join(tmp, 'proj');
+    git(tmp, 'init', '-q', '-b', 'master', src);
+    writeFileSync(path.join(src, 'main.c'), 'int main(){return 0;}\n');
+    git(src, 'add', '.');
+    git(src, 'commit', '-qm', 'first');
+    writeFileSync(path.join(src, 'lib.c'), 'int f(){return 1;}\n');
+    git(src, 'add', '.');
+    git(src, 'commit', '-qm', 'second');
+    const r = await harness(tmp, ['init', '--from', 'proj', '--dir', 'sw']);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const up = path.join(tmp, 'sw/upstream.git');
+    const log = git(up, 'log', '--format=%s', 'main').split('\n');
+    expect(log).toEqual(['Add current_tasks/README.md, AGENT_PROMPT.md', 'second', 'first']);
+    expect(git(up, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
 
-      // A project that already has the README keeps its own, unchanged.
-      const r2 = await harness(t.dir, ['init', '--from', 'sw/upstream.git', '--dir', 'sw2']);
-      expect(r2.code).toBe(0);
-      expect(git(path.join(t.dir, 'sw2/upstream.git'), 'rev-parse', 'main')).toBe(git(up, 'rev-parse', 'main'));
-    } finally {
-      t.cleanup();
-    }
+    // A project that already has the README keeps its own, unchanged.
+    const r2 = await harness(tmp, ['init', '--from', 'sw/upstream.git', '--dir', 'sw2']);
+    expect(r2.code).toBe(0);
+    expect(git(path.join(tmp, 'sw2/upstream.git'), 'rev-parse', 'main')).toBe(git(up, 'rev-parse', 'main'));
   });
 
-  it('refuses a source that does not exist with exit 2 and leaves nothing behind', async () => {
-    const t = tempDir();
-    try {
-      const r = await harness(t.dir, ['init', '--from', 'nope']);
-      expect(r.code).toBe(2);
-      expect(r.err).toHaveLength(1);
-      expect(r.err[0]).toMatch(/--from nope: no such folder/);
-      const notRepo = path.join(t.dir, 'plain');
-      git(t.dir, 'init', '-q', notRepo); // a repo with no commits is fine; a plain folder is not
-      writeFileSync(path.join(t.dir, 'file'), 'x');
-      const r2 = await harness(t.dir, ['init', '--from', '.', '--dir', 'x']);
-      expect(r2.code).toBe(2);
-      expect(existsSync(path.join(t.dir, 'x/upstream.git'))).toBe(false);
-      expect(readdirSync(path.join(t.dir, 'x'))).toEqual([]);
-    } finally {
-      t.cleanup();
-    }
+  it('refuses a source that does not exist with exit 2 and leaves nothing behind', async ({ tmp }) => {
+    const r = await harness(tmp, ['init', '--from', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/--from nope: no such folder/);
+    const notRepo = path.join(tmp, 'plain');
+    git(tmp, 'init', '-q', notRepo); // a repo with no commits is fine; a plain folder is not
+    writeFileSync(path.join(tmp, 'file'), 'x');
+    const r2 = await harness(tmp, ['init', '--from', '.', '--dir', 'x']);
+    expect(r2.code).toBe(2);
+    expect(existsSync(path.join(tmp, 'x/upstream.git'))).toBe(false);
+    expect(readdirSync(path.join(tmp, 'x'))).toEqual([]);
   });
 });
 
 describe('harness task', () => {
-  it('claims, refuses a second claimer with exit 3 naming the holder, and finishes with the work in one commit', async () => {
-    swarm = await makeSwarm();
+  it('claims, refuses a second claimer with exit 3 naming the holder, and finishes with the work in one commit', async ({ swarm }) => {
     const a = swarm.clone('a');
     const b = swarm.clone('b');
 
@@ -116,8 +95,7 @@ describe('harness task', () => {
     expect(files).toMatch(/D\tcurrent_tasks\/fix-parser\.txt/);
   });
 
-  it('release by the owner records abandoned; others need --force', async () => {
-    swarm = await makeSwarm();
+  it('release by the owner records abandoned; others need --force', async ({ swarm }) => {
     const a = swarm.clone('a');
     const b = swarm.clone('b');
     expect((await harness(a, ['task', 'claim', 'lexer'], A)).code).toBe(0);
@@ -132,8 +110,7 @@ describe('harness task', () => {
     expect(none.out[0]).toMatch(/not claimed/);
   });
 
-  it('treats a prose-only lock pushed with plain git as a claim with an unknown owner and its commit time as age', async () => {
-    swarm = await makeSwarm();
+  it('treats a prose-only lock pushed with plain git as a claim with an unknown owner and its commit time as age', async ({ swarm }) => {
     const a = swarm.clone('a');
     const b = swarm.clone('b');
     writeFileSync(path.join(b, 'current_tasks/typechecker.txt'), 'Rewriting the type checker for unions. Do not touch.\n');
@@ -167,8 +144,7 @@ describe('harness task', () => {
     expect(claim.err[0]).toContain('unknown owner');
   });
 
-  it('reaps only stale claims without a live owner, in one commit with reaped trailers', async () => {
-    swarm = await makeSwarm();
+  it('reaps only stale claims without a live owner, in one commit with reaped trailers', async ({ swarm }) => {
     const a = swarm.clone('a');
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
     for (const [task, agent] of [['old-dead', 'agent-x'], ['old-live', 'agent-y']]) {
@@ -192,8 +168,7 @@ describe('harness task', () => {
     expect((await harness(a, ['task', 'reap', '--ttl', 'soon'], A)).code).toBe(2);
   });
 
-  it('shows a lock and the history of its task', async () => {
-    swarm = await makeSwarm();
+  it('shows a lock and the history of its task', async ({ swarm }) => {
     const a = swarm.clone('a');
     await harness(a, ['task', 'claim', 'opt-pass', '--note', 'constant folding'], A);
     await harness(a, ['task', 'release', 'opt-pass'], A);
@@ -205,8 +180,7 @@ describe('harness task', () => {
     expect(s.out.filter((l) => /Claim opt-pass|Release opt-pass/.test(l))).toHaveLength(3);
   });
 
-  it('refuses bad task names with exit 2, one line, and writes nothing', async () => {
-    swarm = await makeSwarm();
+  it('refuses bad task names with exit 2, one line, and writes nothing', async ({ swarm }) => {
     const a = swarm.clone('a');
     const before = git(swarm.upstream, 'rev-parse', 'main');
     const objects = git(swarm.upstream, 'count-objects');
@@ -223,8 +197,7 @@ describe('harness task', () => {
     expect(git(a, 'status', '--porcelain')).toBe('');
   });
 
-  it('says clearly when it is not in a clone (2) or cannot reach upstream (4)', async () => {
-    swarm = await makeSwarm();
+  it('says clearly when it is not in a clone (2) or cannot reach upstream (4)', async ({ swarm }) => {
     const r = await harness(swarm.root, ['task', 'claim', 'x'], A);
     expect(r.code).toBe(2);
     expect(r.err[0]).toMatch(/not inside a git clone/);
@@ -236,23 +209,17 @@ describe('harness task', () => {
     expect(u.stderr).toMatch(/cannot reach upstream "origin"/);
   });
 
-  it('says git is missing with exit 4 and makes no folder', async () => {
-    const t = tempDir();
-    try {
-      const bin = path.join(t.dir, 'bin');
-      mkdirSync(bin);
-      symlinkSync(process.execPath, path.join(bin, 'node'));
-      const r = await execa(process.execPath, [HARNESS_BIN, 'init', '--dir', 'sw'], { cwd: t.dir, env: { PATH: bin }, extendEnv: false, reject: false });
-      expect(r.exitCode).toBe(4);
-      expect(r.stderr).toMatch(/^harness: git is not installed or not on PATH.*\[GIT_MISSING\]$/);
-      expect(existsSync(path.join(t.dir, 'sw'))).toBe(false);
-    } finally {
-      t.cleanup();
-    }
+  it('says git is missing with exit 4 and makes no folder', async ({ tmp }) => {
+    const bin = path.join(tmp, 'bin');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    const r = await execa(process.execPath, [HARNESS_BIN, 'init', '--dir', 'sw'], { cwd: tmp, env: { PATH: bin }, extendEnv: false, reject: false });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/^harness: git is not installed or not on PATH.*\[GIT_MISSING\]$/);
+    expect(existsSync(path.join(tmp, 'sw'))).toBe(false);
   });
 
-  it('claims without touching dirty files or local commits', async () => {
-    swarm = await makeSwarm();
+  it('claims without touching dirty files or local commits', async ({ swarm }) => {
     const a = swarm.clone('a');
     writeFileSync(path.join(a, 'wip.c'), 'half done\n');
     writeFileSync(path.join(a, 'local.c'), 'committed locally\n');
@@ -266,8 +233,7 @@ describe('harness task', () => {
     expect(git(swarm.upstream, 'log', '--format=%s', 'main')).not.toContain('local only');
   });
 
-  it('done -m rebases over unrelated pushes, and stops on a real conflict keeping the work', async () => {
-    swarm = await makeSwarm();
+  it('done -m rebases over unrelated pushes, and stops on a real conflict keeping the work', async ({ swarm }) => {
     const a = swarm.clone('a');
     const b = swarm.clone('b');
     writeFileSync(path.join(b, 'shared.h'), 'base\n');
