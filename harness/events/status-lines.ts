@@ -46,6 +46,7 @@ export function statusLines(s: SwarmStatus, dir: string): string[] {
       ? s.passByTool.map((p) => `pass rate ${pct(p.now)} now, ${pct(p.start)} at start${p.tool ? ` (${toolLabel(p.tool)})` : ''}`)
       : [`pass rate ${pct(null)} now, ${pct(null)} at start`]),
     ...(s.pending.count ? [`lock removals pending ${s.pending.count} (oldest ${formatAge(s.pending.oldestMs ?? 0)}): retried until they land (${dir}/pending)`] : []),
+    ...(s.pending.remoteWips ? [`wip pushes pending on remote hosts ${s.pending.remoteWips} (oldest ${formatAge(s.pending.remoteWipOldestMs ?? 0)}): the work waits in the slot's remote workspace, which is not reset; its next session pushes it (${dir}/pending)`] : []),
     ...(s.pending.wips ? [`wip pushes pending ${s.pending.wips} (oldest ${formatAge(s.pending.wipOldestMs ?? 0)}): leftover work held in ${dir}/supervisor/clone, retried until it is on upstream`] : []),
     `spend ${usd(s.spend.costUsd)}, ${kTokens(s.spend.tokens)} tokens; ${budget}${exhausted}`,
     ...coordinationLines(s),

@@ -21,7 +21,7 @@ import { ensureWorkspace, markSession, safeGitEnv } from './workspace.js';
 export interface LaunchDeps {
   d: SupervisorDeps;
   bus: RunBus;
-  janitor: Pick<Janitor, 'cleanSlot' | 'afterSession' | 'owe'>;
+  janitor: Pick<Janitor, 'cleanSlot' | 'afterSession' | 'owe' | 'journal'>;
   /** the supervisor's own clone (a remote slot's view of main) */
   hold: Git;
   tally: Tally;
@@ -35,7 +35,7 @@ export async function launch(x: LaunchDeps, slot: Slot): Promise<Ended> {
   const c = d.config;
   await d.access.ensureAlive?.();
   // Remote: the session's entrypoint prepares and saves its workspace where it runs.
-  const remote = d.executor ? remoteSlot(d.executor, x.hold, path.join(c.dir, 'remote'), slot.agent) : null;
+  const remote = d.executor ? remoteSlot(d.executor, x.hold, path.join(c.dir, 'remote'), slot.agent, { journal: x.janitor.journal, run: d.runId, now: d.now }) : null;
   if (!remote) await ensureWorkspace(slot.ws);
   else mkdirSync(slot.ws.paths.stateDir, { recursive: true }); // the pid of its ssh/srun, for a takeover
   const { head } = remote ? { head: await remote.head() } : await x.janitor.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)

@@ -10,6 +10,7 @@ import type { Executor, RemoteSession } from '../executors/types.js';
 import { EnvError } from '../kit/errors.js';
 import { gitReason, type Git } from '../kit/git.js';
 import type { Sandbox } from '../sandbox/types.js';
+import type { PendingJournal } from '../tasks/journal.js';
 
 type Emit = (e: Omit<SwarmEvent, 'run' | 'agent' | 'session'> & Record<string, unknown>) => void;
 
@@ -26,7 +27,14 @@ export interface RemoteSlot {
   settle(): Promise<boolean>;
 }
 
-export function remoteSlot(executor: Executor, git: Git, dir: string, agent: string): RemoteSlot {
+/** Where a remote slot's failed wip push is journaled (pending/), and the run's clock. */
+export interface RemoteOwed {
+  journal: PendingJournal;
+  run: string;
+  now: () => Date;
+}
+
+export function remoteSlot(executor: Executor, git: Git, dir: string, agent: string, owed?: RemoteOwed): RemoteSlot {
   let saved = false;
   const ref = `refs/harness/view/${agent}`;
   const fetch = async () => {
@@ -55,7 +63,12 @@ export function remoteSlot(executor: Executor, git: Git, dir: string, agent: str
       else if (r.type === 'wip') {
         saved = true;
         emit({ type: 'wip_saved', session: r.session, ref: r.ref, commit: r.commit, files: r.files, commits: r.unpushed });
-      } else if (r.type === 'wip_error') emit({ type: 'wip_error', error: r.error });
+      } else if (r.type === 'wip_error') {
+        owed?.journal.owesRemote({ agent, error: r.error, since: owed.now().toISOString(), run: owed.run });
+        emit({ type: 'wip_error', error: r.error });
+      }
+      // Ready means the workspace was saved first (pushed, or nothing to push): nothing is owed.
+      if (r.type === 'ready') owed?.journal.settledRemote(agent);
     },
     settle: async () => {
       await fetch().catch(() => '');

@@ -33,6 +33,20 @@ export interface WipEntry {
   run: string;
 }
 
+/**
+ * Leftover work on a remote host (ssh, Slurm) whose push to wip/ failed. It stays in that
+ * host's workspace, which is never reset before it lands, and the slot's next session
+ * pushes it; journaled so `harness status` shows it. One per slot: the first failure's time.
+ */
+export interface RemoteWipEntry {
+  id: string;
+  kind: 'remote-wip';
+  agent: string;
+  error: string;
+  since: string;
+  run: string;
+}
+
 /** Where a pending wip commit is kept, in the supervisor's clone: out of every sandbox's reach. */
 export function holdRef(commit: string): string {
   return `refs/harness/wip/${commit}`;
@@ -49,6 +63,18 @@ export class PendingJournal {
 
   addWip(e: Omit<WipEntry, 'id' | 'kind'>): WipEntry {
     return this.write({ ...e, kind: 'wip' as const, id: this.newId(e.since) });
+  }
+
+  /** A remote slot could not push its leftover work: owed until its host reports it saved. */
+  owesRemote(e: Omit<RemoteWipEntry, 'id' | 'kind'>): RemoteWipEntry {
+    const id = remoteId(e.agent);
+    const earlier = readRemoteWips(this.dir).find((r) => r.id === id);
+    return this.write({ ...e, since: earlier?.since ?? e.since, kind: 'remote-wip' as const, id });
+  }
+
+  /** The slot's host saved its workspace (pushed the work, or found nothing to push). */
+  settledRemote(agent: string): void {
+    this.remove(remoteId(agent));
   }
 
   private newId(since: string): string {
@@ -104,6 +130,12 @@ export function readWips(dir: string): WipEntry[] {
   return readAll(dir).filter((e): e is WipEntry => !!e && (e as WipEntry).kind === 'wip' && typeof (e as WipEntry).id === 'string' && /^[0-9a-f]{40,64}$/.test(String((e as WipEntry).commit)));
 }
 
+export function readRemoteWips(dir: string): RemoteWipEntry[] {
+  return readAll(dir).filter((e): e is RemoteWipEntry => !!e && (e as RemoteWipEntry).kind === 'remote-wip' && typeof (e as RemoteWipEntry).agent === 'string');
+}
+
+const remoteId = (agent: string) => `remote-wip-${agent.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
 export interface PendingSummary {
   /** lock removals owed, and the oldest's age */
   count: number;
@@ -111,6 +143,9 @@ export interface PendingSummary {
   /** wip pushes owed, and the oldest's age */
   wips: number;
   wipOldestMs: number | null;
+  /** remote slots whose leftover work could not be pushed yet (it waits in their host's workspace) */
+  remoteWips?: number;
+  remoteWipOldestMs?: number | null;
 }
 
 /** For `harness status`: how many removals and wip pushes are owed and since when. */
@@ -121,5 +156,6 @@ export function pendingSummary(dir: string, now: number): PendingSummary {
   };
   const removals = readPending(dir);
   const wips = readWips(dir);
-  return { count: removals.length, oldestMs: age(removals), wips: wips.length, wipOldestMs: age(wips) };
+  const remote = readRemoteWips(dir);
+  return { count: removals.length, oldestMs: age(removals), wips: wips.length, wipOldestMs: age(wips), remoteWips: remote.length, remoteWipOldestMs: age(remote) };
 }
