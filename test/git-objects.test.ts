@@ -97,4 +97,5 @@ it('backs off on the scale of the attempt that lost: a slow landing spreads its 
   expect(backoffMs(3, top, 300)).toBe(2399);
   expect(backoffMs(9, top, 300)).toBe(10_239); // the cap holds
   expect(backoffMs(2, () => 0, 5000)).toBe(0); // full jitter: from zero
+  expect(backoffMs(1, top, 30_000)).toBe(1999); // an attempt that sat in a queue counts as 1 s
 });

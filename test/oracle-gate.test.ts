@@ -117,6 +117,33 @@ describe('gate hook on the upstream', () => {
     expect(readdirSync(join(up, 'test-oracle-gate')).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('answers a push that lost the ref to a claim and came back rebased from the results kept for its content', async ({ upstream }) => {
+    const { d, up, w, clone } = await upstreamWithSuite(upstream);
+    const runs = join(d, 'runs');
+    writeFiles(w, { 't/broken.sh': `echo "$0" >> ${runs}; echo nope\n` });
+    await commitAll(w, 'count the runs of the broken test');
+    await git(w, 'push', '-q', 'origin', 'main');
+    const claimer = clone('claimer');
+    const started = join(d, 'gate-started');
+    installGateHook(up, `touch ${started}; sleep 2; node ${BIN} gate`, { timeoutSec: 120 });
+    const count = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
+    writeFiles(w, { 'NOTES.md': 'work\n' });
+    await commitAll(w, 'work');
+    const work = push(w);
+    await waitUntil(() => existsSync(started), 15_000);
+    // A claim lands while the gate runs: lock files run no gate and do not wait for one.
+    writeFiles(claimer, { 'current_tasks/x.txt': 'Agent: b\n' });
+    await commitAll(claimer, 'claim x');
+    expect((await push(claimer)).exitCode).toBe(0);
+    const lost = await work;
+    expect(lost.exitCode).not.toBe(0); // its gate passed, then the ref had moved
+    expect(count()).toBe(2); // the broken test at the pushed commit and at its baseline
+    await git(w, 'pull', '-q', '--rebase', 'origin', 'main');
+    const back = await push(w);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(count()).toBe(2); // nothing ran again: only current_tasks/ differs from what was judged
+  });
+
   it('lets lock-file pushes and wip branches through without running the gate', async ({ upstream }) => {
     const { d, up, w } = await upstreamWithSuite(upstream);
     const marker = join(d, 'gate-ran');

@@ -231,13 +231,14 @@ export async function landOnUpstream<T>(
 
 /**
  * Full-jitter exponential backoff on the scale of the attempt that just lost (`lostMs`,
- * at least 20 ms), doubling to a 10.24 s cap. Every rejected push is a wasted fetch, build
+ * from 20 ms to 1 s: longer than that, the attempt measured a queue such as the gate's, not
+ * the race), doubling to a 10.24 s cap. Every rejected push is a wasted fetch, build
  * and push, and on a small machine that CPU is what the winner needs. Losers must spread
  * over several attempt-lengths to stop colliding; starting from 20 ms whatever an attempt
  * cost, 16 agents wasted five or six attempts each before they did (16-agent demo: 27%
  * less CPU and 30% less time with the scale, side by side).
  */
 export function backoffMs(attempt: number, random: () => number, lostMs = 0): number {
-  const cap = Math.min(10_240, Math.max(20, lostMs) * 2 ** Math.min(attempt, 9));
+  const cap = Math.min(10_240, Math.min(1000, Math.max(20, lostMs)) * 2 ** Math.min(attempt, 9));
   return Math.floor(random() * cap);
 }

@@ -11,13 +11,13 @@ import { UsageError } from '../../harness/kit/errors.js';
 import { formatGateReport } from '../core/gate.js';
 import { compareResults, latestPerTest, toolLabel, toolOf, type RecordedOutcome } from '../core/records.js';
 import type { TestOutcome } from '../core/types.js';
-import { extractTree, repoPrefix, resolveCommit } from '../git/git.js';
+import { extractTree, lsRoot, repoPrefix, resolveCommit } from '../git/git.js';
 import { readRecords } from '../git/notes.js';
 import { executeTests } from '../run/execute.js';
-import { gateCache } from './cache.js';
+import { contentKey, gateCache, type GateResult } from './cache.js';
 import { rerunEnv, toolWarning, type RunArgs } from '../run/options.js';
 import { shq } from '../core/shell.js';
-import { executePlan, planRun, recordRun, writeRequestedReports, type RunPlan } from '../run/session.js';
+import { executePlan, planRun, recordRun, writeRequestedReports, type Executed, type RunPlan } from '../run/session.js';
 
 export interface GateArgs extends RunArgs {
   baseline?: string;
@@ -45,21 +45,22 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
     io.out('gate: ok, no test selected');
     return 0;
   }
-  const x = await executePlan(plan, io);
+  // In the upstream's hook: what this gate itself ran wins over agents' notes, kept per content.
+  const cache = io.env.TEST_ORACLE_HOOK && io.env.GIT_DIR ? gateCache(io.env.GIT_DIR) : null;
+  const [baseKey, commitKey] = cache ? await Promise.all([base, commit].map((c) => keyOf(root, io.env, c))) : [base, commit];
+  const x = (cache && reuse(cache.read(commitKey!, plan.tool), plan, io)) || (await executePlan(plan, io));
   const failing = x.outcomes.filter((o) => o.result !== 'pass');
   // Only runs of this run's tool: a test failing under one compiler is no regression under another.
   const baseRuns = (await readRecords(root, io.env, base)).filter((r) => toolOf(r) === plan.tool);
   const baseResults: Map<string, Pick<RecordedOutcome, 'result' | 'reason'>> = latestPerTest(baseRuns);
-  // In the upstream's hook: what this gate itself ran at the baseline wins over agents' notes.
-  const cache = io.env.TEST_ORACLE_HOOK && io.env.GIT_DIR ? gateCache(io.env.GIT_DIR) : null;
-  for (const [id, o] of cache?.read(base, plan.tool) ?? []) baseResults.set(id, o);
+  for (const [id, o] of cache?.read(baseKey!, plan.tool) ?? []) baseResults.set(id, o);
   const unknown = failing.map((o) => o.id).filter((id) => !baseResults.has(id));
   if (unknown.length && a.baselineRun !== false) {
     const ran = await runAtBaseline(plan, base, unknown, io);
     for (const o of ran) baseResults.set(o.id, o);
-    cache?.write(base, plan.tool, ran);
+    cache?.write(baseKey!, plan.tool, ran);
   }
-  cache?.write(commit, plan.tool, x.outcomes);
+  cache?.write(commitKey!, plan.tool, x.outcomes);
   const cmp = compareResults(baseResults, x.outcomes);
   // A test that passed at the baseline and is gone now, or skipped now, is a regression too.
   const all = new Set(plan.ids);
@@ -78,6 +79,21 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
     gate: { commit, baseline: base, regressions: cmp.regressions.map((r) => r.id) },
   });
   return cmp.regressions.length ? 1 : 0;
+}
+
+/** The hook's skip paths (TEST_ORACLE_SKIP_PATHS) decide what the tests cannot see. */
+async function keyOf(root: string, env: NodeJS.ProcessEnv, commit: string): Promise<string> {
+  const skip = (env.TEST_ORACLE_SKIP_PATHS ?? '').split(/\s+/).filter(Boolean);
+  if (skip.length === 0) return commit;
+  return contentKey(commit, await lsRoot(root, env, commit), skip);
+}
+
+/** Every selected test already judged on this very content (a re-push after a rebase that only moved lock files): no run. */
+function reuse(known: Map<string, GateResult>, plan: RunPlan, io: Io): Executed | null {
+  if (!plan.ordered.every((id) => known.has(id))) return null;
+  io.out(`gate: ${plan.ordered.length} results kept from a gate on the same content (only ${io.env.TEST_ORACLE_SKIP_PATHS} changed)`);
+  const outcomes = plan.ordered.map((id) => ({ id, result: known.get(id)!.result, reason: known.get(id)!.reason, ms: 0 }));
+  return { outcomes, runDir: plan.stateDir, runDirShown: plan.stateDir, wallMs: 0, failuresFile: '', at: io.now().toISOString() };
 }
 
 /**

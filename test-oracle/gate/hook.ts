@@ -24,8 +24,9 @@ export const HOOK_MARKER = '# test-oracle gate hook';
 /**
  * Writes `hooks/pre-receive` into the bare repo `bareRepoDir`. `cmd` runs through `sh -c`
  * in a checkout of the pushed commit, with GIT_DIR pointing at the bare repo and
- * TEST_ORACLE_COMMIT, TEST_ORACLE_BASELINE (the ref's old value), TEST_ORACLE_REF and
- * TEST_ORACLE_HOOK=1 set, e.g. `node /path/bin/test-oracle.js gate --fast=20`.
+ * TEST_ORACLE_COMMIT, TEST_ORACLE_BASELINE (the ref's old value), TEST_ORACLE_REF,
+ * TEST_ORACLE_SKIP_PATHS (what the gate never looks at) and TEST_ORACLE_HOOK=1 set, e.g.
+ * `node /path/bin/test-oracle.js gate --fast=20`.
  * Exit 1 or 2 from `cmd` rejects the push; running past the limit, or any other exit
  * (126/127: cannot run; 4: environment), accepts it with a WARNING. Returns the hook path.
  */
@@ -72,10 +73,13 @@ limited() {
   return $rc
 }
 
-# One push to a gated ref at a time, and the lock is kept until the ref has moved (or 5 s):
-# a gate whose base moved meanwhile can only lose the ref update, so it is refused at
-# once instead of after a whole run of the suite. Lock-file pushes wait their turn too,
-# or a claim would move main under every running gate. Without flock: no queue.
+# One gate at a time per repository, and the queue stays closed until the accepted push has
+# moved the ref (or 5 s): a gate whose base moved meanwhile can only lose the ref update, so
+# it is refused at once instead of after a whole run of the suite. Lock-file pushes run no
+# gate and do not queue (claims must not wait seconds behind gates); a gated push that loses
+# the ref to one rebases and comes back with the same content, which the gate answers from
+# the results it keeps per content (TEST_ORACLE_SKIP_PATHS) without running the suite.
+# Without flock: no queue.
 locked=
 held_ref=
 held_old=
@@ -101,15 +105,6 @@ while read -r old new ref; do
   [ -n "$gated" ] || continue
   [ "$new" = "$zero" ] && continue
   [ "$old" = "$zero" ] && continue
-  serialize
-  now=$(git rev-parse -q --verify "$ref")
-  if [ -n "$now" ] && [ "$now" != "$old" ]; then
-    echo "$ref moved to $(git rev-parse --short "$now") while this push waited (stale info): fetch, rebase and push again"
-    status=1
-    continue
-  fi
-  held_ref=$ref
-  held_old=$old
   short=$(git rev-parse --short "$new")
   if [ -n "$skip_paths" ]; then
     other=$(git diff --name-only "$old" "$new" | while read -r f; do
@@ -120,6 +115,15 @@ while read -r old new ref; do
     # Lock-file-only pushes (claims, releases) change no code: no gate, no wait.
     [ -z "$other" ] && continue
   fi
+  serialize
+  now=$(git rev-parse -q --verify "$ref")
+  if [ -n "$now" ] && [ "$now" != "$old" ]; then
+    echo "$ref moved to $(git rev-parse --short "$now") while this push waited (stale info): fetch, rebase and push again"
+    status=1
+    continue
+  fi
+  held_ref=$ref
+  held_old=$old
   work=$(mktemp -d "\${TMPDIR:-/tmp}/test-oracle-gate.XXXXXX") || { echo "WARNING test gate skipped for $short: no temp folder"; continue; }
   mkdir "$work/tree"
   if ! git archive --format=tar "$new" | tar -xf - -C "$work/tree"; then
@@ -129,8 +133,8 @@ while read -r old new ref; do
   fi
   started=$(date +%s)
   ( cd "$work/tree" &&
-    GIT_DIR="$repo" TEST_ORACLE_COMMIT="$new" TEST_ORACLE_BASELINE="$old" TEST_ORACLE_REF="$ref" TEST_ORACLE_HOOK=1 &&
-    export GIT_DIR TEST_ORACLE_COMMIT TEST_ORACLE_BASELINE TEST_ORACLE_REF TEST_ORACLE_HOOK &&
+    GIT_DIR="$repo" TEST_ORACLE_COMMIT="$new" TEST_ORACLE_BASELINE="$old" TEST_ORACLE_REF="$ref" TEST_ORACLE_HOOK=1 TEST_ORACLE_SKIP_PATHS="$skip_paths" &&
+    export GIT_DIR TEST_ORACLE_COMMIT TEST_ORACLE_BASELINE TEST_ORACLE_REF TEST_ORACLE_HOOK TEST_ORACLE_SKIP_PATHS &&
     limited sh -c "$gate_cmd" 9>&- ) >"$work/out" 2>&1 </dev/null
   rc=$?
   took=$(( $(date +%s) - started ))

@@ -32,6 +32,11 @@ export async function tryRaw(g: RawGit, args: string[]): Promise<string | null> 
   }
 }
 
+/** `git ls-tree` of `rev`'s root folder, or null when git cannot list it. */
+export async function lsRoot(dir: string, env: NodeJS.ProcessEnv, rev: string): Promise<string | null> {
+  return tryRaw(git(dir, env), ['ls-tree', rev]);
+}
+
 /** Full sha of `rev`, or null when it does not name a commit. */
 export async function resolveCommit(dir: string, env: NodeJS.ProcessEnv, rev: string): Promise<string | null> {
   const out = await tryRaw(git(dir, env), ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
