@@ -66,11 +66,10 @@ describe('wip pushes are journaled', () => {
     const up = path.join(swarm, 'upstream.git');
     const p = spawnHarness(tmp, ['run', '--agent', 'cmd', '--agent-cmd', outageAgent(up), '--from', 'proj', '--until', '90s', ...FAST]);
     await waitFor('a journaled wip push', () => readWips(path.join(swarm, 'pending')).length === 1);
-    // Kept as a sleep on purpose: killing the run right after the reset first fails (what a poll
-    // for wip_error gives) makes the next run push the same work twice in about 1 of 5 runs (its
-    // drainer lands the journaled wip before its takeover salvages the workspace, which is then
-    // journaled again). That is a harness race to fix, not to hide here; until then, 1 s.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Killed as soon as the reset has failed: the next run's drainer may then land the journaled
+    // wip before its takeover salvages the workspace, which must still know that work (it pushed
+    // the same work twice in about 1 run of 5 before the janitor remembered landed wips).
+    await waitFor('the reset refused while the upstream is gone', () => events(tmp).some((e) => e.type === 'wip_error'));
     process.kill(p.pid!, 'SIGKILL');
     await p;
     expect(alive(p.pid!)).toBe(false);

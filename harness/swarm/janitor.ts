@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readEvents } from '../events/log.js';
 import { EnvError } from '../kit/errors.js';
 import type { Git } from '../kit/git.js';
-import { holdRef, PendingJournal, type PendingEntry } from '../tasks/journal.js';
+import { holdRef, PendingJournal, type PendingEntry, type WipEntry } from '../tasks/journal.js';
 import { removeOnce } from '../tasks/ops.js';
 import type { RemovalTarget } from '../tasks/removals.js';
 import type { RunBus } from './bus.js';
@@ -30,6 +30,8 @@ export async function killOrphans(d: Deps, bus: RunBus): Promise<void> {
 export class Janitor {
   readonly journal: PendingJournal;
   private drainer: Drainer | null = null;
+  /** wip pushes this run landed: salvage must know them as well as the pending ones */
+  private readonly landedWips: WipEntry[] = [];
 
   constructor(
     private readonly d: Deps,
@@ -73,7 +75,11 @@ export class Janitor {
         await this.hold.run(['update-ref', '-d', holdRef(w.commit)]);
         return ref;
       },
-      wipLanded: (w, ref, latencyMs) => this.bus.emit({ type: 'wip_saved', run: this.d.runId, agent: w.agent, session: w.session, ref, commit: w.commit, files: w.files, commits: w.unpushedCommits, latencyMs }),
+      wipLanded: (w, ref, latencyMs) => {
+        this.landedWips.push(w);
+        if (this.landedWips.length > 200) this.landedWips.shift();
+        this.bus.emit({ type: 'wip_saved', run: this.d.runId, agent: w.agent, session: w.session, ref, commit: w.commit, files: w.files, commits: w.unpushedCommits, latencyMs });
+      },
     });
     this.drainer.start();
   }
@@ -123,7 +129,9 @@ export class Janitor {
       // Kept in the supervisor's clone and journaled before the reset; the drainer pushes it to upstream.
       const saved = await salvage(slot.ws, {
         repo: this.hold.dir,
-        known: (session, tree, parents) => this.journal.wips().find((w) => w.agent === slot.agent && w.session === session && w.tree === tree && w.parents.join() === parents.join())?.commit ?? null,
+        // Pending, or landed by this run's drainer meanwhile (a takeover's drainer can push a
+        // dead run's journaled wip before the salvage of that workspace gets there).
+        known: (session, tree, parents) => [...this.journal.wips(), ...this.landedWips].find((w) => w.agent === slot.agent && w.session === session && w.tree === tree && w.parents.join() === parents.join())?.commit ?? null,
       });
       if (saved && !saved.known) {
         const { commit, tree, parents, files, unpushedCommits, session } = saved;
