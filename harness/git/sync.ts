@@ -113,7 +113,10 @@ export type Attempt<T> = { kind: 'landed'; value: T; commit: string } | { kind: 
  * on this with their own policy.
  */
 export async function landOnce<T>(git: Git, u: Upstream, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
-  const base = await fetchUpstream(git, u);
+  return landFrom(git, u, await fetchUpstream(git, u), build);
+}
+
+async function landFrom<T>(git: Git, u: Upstream, base: string | null, build: (base: string | null) => Promise<BuildResult<T>>): Promise<Attempt<T>> {
   const built = await build(base);
   if ('stop' in built) return { kind: 'stopped', value: built.stop };
   const pushed = await pushTo(git, u, built.commit);
@@ -214,8 +217,17 @@ export async function landOnUpstream<T>(
   u: Upstream,
   policy: RetryPolicy,
   build: (base: string | null) => Promise<BuildResult<T>>,
+  opts: { fromLastFetch?: boolean } = {},
 ): Promise<Landed<T>> {
   const start = policy.now();
+  if (opts.fromLastFetch) {
+    // The push is a compare-and-swap on main: a commit built on the last fetch lands only
+    // if main is still there, so deciding on it is safe, and a clone that is up to date
+    // (an agent that just synced) saves the fetch. Only a commit goes out this way: a
+    // "stop" (held, say) may be stale and is decided again after a fetch.
+    const a = await landFrom(git, u, trackingRef(u), build).catch(() => null);
+    if (a?.kind === 'landed') return { value: a.value, commit: a.commit, attempts: 1 };
+  }
   for (let attempt = 1; ; attempt++) {
     const began = policy.now();
     const a = await landOnce(git, u, build);

@@ -70,7 +70,7 @@ export async function claimTask(ctx: TaskCtx, rawTask: string, note = ''): Promi
     const commit = await commitOn(ctx, snap, [{ path: lockPath(task), content }], msg);
     if (bases === 1 && base) firstStory = storyOf(ctx, base, task);
     return { commit, value: decision };
-  });
+  }, { fromLastFetch: true });
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim);
   const [, earlier] = landed.commit
@@ -96,7 +96,7 @@ export async function releaseTask(
     const subject = `${opts.status === 'done' ? 'Done' : 'Release'} ${task}`;
     const msg = taskCommitMessage({ subject, tasks: [task], status: opts.status, who: ctx.me, body: opts.body });
     return { commit: await commitOn(ctx, snap, [{ path: lockPath(task), content: null }], msg), value: decision };
-  });
+  }, { fromLastFetch: true });
   const d = landed.value;
   if (d.kind === 'held') throw heldError(ctx, task, d.claim, `; pass --force to ${opts.status === 'done' ? 'finish' : 'release'} it anyway`);
   if (landed.commit) await fastForwardLocal(ctx);
