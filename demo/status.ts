@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { CheckFailedError, UsageError } from '../harness/kit/errors.js';
 import { Git } from '../harness/kit/git.js';
 import { LOCK_DIR } from '../harness/kit/task-name.js';
+import { contentKey } from '../test-oracle/index.js';
 
 const run = promisify(execFile);
 
@@ -81,10 +82,9 @@ export async function demoStatus(repoDir: string, opts: { ref?: string; env?: No
   return status;
 }
 
-/** The commit's root tree without current_tasks/: what the tests can see. One git call. */
+/** What the tests can see (the gate's rule: the root tree without current_tasks/). One git call. */
 async function codeKey(git: Git, commit: string): Promise<string> {
-  const root = await git.must(['ls-tree', commit]);
-  return root.split('\n').filter((l) => !l.endsWith(`\t${LOCK_DIR}`)).join('\n');
+  return contentKey(commit, await git.must(['ls-tree', commit]), [LOCK_DIR]);
 }
 
 /** Runs every test of `commit` in one process (the project's tools/status.mjs) in a throwaway checkout. */

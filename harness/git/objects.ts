@@ -8,9 +8,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { discoverRepo, type Discovered } from './discover.js';
 import { deflateSync } from 'node:zlib';
 import { Git, GitFailure } from '../kit/git.js';
+import { discoverRepo, type Discovered } from './discover.js';
 
 export interface TreeEntry {
   mode: string;

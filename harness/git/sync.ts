@@ -247,8 +247,7 @@ export async function landOnUpstream<T>(
  * the race), doubling to a 10.24 s cap. Every rejected push is a wasted fetch, build
  * and push, and on a small machine that CPU is what the winner needs. Losers must spread
  * over several attempt-lengths to stop colliding; starting from 20 ms whatever an attempt
- * cost, 16 agents wasted five or six attempts each before they did (16-agent demo: 27%
- * less CPU and 30% less time with the scale, side by side).
+ * cost, they did not (claims bench, 16 contenders: 2.23 retries per claim, 1.27 with the scale).
  */
 export function backoffMs(attempt: number, random: () => number, lostMs = 0): number {
   const cap = Math.min(10_240, Math.min(1000, Math.max(20, lostMs)) * 2 ** Math.min(attempt, 9));

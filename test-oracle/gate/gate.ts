@@ -47,20 +47,20 @@ export async function runGate(a: GateArgs, io: Io): Promise<number> {
   }
   // In the upstream's hook: what this gate itself ran wins over agents' notes, kept per content.
   const cache = io.env.TEST_ORACLE_HOOK && io.env.GIT_DIR ? gateCache(io.env.GIT_DIR) : null;
-  const [baseKey, commitKey] = cache ? await Promise.all([base, commit].map((c) => keyOf(root, io.env, c))) : [base, commit];
-  const x = (cache && reuse(cache.read(commitKey!, plan.tool), plan, io)) || (await executePlan(plan, io));
+  const [baseKey, commitKey] = cache ? await Promise.all([keyOf(root, io.env, base), keyOf(root, io.env, commit)]) : [base, commit];
+  const x = (cache && reuse(cache.read(commitKey, plan.tool), plan, io)) || (await executePlan(plan, io));
   const failing = x.outcomes.filter((o) => o.result !== 'pass');
   // Only runs of this run's tool: a test failing under one compiler is no regression under another.
   const baseRuns = (await readRecords(root, io.env, base)).filter((r) => toolOf(r) === plan.tool);
   const baseResults: Map<string, Pick<RecordedOutcome, 'result' | 'reason'>> = latestPerTest(baseRuns);
-  for (const [id, o] of cache?.read(baseKey!, plan.tool) ?? []) baseResults.set(id, o);
+  for (const [id, o] of cache?.read(baseKey, plan.tool) ?? []) baseResults.set(id, o);
   const unknown = failing.map((o) => o.id).filter((id) => !baseResults.has(id));
   if (unknown.length && a.baselineRun !== false) {
     const ran = await runAtBaseline(plan, base, unknown, io);
     for (const o of ran) baseResults.set(o.id, o);
-    cache?.write(baseKey!, plan.tool, ran);
+    cache?.write(baseKey, plan.tool, ran);
   }
-  cache?.write(commitKey!, plan.tool, x.outcomes);
+  cache?.write(commitKey, plan.tool, x.outcomes);
   const cmp = compareResults(baseResults, x.outcomes);
   // A test that passed at the baseline and is gone now, or skipped now, is a regression too.
   const all = new Set(plan.ids);
