@@ -96,10 +96,27 @@ async function claimOne(s: Sim, view: View): Promise<string | null> {
   const ranked = rankTasks(view.open, view.claimed, s.agent).slice(0, MAX_CLAIM_TRIES);
   for (const task of ranked) {
     const r = await s.log.tool('harness', s.tools.harness, ['task', 'claim', task, '--note', `Simulated session ${s.tag}: applying the known solution.`], s.cwd, s.env);
-    if (r.code === 0) return task;
+    if (r.code === 0) {
+      if (await doneMeanwhile(s, task)) continue;
+      return task;
+    }
     if (r.code !== 3) throw new CheckFailedError('CLAIM_FAILED', `harness task claim ${task} exited ${r.code}`);
   }
   return null;
+}
+
+/**
+ * The claim fast-forwarded the clone to a main that may be newer than the one the task was
+ * picked from, and a task name stays claimable after it is done. An agent that finds the
+ * work already there gives the claim back instead of redoing it (or crashing with nothing
+ * to save).
+ */
+async function doneMeanwhile(s: Sim, task: string): Promise<boolean> {
+  if ((await projectStatus(s.cwd, s.env)).tasks[task] !== true) return false;
+  s.log.say(`${task} was done by someone else while it was being picked; giving the claim back`);
+  const r = await s.log.tool('harness', s.tools.harness, ['task', 'release', task, '--reason', 'done by someone else meanwhile'], s.cwd, s.env);
+  if (r.code !== 0) throw new CheckFailedError('RELEASE_FAILED', `harness task release ${task} exited ${r.code}`);
+  return true;
 }
 
 /** Polls upstream cheaply (ls-remote) until main moves or the idle time is over. */
