@@ -23,10 +23,14 @@ import { serveSwarm } from '../harness/serve/service.js';
 import { claimTask } from '../harness/tasks/ops.js';
 import { defaultRetry } from '../harness/git/sync.js';
 import { spawn } from 'node:child_process';
-import iso from 'isomorphic-git';
+
+// Loaded only by the listing bench: the served-upstream bench runs the server in this
+// process, and a library this size makes every program the server starts cost more to fork.
+const isoGit = async () => (await import('isomorphic-git')).default;
 
 /** The same listing in-process with isomorphic-git: the alternative this bench measures. */
 async function readClaimsIso(gitdir: string, branch: string) {
+  const iso = await isoGit();
   const oid = await iso.resolveRef({ fs, gitdir, ref: `refs/heads/${branch}` });
   const tree = await iso.readTree({ fs, gitdir, oid, filepath: LOCK_DIR });
   const files = tree.tree.filter((e) => e.type === 'blob' && taskOfFile(e.path));
@@ -123,6 +127,7 @@ async function listing(locks: number, historyCommits: number): Promise<string[][
     const rows: string[][] = [];
     // Writing a claim's blob and two trees: in-process vs hash-object + mktree processes.
     const lockText = 'Task: t\nAgent: a\n\nnote\n';
+    const iso = await isoGit();
     const isoW = await time(async () => {
       const blob = await iso.writeBlob({ fs, gitdir: upstream, blob: Buffer.from(lockText + Math.random()) });
       const sub = await iso.writeTree({ fs, gitdir: upstream, tree: [{ mode: '100644', path: 'x.txt', oid: blob, type: 'blob' }] });

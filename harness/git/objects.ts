@@ -112,7 +112,7 @@ export async function converse<T>(git: Git, env: Record<string, string> | undefi
 }
 
 /** Reads `cat-file --batch` answers one at a time as they arrive; null for a missing object. */
-function batchAnswers(stdout: NodeJS.ReadableStream): { next: () => Promise<RawObject | null> } {
+export function batchAnswers(stdout: NodeJS.ReadableStream): { next: () => Promise<RawObject | null> } {
   let buf: Buffer = Buffer.alloc(0);
   let ended = false;
   let wake: (() => void) | null = null;

@@ -202,7 +202,8 @@ export class Git {
       const err: Buffer[] = [];
       let timedOut = false;
       let failed: unknown = null;
-      child.stdout!.on('data', (b: Buffer) => out.push(b));
+      // A conversation reads its own answers; keeping them here too would grow with every question.
+      if (!opts.talk) child.stdout!.on('data', (b: Buffer) => out.push(b));
       child.stderr!.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => {
         failed = e;

@@ -13,17 +13,17 @@ export interface QuarantineEnv {
 }
 
 /**
- * One git process for the usual push: a `cat-file --batch` conversation reads both tips,
+ * One conversation (`objects`, else a `cat-file --batch` of this push) reads both tips,
  * the suite's config at the old tip, the trees that differ (compared here, level by level:
  * equal subtrees are never opened) and every lock touched. merge-base runs only when the
  * new tip is not a child of the old one. Each process is a wait for a CPU on a busy
  * machine, and this runs inside every push while main's race window is open.
  */
-export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: string, extraProtected: string[]): Promise<MainFacts> {
+export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: string, extraProtected: string[], objects?: Ask): Promise<MainFacts> {
   const env = Object.fromEntries(Object.entries(q).filter(([, v]) => v)) as Record<string, string>;
   const base = old === ZERO ? null : old;
   const suiteSpec = `${base}:test-oracle.json`;
-  const read = await converse(git, env, async (ask) => {
+  const reading = async (ask: Ask) => {
     const [newCommit, oldCommit, suiteObj] = await ask([neu, ...(base ? [base, suiteSpec] : [])]);
     if (newCommit?.type !== 'commit') throw new Error(`the pushed tip ${neu} is not a commit`);
     if (base && oldCommit?.type !== 'commit') throw new Error(`main's tip ${base} cannot be read`);
@@ -33,7 +33,8 @@ export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: st
     const blobs = new Map(lockBlobs.map((b, i) => [b, i]));
     const got = await ask(lockBlobs);
     return { newCommit, suiteObj, changes, blob: (sha: string | null) => (sha === null ? null : (got[blobs.get(sha)!]?.data ?? Buffer.alloc(0))) };
-  });
+  };
+  const read = objects ? await reading(objects) : await converse(git, env, reading);
   const fastForward = base === null || parentsOf(read.newCommit.data).includes(base) || (await git.run(['merge-base', '--is-ancestor', base, neu], { env })).code === 0;
   const suite = read.suiteObj?.type === 'blob' ? jsonObject(read.suiteObj.data) : null;
   const prefixes = protectedPrefixes(suite, extraProtected);
@@ -50,7 +51,7 @@ export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: st
   return { fastForward, locks, protectedChanged };
 }
 
-type Ask = (specs: string[]) => Promise<(RawObject | null)[]>;
+export type Ask = (specs: string[]) => Promise<(RawObject | null)[]>;
 
 /**
  * What `git diff-tree -r --no-renames` lists between two trees (null: empty): every

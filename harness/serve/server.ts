@@ -15,7 +15,10 @@ import { Git } from '../kit/git.js';
 import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
-import { AdvertCache, gitCall, runService } from './smart-http.js';
+import { AdvertCache, PushAdvert } from './adverts.js';
+import { ServerObjects } from './objects.js';
+import { LsRefs } from './ls-refs.js';
+import { gitCall, NO_CACHE, readWhole, runService } from './smart-http.js';
 import { checkPush, MAIN, staleMain, ZERO, type Owner, type RefUpdate } from './policy.js';
 import type { ParsedLock } from '../tasks/lockfile.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
@@ -68,8 +71,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
   const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
   const pushLog = path.join(o.stateDir, 'pushes.jsonl');
-  const adverts = new AdvertCache();
-  const gc = gcAfterPush(git, 30_000);
+  const adverts = [new AdvertCache(), new PushAdvert(o.repo)];
+  const lsRefs = new LsRefs(o.repo);
+  const objects = new ServerObjects(git);
+  const gc = gcAfterPush(git, 30_000, () => objects.recycle());
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -87,7 +92,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const call = gitCall(req.method ?? 'GET', rest, url.searchParams);
     if ('status' in call) return refuse(res, call.status, call.why);
     const gitProtocol = typeof req.headers['git-protocol'] === 'string' ? req.headers['git-protocol'] : undefined;
-    if (adverts.serve(call, gitProtocol, req, res)) return;
+    if (adverts.some((a) => a.serve(call, gitProtocol, req, res))) return;
     const pushId = randomBytes(12).toString('hex');
     if (call.service === 'receive-pack') pushes.set(pushId, { who, owners: [] });
     const user = who.role === 'supervisor' ? 'harness' : who.agent;
@@ -108,15 +113,29 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         ['receive.denyNonFastForwards', 'false'],
         // housekeeping is the server's (gcAfterPush), not one more program inside every push
         ['receive.autogc', 'false'],
+        // In quarantine the repo's own objects are an alternate, so the connectivity check
+        // would list the repo's refs a second time with a for-each-ref inside every push.
+        ['core.alternateRefsCommand', 'true'],
       ]),
     };
-    const keep = adverts.recorder(call, gitProtocol);
-    void runService(req, res, o.repo, call, env, keep?.tee).done.then(({ code }) => {
-      keep?.end(code);
-      if (call.service === 'receive-pack' && code === 0) gc.afterPush();
-      const p = pushes.get(pushId);
-      pushes.delete(pushId);
-      if (p && p.owners.length) void owners.confirm(git, p.owners, p.who);
+    const run = (body?: Buffer) => {
+      const keep = body ? lsRefs.learner(body) : adverts.map((a) => a.recorder(call, gitProtocol)).find((r) => r !== null);
+      void runService(req, res, o.repo, call, env, { ...(keep ? { tee: keep.tee } : {}), ...(body ? { body } : {}) }).done.then(({ code }) => {
+        keep?.end(code);
+        if (call.service === 'receive-pack' && code === 0) gc.afterPush();
+        const p = pushes.get(pushId);
+        pushes.delete(pushId);
+        if (p && p.owners.length) void owners.confirm(git, p.owners, p.who);
+      });
+    };
+    if (call.advertise || call.service === 'receive-pack') return run();
+    // A fetch's calls are read whole first (as http-backend does); ls-refs needs no git.
+    void readWhole(req, res, call).then((body) => {
+      if (!body) return;
+      const answer = lsRefs.answer(body);
+      if (!answer) return run(body);
+      res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-upload-pack-result' });
+      res.end(answer);
     });
   };
 
@@ -133,7 +152,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const mu = updates.find((u) => u.ref === MAIN && u.new !== ZERO);
     // A push that already lost the race for main is told so before any git work.
     const stale = staleMain(updates, mainTip(o.repo));
-    const facts = mu && !stale ? await mainFacts(git, q, mu.old, mu.new, o.protect) : null;
+    const facts = mu && !stale ? await mainFacts(git, q, mu.old, mu.new, o.protect, objects.forPush(q)) : null;
     const errors = stale ? [stale] : checkPush(p.who, updates, facts, (task, lock) => owners.ownerOf(task, lock), { allowTestEdits: o.allowTestEdits }, (agent, session) => o.tokens.isLive(agent, session));
     appendFileSync(pushLog, JSON.stringify({ at: new Date().toISOString(), role: p.who.role, agent: p.who.agent, session: p.who.session, updates, refused: errors }) + '\n');
     if (errors.length) return errors.join('\n');
@@ -182,6 +201,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     port,
     socket: httpSock,
     close: async () => {
+      objects.close();
       for (const s of [tcp, unix, policyServer]) {
         (s as http.Server).closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));
@@ -215,7 +235,7 @@ function refuse(res: http.ServerResponse, status: number, msg: string): void {
  * `git gc --auto` (which does nothing until the repo needs it) after a push, at most once
  * per `everyMs`: what receive-pack would run after every push, without its cost in each.
  */
-function gcAfterPush(git: Git, everyMs: number): { afterPush(): void } {
+function gcAfterPush(git: Git, everyMs: number, repacked: () => void): { afterPush(): void } {
   let last = 0;
   let running = false;
   return {
@@ -223,7 +243,10 @@ function gcAfterPush(git: Git, everyMs: number): { afterPush(): void } {
       if (running || Date.now() - last < everyMs) return;
       running = true;
       last = Date.now();
-      void git.run(['gc', '--auto', '--quiet']).catch(() => {}).finally(() => (running = false));
+      void git
+        .run(['gc', '--auto', '--quiet'])
+        .then(repacked, () => {})
+        .finally(() => (running = false));
     },
   };
 }

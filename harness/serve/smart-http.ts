@@ -19,7 +19,7 @@ export interface GitCall {
 /** A negotiation request is read whole before upload-pack starts (git's http.maxRequestBuffer default). */
 const MAX_UPLOAD_REQUEST = 10 * 1024 * 1024;
 
-const NO_CACHE = {
+export const NO_CACHE = {
   Expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
   Pragma: 'no-cache',
   'Cache-Control': 'no-cache, max-age=0, must-revalidate',
@@ -50,19 +50,25 @@ export interface ServiceRun {
   done: Promise<{ code: number; stderr: string }>;
 }
 
+/** A request body of the wrong type is refused (415) here; true when it may go on. */
+function typeOk(req: http.IncomingMessage, res: http.ServerResponse, call: GitCall): boolean {
+  if (call.advertise || req.headers['content-type'] === `application/x-git-${call.service}-request`) return true;
+  req.resume();
+  res.writeHead(415, { 'Content-Type': 'text/plain' });
+  res.end(`expected Content-Type application/x-git-${call.service}-request\n`);
+  return false;
+}
+
 /**
  * Runs one call. `env` is the service's whole environment (the caller's identity, the
  * policy hook's variables, the config that outranks the repo's). `tee` sees every byte of
- * the answer's body (the advertisement cache).
+ * the answer's body (what the server learns its own answers from); `body` is the request
+ * body when the caller has read it already (readWhole).
  */
-export function runService(req: http.IncomingMessage, res: http.ServerResponse, repo: string, call: GitCall, env: NodeJS.ProcessEnv, tee?: (d: Buffer) => void): ServiceRun {
+export function runService(req: http.IncomingMessage, res: http.ServerResponse, repo: string, call: GitCall, env: NodeJS.ProcessEnv, o: { tee?: (d: Buffer) => void; body?: Buffer } = {}): ServiceRun {
   const type = `application/x-git-${call.service}`;
-  if (!call.advertise && req.headers['content-type'] !== `${type}-request`) {
-    req.resume();
-    res.writeHead(415, { 'Content-Type': 'text/plain' });
-    res.end(`expected Content-Type ${type}-request\n`);
-    return { done: Promise.resolve({ code: 0, stderr: '' }) };
-  }
+  if (o.body === undefined && !typeOk(req, res, call)) return { done: Promise.resolve({ code: 0, stderr: '' }) };
+  const tee = o.tee;
   const args = [call.service, '--stateless-rpc', ...(call.advertise ? ['--advertise-refs'] : []), '.'];
   const child = spawn('git', args, { cwd: repo, env, stdio: [call.advertise ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   const out = child.stdout!;
@@ -101,82 +107,62 @@ export function runService(req: http.IncomingMessage, res: http.ServerResponse, 
     start();
     res.end();
   });
-  if (!call.advertise) feed(req, child.stdin!, call.service === 'upload-pack', res, () => child.kill('SIGTERM'));
+  if (o.body !== undefined) {
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(o.body);
+  } else if (!call.advertise) feed(req, child.stdin!, () => child.kill('SIGTERM'));
   else req.resume();
   return { done };
 }
 
-/**
- * The request body into the service's stdin, gunzipped when git compressed it. upload-pack's
- * is read whole first, as http-backend does: it may start answering before it has read all.
- */
-function feed(req: http.IncomingMessage, stdin: NodeJS.WritableStream, whole: boolean, res: http.ServerResponse, abort: () => void): void {
+/** The request body into the service's stdin as it comes, gunzipped when git compressed it. */
+function feed(req: http.IncomingMessage, stdin: NodeJS.WritableStream, abort: () => void): void {
   stdin.on('error', () => {});
+  const body = unzipped(req, abort);
+  if (body) body.pipe(stdin);
+}
+
+function unzipped(req: http.IncomingMessage, abort: () => void): NodeJS.ReadableStream | null {
   const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
-  let body: NodeJS.ReadableStream = req;
   if (enc === 'gzip' || enc === 'x-gzip') {
     const gunzip = createGunzip();
     gunzip.on('error', () => abort());
-    body = req.pipe(gunzip);
-  } else if (enc && enc !== 'identity') {
-    abort();
-    req.resume();
-    return;
+    return req.pipe(gunzip);
   }
-  if (!whole) return void body.pipe(stdin);
-  const parts: Buffer[] = [];
-  let size = 0;
-  body.on('data', (d: Buffer) => {
-    size += d.length;
-    if (size > MAX_UPLOAD_REQUEST) {
-      abort();
-      if (!res.headersSent) res.writeHead(413, { 'Content-Type': 'text/plain' }).end('request too large\n');
-      return;
-    }
-    parts.push(d);
-  });
-  body.on('end', () => stdin.end(Buffer.concat(parts)));
-}
-
-function pktLine(s: string): string {
-  return (Buffer.byteLength(s) + 4).toString(16).padStart(4, '0') + s;
+  if (!enc || enc === 'identity') return req;
+  abort();
+  req.resume();
+  return null;
 }
 
 /**
- * Protocol v2's first answer to a fetch (GET info/refs?service=git-upload-pack) lists the
- * server's capabilities, not its refs: the same bytes for every request with the same
- * Git-Protocol header while the server runs. It is kept after the first one, so every fetch
- * after that starts one git process less. A v0 advertisement (refs) is never kept.
+ * A negotiation request (upload-pack's) read whole, as http-backend does: upload-pack may
+ * start answering before it has read all. Null when it was refused (the answer is sent).
  */
-export class AdvertCache {
-  private readonly kept = new Map<string, Buffer>();
-
-  private key(call: GitCall, gitProtocol: string | undefined): string | null {
-    return call.advertise && call.service === 'upload-pack' && wantsV2(gitProtocol) ? gitProtocol! : null;
-  }
-
-  /** Answers from what is kept; false when nothing is (then run the service). */
-  serve(call: GitCall, gitProtocol: string | undefined, req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    const k = this.key(call, gitProtocol);
-    const body = k === null ? undefined : this.kept.get(k);
-    if (!body) return false;
-    req.resume();
-    res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-upload-pack-advertisement' });
-    res.end(body);
-    return true;
-  }
-
-  /** What to tee a service's answer into, to keep it when it is a v2 advertisement. */
-  recorder(call: GitCall, gitProtocol: string | undefined): { tee: (d: Buffer) => void; end: (code: number) => void } | null {
-    const k = this.key(call, gitProtocol);
-    if (k === null) return null;
-    const parts: Buffer[] = [];
-    return {
-      tee: (d) => void parts.push(Buffer.from(d)),
-      end: (code) => {
-        const body = Buffer.concat(parts);
-        if (code === 0 && body.subarray(0, 14).toString('latin1') === '000eversion 2\n') this.kept.set(k, body);
-      },
+export function readWhole(req: http.IncomingMessage, res: http.ServerResponse, call: GitCall): Promise<Buffer | null> {
+  if (!typeOk(req, res, call)) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const refuse = (status: number, why: string) => {
+      if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain' }).end(why + '\n');
+      resolve(null);
     };
-  }
+    const body = unzipped(req, () => refuse(400, 'the request body could not be read (bad gzip or an unknown Content-Encoding)'));
+    if (!body) return;
+    const parts: Buffer[] = [];
+    let size = 0;
+    body.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_UPLOAD_REQUEST) {
+        req.destroy();
+        return refuse(413, 'request too large');
+      }
+      parts.push(d);
+    });
+    body.on('end', () => resolve(size > MAX_UPLOAD_REQUEST ? null : Buffer.concat(parts)));
+    body.on('error', () => refuse(400, 'the request body could not be read'));
+  });
+}
+
+export function pktLine(s: string): string {
+  return (Buffer.byteLength(s) + 4).toString(16).padStart(4, '0') + s;
 }

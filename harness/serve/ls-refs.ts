@@ -1,0 +1,97 @@
+// Protocol v2's ls-refs, the first call of every fetch, answered by the server from the
+// repo's files instead of an upload-pack per fetch. Only the plain request is answered:
+// prefixes of branch refs, with the args git sends (peel, symrefs, unborn). Whatever needs
+// objects or more of git's rules (HEAD, tags to peel, an odd argument, too many prefixes)
+// goes to git. The answer is trusted only after it equalled git's own for a request.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { listRefs } from '../git/refs.js';
+import { pktLine } from './smart-http.js';
+
+const KNOWN_ARGS = new Set(['peel', 'symrefs', 'unborn']);
+// git ignores the prefixes from this many on and lists everything: git answers those.
+const MAX_PREFIXES = 10;
+
+export class LsRefs {
+  private trusted = false;
+  private checks = 0;
+
+  constructor(private readonly repo: string) {
+    // Hidden refs are per request prefix; one matching answer would not show them all.
+    let config = '';
+    try {
+      config = readFileSync(path.join(repo, 'config'), 'utf8');
+    } catch {
+      /* none */
+    }
+    if (/hiderefs/i.test(config)) this.checks = Infinity;
+  }
+
+  /** The answer to an upload-pack request, or null: then git answers (see learner). */
+  answer(body: Buffer): Buffer | null {
+    return this.trusted ? lsRefsAnswer(this.repo, body) : null;
+  }
+
+  /** While not yet trusted: what compares git's answer to this request with ours. */
+  learner(body: Buffer): { tee: (d: Buffer) => void; end: (code: number) => void } | null {
+    if (this.trusted || this.checks >= 5) return null;
+    const ours = lsRefsAnswer(this.repo, body);
+    if (!ours) return null;
+    const parts: Buffer[] = [];
+    return {
+      tee: (d) => void parts.push(Buffer.from(d)),
+      end: (code) => {
+        if (code !== 0) return;
+        this.checks++;
+        // Read again after git answered: equal to git's answer at one of the two moments.
+        const after = lsRefsAnswer(this.repo, body);
+        const got = Buffer.concat(parts);
+        if (got.equals(ours) || (after && got.equals(after))) this.trusted = true;
+      },
+    };
+  }
+}
+
+/** The ls-refs answer for a v2 request body from the repo's files; null when git must answer. */
+export function lsRefsAnswer(repo: string, body: Buffer): Buffer | null {
+  const req = parseLsRefs(body);
+  if (!req) return null;
+  if (req.prefixes.length === 0 || req.prefixes.length >= MAX_PREFIXES || req.prefixes.some((p) => 'HEAD'.startsWith(p))) return null;
+  const refs = listRefs(repo);
+  if (!refs) return null;
+  const shown = refs.filter((r) => req.prefixes.some((p) => r.name.startsWith(p)));
+  // A tag may be annotated, and peeling it needs its object.
+  if (req.args.has('peel') && shown.some((r) => r.name.startsWith('refs/tags/'))) return null;
+  return Buffer.from(shown.map((r) => pktLine(`${r.oid} ${r.name}\n`)).join('') + '0000');
+}
+
+/** `command=ls-refs`, capabilities, a delimiter, then args: the parts this answers, else null. */
+export function parseLsRefs(body: Buffer): { args: Set<string>; prefixes: string[] } | null {
+  const text = body.toString('latin1');
+  const lines: (string | '0000' | '0001')[] = [];
+  for (let at = 0; at < text.length; ) {
+    const head = text.slice(at, at + 4);
+    const len = /^[0-9a-f]{4}$/.test(head) ? parseInt(head, 16) : NaN;
+    if (len === 0 || len === 1) {
+      lines.push(head as '0000' | '0001');
+      at += 4;
+      continue;
+    }
+    if (!(len > 4) || at + len > text.length) return null;
+    lines.push(text.slice(at + 4, at + len).replace(/\n$/, ''));
+    at += len;
+  }
+  if (lines[0] !== 'command=ls-refs' || lines.at(-1) !== '0000') return null;
+  const delim = lines.indexOf('0001');
+  const caps = lines.slice(1, delim < 0 ? -1 : delim);
+  if (!caps.every((c) => c.startsWith('agent=') || c === 'object-format=sha1')) return null;
+  const args = new Set<string>();
+  const prefixes: string[] = [];
+  for (const a of delim < 0 ? [] : lines.slice(delim + 1, -1)) {
+    if (a.startsWith('ref-prefix ')) prefixes.push(a.slice('ref-prefix '.length));
+    else if (KNOWN_ARGS.has(a)) args.add(a);
+    else return null;
+  }
+  return { args, prefixes };
+}
+
