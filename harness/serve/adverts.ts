@@ -6,12 +6,29 @@ import http from 'node:http';
 import { listRefs, type Ref } from '../git/refs.js';
 import { NO_CACHE, pktLine, wantsV2, type GitCall } from './smart-http.js';
 
+/** Takes every byte of git's answer (tee), then its exit code (end). */
+export interface Recorder {
+  tee: (d: Buffer) => void;
+  end: (code: number) => void;
+}
+
+/** A recorder that hands git's whole answer to `learn` when git succeeded. */
+export function recordAnswer(learn: (answer: Buffer) => void): Recorder {
+  const parts: Buffer[] = [];
+  return {
+    tee: (d) => void parts.push(Buffer.from(d)),
+    end: (code) => {
+      if (code === 0) learn(Buffer.concat(parts));
+    },
+  };
+}
+
 /** Answers an advertisement request without git, or records git's answer to learn from it. */
 export interface Advertiser {
   /** Answers the request; false when it cannot (then git runs, through recorder's tee). */
   serve(call: GitCall, gitProtocol: string | undefined, req: http.IncomingMessage, res: http.ServerResponse): boolean;
   /** What to tee git's answer into; null when this advertiser has nothing to learn from it. */
-  recorder(call: GitCall, gitProtocol: string | undefined): { tee: (d: Buffer) => void; end: (code: number) => void } | null;
+  recorder(call: GitCall, gitProtocol: string | undefined): Recorder | null;
 }
 
 /**
@@ -39,17 +56,12 @@ export class AdvertCache implements Advertiser {
   }
 
   /** What to tee a service's answer into, to keep it when it is a v2 advertisement. */
-  recorder(call: GitCall, gitProtocol: string | undefined): { tee: (d: Buffer) => void; end: (code: number) => void } | null {
+  recorder(call: GitCall, gitProtocol: string | undefined): Recorder | null {
     const k = this.key(call, gitProtocol);
     if (k === null) return null;
-    const parts: Buffer[] = [];
-    return {
-      tee: (d) => void parts.push(Buffer.from(d)),
-      end: (code) => {
-        const body = Buffer.concat(parts);
-        if (code === 0 && body.subarray(0, 14).toString('latin1') === '000eversion 2\n') this.kept.set(k, body);
-      },
-    };
+    return recordAnswer((body) => {
+      if (body.subarray(0, 14).toString('latin1') === '000eversion 2\n') this.kept.set(k, body);
+    });
   }
 }
 
@@ -82,20 +94,15 @@ export class PushAdvert implements Advertiser {
     return true;
   }
 
-  recorder(call: GitCall, gitProtocol: string | undefined): { tee: (d: Buffer) => void; end: (code: number) => void } | null {
+  recorder(call: GitCall, gitProtocol: string | undefined): Recorder | null {
     // A few tries: a ref that moved between git's listing and ours is a race, not a difference.
     if (this.caps !== null || this.checks >= 5 || !this.applies(call, gitProtocol)) return null;
-    const parts: Buffer[] = [];
-    return {
-      tee: (d) => void parts.push(Buffer.from(d)),
-      end: (code) => {
-        if (code !== 0) return;
-        this.checks++;
-        const got = parsePushAdvertisement(Buffer.concat(parts));
-        const now = listRefs(this.repo);
-        if (got && now && pushAdvertisement(now, got.caps).equals(Buffer.concat(parts))) this.caps = got.caps;
-      },
-    };
+    return recordAnswer((answer) => {
+      this.checks++;
+      const got = parsePushAdvertisement(answer);
+      const now = listRefs(this.repo);
+      if (got && now && pushAdvertisement(now, got.caps).equals(answer)) this.caps = got.caps;
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { listRefs } from '../git/refs.js';
+import { recordAnswer, type Recorder } from './adverts.js';
 import { pktLine } from './smart-http.js';
 
 const KNOWN_ARGS = new Set(['peel', 'symrefs', 'unborn']);
@@ -33,22 +34,16 @@ export class LsRefs {
   }
 
   /** While not yet trusted: what compares git's answer to this request with ours. */
-  learner(body: Buffer): { tee: (d: Buffer) => void; end: (code: number) => void } | null {
+  learner(body: Buffer): Recorder | null {
     if (this.trusted || this.checks >= 5) return null;
     const ours = lsRefsAnswer(this.repo, body);
     if (!ours) return null;
-    const parts: Buffer[] = [];
-    return {
-      tee: (d) => void parts.push(Buffer.from(d)),
-      end: (code) => {
-        if (code !== 0) return;
-        this.checks++;
-        // Read again after git answered: equal to git's answer at one of the two moments.
-        const after = lsRefsAnswer(this.repo, body);
-        const got = Buffer.concat(parts);
-        if (got.equals(ours) || (after && got.equals(after))) this.trusted = true;
-      },
-    };
+    return recordAnswer((got) => {
+      this.checks++;
+      // Read again after git answered: equal to git's answer at one of the two moments.
+      const after = lsRefsAnswer(this.repo, body);
+      if (got.equals(ours) || (after && got.equals(after))) this.trusted = true;
+    });
   }
 }
 
