@@ -172,6 +172,34 @@ describe('git log parsing', () => {
   });
 });
 
+describe('commits landed by the swarm', () => {
+  // init's commit in the same second the run started: by time alone it would count
+  const sameSecond: GitFacts = {
+    ...facts,
+    commits: [
+      { sha: 'init', t: T0, author: 'me', task: null, status: null, agent: null },
+      { sha: 'm', t: T0, author: 'alice', task: null, status: null, agent: null, message: true },
+      { sha: 'w1', t: T0 + 60_000, author: 'agent-1', task: null, status: null, agent: null },
+    ],
+  };
+  const started = (head: string | null): LoggedEvent[] => [
+    { ts: new Date(T0 + 500).toISOString(), type: 'run_start', run: 'r', agents: 1, agent: 'cmd', sandbox: 'process', upstream: 'u', takeover: false },
+    { ts: new Date(T0 + 900).toISOString(), type: 'session_start', run: 'r', agent: 'agent-1', session: '1', log: 'l', head },
+  ];
+
+  it('counts the commits after the tip the first session started from, in status and the report alike', () => {
+    const st = buildStatus({ events: started('m'), facts: sameSecond, budget: budgetOf({}), now: T0 + 120_000 });
+    expect(st.totals.commits).toBe(1);
+    const rep = buildReport({ title: 't', events: started('m'), facts: sameSecond, budget: budgetOf({}), now: T0 + 120_000 });
+    expect(rep.perHour.reduce((n, h) => n + h.commits, 0)).toBe(1);
+  });
+
+  it('without that tip in the history, counts by time from a second before the start (whole-second commit times)', () => {
+    expect(buildStatus({ events: started(null), facts: sameSecond, budget: budgetOf({}), now: T0 + 120_000 }).totals.commits).toBe(2);
+    expect(buildStatus({ events: started('gone'), facts: sameSecond, budget: budgetOf({}), now: T0 + 120_000 }).totals.commits).toBe(2);
+  });
+});
+
 describe('message commits and open messages', () => {
   it('a message sent or acknowledged is no landed commit and no "last commit"', () => {
     const withMsgs: GitFacts = { ...facts, commits: [...facts.commits, { sha: 'm1', t: T0 + 23 * 60_000, author: 'agent-2', task: null, status: null, agent: null, message: true }] };

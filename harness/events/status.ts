@@ -5,7 +5,7 @@ import type { PendingSummary } from '../tasks/journal.js';
 import type { LoggedEvent } from './log.js';
 import { totalTokens } from './prices.js';
 import { crashed, exitText } from './outcome.js';
-import type { GitFacts, PassPoint } from './facts.js';
+import type { CommitFact, GitFacts, PassPoint } from './facts.js';
 import { emptyCoordination, type Coordination, type HotTask } from './coordination.js';
 import { unread, type Message, type Reader } from '../tasks/messages.js';
 
@@ -70,6 +70,8 @@ export interface SwarmStatus {
   /** a run is going on: started, not ended, supervisor alive (when known) */
   live: boolean;
   startedAt: number | null;
+  /** which of main's commits this swarm's runs landed (landedBy) */
+  landed: (c: CommitFact, index: number) => boolean;
   agents: AgentStatus[];
   totals: {
     sessions: number;
@@ -133,6 +135,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     return s;
   };
   let startedAt: number | null = null;
+  let firstHead: string | null = null;
   let runOpen = false;
   const t = { sessions: 0, crashed: 0, commits: 0, tasksDone: 0, claimedNow: facts.claims.length, reaped: 0, released: 0, conflicts: inp.conflicts ?? 0, lostRaces: inp.lostRaces ?? 0, wipSaved: 0, wipBranches: facts.wipBranches };
   const ends: { t: number; cost: number; tokens: number }[] = [];
@@ -151,6 +154,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
         for (const s of agents.values()) s.state = 'stopped';
         break;
       case 'session_start': {
+        firstHead ??= e.head;
         const s = slot(e.agent);
         s.sessions++;
         s.session = e.session;
@@ -218,9 +222,10 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
   for (const s of agents.values()) if ((s.state === 'backing off' || s.state === 'idle' || s.state === 'rate-limited') && s.until !== null && s.until <= now) s.state = 'running';
 
   const done = new Set<string>();
-  for (const c of facts.commits) {
+  const landed = landedBy(facts.commits, startedAt, firstHead);
+  for (const [i, c] of facts.commits.entries()) {
     if (c.message) continue; // sending or reading a message lands no work
-    if (startedAt !== null && c.t >= startedAt - 1000) t.commits++;
+    if (landed(c, i)) t.commits++;
     if (c.status === 'done' && c.task) done.add(c.task);
     const a = agents.get(commitAgent(c));
     if (a) a.lastCommit = { sha: c.sha, t: c.t };
@@ -239,6 +244,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     now,
     live,
     startedAt,
+    landed,
     // grouped by role (slots without one last), then by number
     agents: [...agents.values()].sort((a, b) => (a.role ?? '\uffff').localeCompare(b.role ?? '\uffff') || a.agent.localeCompare(b.agent, 'en', { numeric: true })),
     totals: t,
@@ -312,4 +318,17 @@ export function openMessages(messages: Message[], readers: Reader[]): Message[] 
     const waiting = readers.filter((r) => unread([m], r).length > 0);
     return waiting.length > 0 || !readers.some((r) => r.agent !== m.from && unread([{ ...m, ackedBy: [] }], r).length > 0);
   });
+}
+
+/**
+ * Main's commits (oldest first) that this swarm's runs landed: those after the tip its first
+ * session started from. Without that tip in the history (no session yet, an older log, a
+ * rewritten main) it falls back to time, from one second before the start, since commit
+ * times are whole seconds; that can count a commit made in the second before the run.
+ * A message sent or read lands no work.
+ */
+export function landedBy(commits: CommitFact[], startedAt: number | null, firstHead: string | null): (c: CommitFact, index: number) => boolean {
+  const after = firstHead === null ? -1 : commits.findIndex((c) => c.sha === firstHead);
+  if (after >= 0) return (c, i) => i > after && !c.message;
+  return (c) => startedAt !== null && c.t >= startedAt - 1000 && !c.message;
 }

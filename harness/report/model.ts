@@ -110,7 +110,7 @@ export function buildReport(inp: ReportInput): ReportData {
   const churn = { claims: 0, done: 0, abandoned: 0, reaped: 0, released, lostRaces };
   const commitsBy = new Map<string, number>();
   let landed = 0;
-  for (const c of facts.commits) {
+  for (const [i, c] of facts.commits.entries()) {
     if (c.status === 'claimed') churn.claims++;
     else if (c.status === 'done') churn.done++;
     else if (c.status === 'abandoned') churn.abandoned++;
@@ -121,7 +121,7 @@ export function buildReport(inp: ReportInput): ReportData {
       if (from) slow.push({ task: c.task, ms: c.t - from.t, agent: from.agent });
       claimedAt.delete(c.task);
     }
-    if (c.t < since - 1000 || c.message) continue; // a message sent or read lands no work
+    if (!status.landed(c, i)) continue;
     landed++;
     commitsBy.set(commitAgent(c), (commitsBy.get(commitAgent(c)) ?? 0) + 1);
     const h = Math.max(0, Math.floor((c.t - since) / HOUR));
