@@ -16,6 +16,10 @@ const PLAIN_NAME = /^refs\/(?:[A-Za-z0-9_+-][A-Za-z0-9._+-]*\/)*[A-Za-z0-9_+-][A
 
 /** Every ref under refs/, sorted by name as git lists them; null when git must be asked. */
 export function listRefs(gitDir: string): Ref[] | null {
+  // Loose refs first, then packed-refs, as git reads them: `pack-refs` writes packed-refs
+  // before it deletes the loose files, so a ref it moves meanwhile is seen in one of them.
+  const loose = new Map<string, string>();
+  if (!walkLoose(gitDir, 'refs', loose)) return null;
   const refs = new Map<string, string>();
   const packed = readOrNull(path.join(gitDir, 'packed-refs'));
   if (packed !== null) {
@@ -28,7 +32,7 @@ export function listRefs(gitDir: string): Ref[] | null {
       refs.set(name, oid);
     }
   }
-  if (!walkLoose(gitDir, 'refs', refs)) return null;
+  for (const [name, oid] of loose) refs.set(name, oid);
   return [...refs].map(([name, oid]) => ({ name, oid })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -50,10 +54,7 @@ function walkLoose(gitDir: string, rel: string, into: Map<string, string>): bool
     if (e.name.endsWith('.lock')) continue;
     if (!e.isFile() || !PLAIN_NAME.test(name)) return false;
     const text = readOrNull(path.join(gitDir, name));
-    if (text === null) {
-      into.delete(name); // deleted between the listing and the read
-      continue;
-    }
+    if (text === null) continue; // deleted (or packed) between the listing and the read
     const oid = text.trim();
     if (!OID.test(oid)) return false;
     into.set(name, oid);

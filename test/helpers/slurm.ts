@@ -124,7 +124,9 @@ export async function startSlurm(root: string): Promise<SlurmFixture> {
         `JobCompLoc=${jobcomp}`,
         'MpiDefault=none',
         'ReturnToService=2',
-        'KillWait=15',
+        // Slurm's default: between a time limit's SIGTERM and its SIGKILL the entry saves the
+        // session's work (a wip commit and an HTTP push); 15 s was not always enough on a loaded 2-core machine.
+        'KillWait=30',
         'MinJobAge=600',
         `NodeName=${node} CPUs=${Math.max(1, os.cpus().length)} State=UNKNOWN`,
         // 3 slots on a 2-core machine: cores are shared
