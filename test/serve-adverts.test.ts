@@ -2,10 +2,12 @@
 // files: each must be git's own answer byte for byte, and git must keep answering where it
 // would differ.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PushAdvert, pushAdvertisement } from '../harness/serve/adverts.js';
+import { PushAdvert, pushAdvertisement, refsAnswerable } from '../harness/serve/adverts.js';
+import { Git } from '../harness/kit/git.js';
 import { listRefs } from '../harness/git/refs.js';
 import { LsRefs, lsRefsAnswer } from '../harness/serve/ls-refs.js';
 import { pktLine } from '../harness/serve/smart-http.js';
@@ -144,7 +146,7 @@ describe('a fetch\'s ls-refs answered by the server', () => {
     expect(lsRefsAnswer(repo, Buffer.from(pktLine('command=fetch\n') + '0001' + '0000'))).toBeNull();
   });
 
-  it('is trusted only after its answer equalled git\'s, and never with hidden refs configured', () => {
+  it('is trusted only after its answer equalled git\'s', () => {
     const repo = repoWithRefs();
     const body = lsRefsRequest(FETCH_MAIN);
     const l = new LsRefs(repo);
@@ -157,10 +159,32 @@ describe('a fetch\'s ls-refs answered by the server', () => {
     right.tee(gitsLsRefs(repo, body));
     right.end(0);
     expect(l.answer(body)!.equals(gitsLsRefs(repo, body))).toBe(true);
+  });
 
-    git(repo, 'config', 'uploadpack.hideRefs', 'refs/heads/wip');
-    const hidden = new LsRefs(repo);
-    expect(hidden.learner(body)).toBeNull();
-    expect(hidden.answer(body)).toBeNull();
+  it('peels nothing itself: a ref outside refs/heads/ may name an annotated tag', () => {
+    const repo = repoWithRefs();
+    git(repo, 'update-ref', 'refs/x/tagobj', git(repo, 'rev-parse', 'refs/tags/v1'));
+    expect(gitsLsRefs(repo, lsRefsRequest(['peel', 'ref-prefix refs/x/'])).toString()).toContain('peeled:');
+    expect(lsRefsAnswer(repo, lsRefsRequest(['peel', 'ref-prefix refs/x/']))).toBeNull();
+    expect(lsRefsAnswer(repo, lsRefsRequest(['ref-prefix refs/x/']))!.toString()).toBe(gitsLsRefs(repo, lsRefsRequest(['ref-prefix refs/x/'])).toString());
+  });
+});
+
+describe('when the server may answer from the ref files at all', () => {
+  it('not where config hides refs or makes capabilities differ per request', async () => {
+    for (const [key, value] of [[null, null], ['uploadpack.hideRefs', 'refs/heads/wip'], ['transfer.hideRefs', 'refs/x'], ['receive.hideRefs', 'refs/y'], ['receive.certNonceSeed', 'seed'], ['transfer.advertiseSID', 'true']] as const) {
+      const repo = repoWithRefs();
+      if (key) git(repo, 'config', key, value!);
+      expect(await refsAnswerable(new Git(repo, gitEnv())), String(key)).toBe(key === null);
+    }
+  });
+
+  it('a ref file that is not a plain file, or an odd name, leaves the listing to git', () => {
+    const repo = repoWithRefs();
+    execFileSync('mkfifo', [path.join(repo, 'refs/heads/pipe')]);
+    expect(listRefs(repo)).toBeNull();
+    const other = repoWithRefs();
+    writeFileSync(path.join(other, 'refs/heads/a..b'), git(other, 'rev-parse', 'main') + '\n');
+    expect(listRefs(other)).toBeNull();
   });
 });

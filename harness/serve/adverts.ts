@@ -3,8 +3,19 @@
 // capability list (the same bytes every time) and the list of refs a push starts from
 // (read from the repo's files, with the capabilities git gave).
 import http from 'node:http';
+import type { Git } from '../kit/git.js';
 import { listRefs, type Ref } from '../git/refs.js';
 import { NO_CACHE, pktLine, wantsV2, type GitCall } from './smart-http.js';
+
+/**
+ * Whether answers may come from the ref files at all: not where config hides refs (per
+ * request prefix, so one equal answer would not prove them all) or makes git's
+ * capabilities differ per request (a push certificate's nonce, a session id).
+ */
+export async function refsAnswerable(git: Git): Promise<boolean> {
+  const r = await git.run(['config', '--get-regexp', '^(transfer|receive|uploadpack)\\.hiderefs$|^receive\\.certnonceseed$|^transfer\\.advertisesid$']);
+  return r.code === 1 && r.stdout.trim() === '';
+}
 
 /** Takes every byte of git's answer (tee), then its exit code (end). */
 export interface Recorder {

@@ -1,10 +1,8 @@
 // Protocol v2's ls-refs, the first call of every fetch, answered by the server from the
 // repo's files instead of an upload-pack per fetch. Only the plain request is answered:
-// prefixes of branch refs, with the args git sends (peel, symrefs, unborn). Whatever needs
-// objects or more of git's rules (HEAD, tags to peel, an odd argument, too many prefixes)
-// goes to git. The answer is trusted only after it equalled git's own for a request.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+// prefixes of refs, with the args git sends (peel, symrefs, unborn). Whatever needs objects
+// or more of git's rules (HEAD, refs outside refs/heads/ to peel, an odd argument, too many
+// prefixes) goes to git. The answer is trusted only after it equalled git's own for a request.
 import { listRefs } from '../git/refs.js';
 import { recordAnswer, type Recorder } from './adverts.js';
 import { pktLine } from './smart-http.js';
@@ -17,16 +15,8 @@ export class LsRefs {
   private trusted = false;
   private checks = 0;
 
-  constructor(private readonly repo: string) {
-    // Hidden refs are per request prefix; one matching answer would not show them all.
-    let config = '';
-    try {
-      config = readFileSync(path.join(repo, 'config'), 'utf8');
-    } catch {
-      /* none */
-    }
-    if (/hiderefs/i.test(config)) this.checks = Infinity;
-  }
+  /** Only where the config hides no refs (refsAnswerable): one matching answer would not show them all. */
+  constructor(private readonly repo: string) {}
 
   /** The answer to an upload-pack request, or null: then git answers (see learner). */
   answer(body: Buffer): Buffer | null {
@@ -55,8 +45,9 @@ export function lsRefsAnswer(repo: string, body: Buffer): Buffer | null {
   const refs = listRefs(repo);
   if (!refs) return null;
   const shown = refs.filter((r) => req.prefixes.some((p) => r.name.startsWith(p)));
-  // A tag may be annotated, and peeling it needs its object.
-  if (req.args.has('peel') && shown.some((r) => r.name.startsWith('refs/tags/'))) return null;
+  // Outside refs/heads/ (where git allows commits only) a ref may name an annotated tag,
+  // and peeling it needs its object.
+  if (req.args.has('peel') && shown.some((r) => !r.name.startsWith('refs/heads/'))) return null;
   return Buffer.from(shown.map((r) => pktLine(`${r.oid} ${r.name}\n`)).join('') + '0000');
 }
 

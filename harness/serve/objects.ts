@@ -12,6 +12,8 @@ import type { Git } from '../kit/git.js';
 import { batchAnswers, readObjects, type RawObject } from '../git/objects.js';
 import type { Ask, QuarantineEnv } from './facts.js';
 
+const MAX_LOOSE = 16 << 20;
+
 /** A kept conversation is replaced after this long, so its time limit never ends it mid-push. */
 const KEPT_FOR_MS = 10 * 60_000;
 
@@ -118,7 +120,9 @@ export function readLoose(objectsDir: string, spec: string): RawObject | null {
   if (!/^[0-9a-f]{40}$/.test(spec)) return null;
   let raw: Buffer;
   try {
-    raw = inflateSync(readFileSync(path.join(objectsDir, spec.slice(0, 2), spec.slice(2))));
+    // Bounded: a small pushed object that inflates hugely would stall the server's loop
+    // (over the bound it is read by git instead).
+    raw = inflateSync(readFileSync(path.join(objectsDir, spec.slice(0, 2), spec.slice(2))), { maxOutputLength: MAX_LOOSE });
   } catch {
     return null;
   }

@@ -15,7 +15,7 @@ import { Git } from '../kit/git.js';
 import { removeDeadRefLock } from '../git/sync.js';
 import { mainFacts, type QuarantineEnv } from './facts.js';
 import { writeHooks } from './hook.js';
-import { AdvertCache, PushAdvert } from './adverts.js';
+import { AdvertCache, PushAdvert, refsAnswerable, type Advertiser } from './adverts.js';
 import { ServerObjects } from './objects.js';
 import { LsRefs } from './ls-refs.js';
 import { gitCall, NO_CACHE, readWhole, runService } from './smart-http.js';
@@ -71,8 +71,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const pushes = new Map<string, { who: Identity; owners: { task: string; blob: string }[] }>();
   const owners = new OwnerBook(path.join(o.stateDir, 'owners.json'));
   const pushLog = path.join(o.stateDir, 'pushes.jsonl');
-  const adverts = [new AdvertCache(), new PushAdvert(o.repo)];
-  const lsRefs = new LsRefs(o.repo);
+  const fromFiles = await refsAnswerable(git);
+  const adverts: Advertiser[] = [new AdvertCache(), ...(fromFiles ? [new PushAdvert(o.repo)] : [])];
+  const lsRefs = fromFiles ? new LsRefs(o.repo) : null;
   const objects = new ServerObjects(git);
   const gc = gcAfterPush(git, 30_000, () => objects.recycle());
 
@@ -92,7 +93,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const call = gitCall(req.method ?? 'GET', rest, url.searchParams);
     if ('status' in call) return refuse(res, call.status, call.why);
     const gitProtocol = typeof req.headers['git-protocol'] === 'string' ? req.headers['git-protocol'] : undefined;
-    if (adverts.some((a) => a.serve(call, gitProtocol, req, res))) return;
+    if (orGit(() => adverts.some((a) => a.serve(call, gitProtocol, req, res)), false)) return;
     const pushId = randomBytes(12).toString('hex');
     if (call.service === 'receive-pack') pushes.set(pushId, { who, owners: [] });
     const user = who.role === 'supervisor' ? 'harness' : who.agent;
@@ -119,9 +120,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       ]),
     };
     const run = (body?: Buffer) => {
-      const keep = body ? lsRefs.learner(body) : adverts.map((a) => a.recorder(call, gitProtocol)).find((r) => r !== null);
+      const keep = orGit(() => (body ? lsRefs?.learner(body) : adverts.map((a) => a.recorder(call, gitProtocol)).find((r) => r !== null)), null);
       void runService(req, res, o.repo, call, env, { ...(keep ? { tee: keep.tee } : {}), ...(body ? { body } : {}) }).done.then(({ code }) => {
-        keep?.end(code);
+        orGit(() => keep?.end(code), undefined);
         if (call.service === 'receive-pack' && code === 0) gc.afterPush();
         const p = pushes.get(pushId);
         pushes.delete(pushId);
@@ -132,7 +133,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     // A fetch's calls are read whole first (as http-backend does); ls-refs needs no git.
     void readWhole(req, res, call).then((body) => {
       if (!body) return;
-      const answer = lsRefs.answer(body);
+      const answer = orGit(() => lsRefs?.answer(body) ?? null, null);
       if (!answer) return run(body);
       res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-upload-pack-result' });
       res.end(answer);
@@ -218,6 +219,19 @@ function listen(s: net.Server, sock: string): Promise<void> {
   });
 }
 
+/**
+ * The server's own answers (from the ref files) are a shortcut: whatever goes wrong in one
+ * leaves the request to git, and never reaches the request handler, where it would end the
+ * server.
+ */
+function orGit<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
 /** Four header lines, then ref lines, then an empty line. */
 export function requestComplete(text: string): boolean {
   let at = -1;
@@ -244,7 +258,8 @@ function gcAfterPush(git: Git, everyMs: number, repacked: () => void): { afterPu
       running = true;
       last = Date.now();
       void git
-        .run(['gc', '--auto', '--quiet'])
+        // In the foreground: a detached gc would repack after `repacked` had already run.
+        .run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'])
         .then(repacked, () => {})
         .finally(() => (running = false));
     },

@@ -107,6 +107,10 @@ export function runService(req: http.IncomingMessage, res: http.ServerResponse, 
     start();
     res.end();
   });
+  // A client that went away stops reading: git would block on its output for ever.
+  res.on('close', () => {
+    if (!res.writableFinished) child.kill('SIGTERM');
+  });
   if (o.body !== undefined) {
     child.stdin!.on('error', () => {});
     child.stdin!.end(o.body);
@@ -142,23 +146,33 @@ function unzipped(req: http.IncomingMessage, abort: () => void): NodeJS.Readable
 export function readWhole(req: http.IncomingMessage, res: http.ServerResponse, call: GitCall): Promise<Buffer | null> {
   if (!typeOk(req, res, call)) return Promise.resolve(null);
   return new Promise((resolve) => {
+    let refused = false;
     const refuse = (status: number, why: string) => {
-      if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain' }).end(why + '\n');
+      if (refused) return;
+      refused = true;
       resolve(null);
+      // The rest of the body is read and dropped, so the client gets to read why (closing
+      // the connection under a client still sending shows it only a reset); not for ever.
+      if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain' }).end(why + '\n');
     };
-    const body = unzipped(req, () => refuse(400, 'the request body could not be read (bad gzip or an unknown Content-Encoding)'));
+    const body = unzipped(req, () => {
+      refuse(400, 'the request body could not be read (bad gzip or an unknown Content-Encoding)');
+      req.unpipe();
+      req.resume(); // dropped, as after any refusal
+    });
     if (!body) return;
     const parts: Buffer[] = [];
     let size = 0;
     body.on('data', (d: Buffer) => {
       size += d.length;
-      if (size > MAX_UPLOAD_REQUEST) {
-        req.destroy();
-        return refuse(413, 'request too large');
-      }
+      if (size > MAX_UPLOAD_REQUEST * 4) return void req.destroy();
+      if (refused) return;
+      if (size > MAX_UPLOAD_REQUEST) return refuse(413, 'request too large');
       parts.push(d);
     });
-    body.on('end', () => resolve(size > MAX_UPLOAD_REQUEST ? null : Buffer.concat(parts)));
+    body.on('end', () => {
+      if (!refused) resolve(Buffer.concat(parts));
+    });
     body.on('error', () => refuse(400, 'the request body could not be read'));
   });
 }
