@@ -70,8 +70,8 @@ export interface SwarmStatus {
   /** a run is going on: started, not ended, supervisor alive (when known) */
   live: boolean;
   startedAt: number | null;
-  /** which of main's commits this swarm's runs landed (landedBy) */
-  landed: (c: CommitFact, index: number) => boolean;
+  /** main's tip when the swarm's first session started (landedBy) */
+  firstHead: string | null;
   agents: AgentStatus[];
   totals: {
     sessions: number;
@@ -244,7 +244,7 @@ export function buildStatus(inp: StatusInput): SwarmStatus {
     now,
     live,
     startedAt,
-    landed,
+    firstHead,
     // grouped by role (slots without one last), then by number
     agents: [...agents.values()].sort((a, b) => (a.role ?? '\uffff').localeCompare(b.role ?? '\uffff') || a.agent.localeCompare(b.agent, 'en', { numeric: true })),
     totals: t,

@@ -1,6 +1,6 @@
 // The morning report's numbers: pure arithmetic over the event log and the git facts, so
 // the HTML (html.ts) only lays them out, and the tests check numbers, not markup.
-import { buildStatus, commitAgent, HOUR, type SwarmStatus, type StatusInput } from '../events/status.js';
+import { buildStatus, commitAgent, HOUR, landedBy, type SwarmStatus, type StatusInput } from '../events/status.js';
 import { crashed, exitText } from '../events/outcome.js';
 
 export interface SessionBar {
@@ -110,6 +110,7 @@ export function buildReport(inp: ReportInput): ReportData {
   const churn = { claims: 0, done: 0, abandoned: 0, reaped: 0, released, lostRaces };
   const commitsBy = new Map<string, number>();
   let landed = 0;
+  const isLanded = landedBy(facts.commits, status.startedAt, status.firstHead);
   for (const [i, c] of facts.commits.entries()) {
     if (c.status === 'claimed') churn.claims++;
     else if (c.status === 'done') churn.done++;
@@ -121,7 +122,7 @@ export function buildReport(inp: ReportInput): ReportData {
       if (from) slow.push({ task: c.task, ms: c.t - from.t, agent: from.agent });
       claimedAt.delete(c.task);
     }
-    if (!status.landed(c, i)) continue;
+    if (!isLanded(c, i)) continue;
     landed++;
     commitsBy.set(commitAgent(c), (commitsBy.get(commitAgent(c)) ?? 0) + 1);
     const h = Math.max(0, Math.floor((c.t - since) / HOUR));

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { Git } from '../kit/git.js';
 import { listRefs, type Ref } from '../git/refs.js';
-import { NO_CACHE, pktLine, wantsV2, type GitCall } from './smart-http.js';
+import { FLUSH, pktLine, pktLines, sendAnswer, wantsV2, type GitCall } from './smart-http.js';
 
 /**
  * Whether answers may come from the ref files at all: not where config hides refs (per
@@ -60,9 +60,7 @@ export class AdvertCache implements Advertiser {
     const k = this.key(call, gitProtocol);
     const body = k === null ? undefined : this.kept.get(k);
     if (!body) return false;
-    req.resume();
-    res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-upload-pack-advertisement' });
-    res.end(body);
+    sendAnswer(req, res, 'application/x-git-upload-pack-advertisement', body);
     return true;
   }
 
@@ -75,7 +73,6 @@ export class AdvertCache implements Advertiser {
     });
   }
 }
-
 
 /**
  * A push's first request (GET info/refs?service=git-receive-pack, protocol v0: pushes have
@@ -99,9 +96,7 @@ export class PushAdvert implements Advertiser {
     if (this.caps === null || !this.applies(call, gitProtocol)) return false;
     const refs = listRefs(this.repo);
     if (!refs) return false;
-    req.resume();
-    res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-receive-pack-advertisement' });
-    res.end(pushAdvertisement(refs, this.caps));
+    sendAnswer(req, res, 'application/x-git-receive-pack-advertisement', pushAdvertisement(refs, this.caps));
     return true;
   }
 
@@ -126,16 +121,8 @@ export function pushAdvertisement(refs: Ref[], caps: string): Buffer {
 
 /** The capabilities of a v0 receive-pack advertisement; null when it is not one. */
 export function parsePushAdvertisement(body: Buffer): { caps: string } | null {
-  const text = body.toString('latin1');
-  const lines: string[] = [];
-  for (let at = 0; at < text.length; ) {
-    const len = parseInt(text.slice(at, at + 4), 16);
-    if (!Number.isInteger(len)) return null;
-    lines.push(len === 0 ? '' : text.slice(at + 4, at + len));
-    at += len === 0 ? 4 : len;
-    if (len !== 0 && len < 4) return null;
-  }
-  if (lines[0] !== '# service=git-receive-pack\n' || lines[1] !== '') return null;
+  const lines = pktLines(body);
+  if (!lines || lines[0] !== '# service=git-receive-pack\n' || lines[1] !== FLUSH) return null;
   const first = lines[2] ?? '';
   const nul = first.indexOf('\0');
   return nul < 0 ? null : { caps: first.slice(nul + 1).replace(/\n$/, '') };

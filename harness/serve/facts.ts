@@ -20,7 +20,7 @@ export interface QuarantineEnv {
  * machine, and this runs inside every push while main's race window is open.
  */
 export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: string, extraProtected: string[], objects?: Ask): Promise<MainFacts> {
-  const env = Object.fromEntries(Object.entries(q).filter(([, v]) => v)) as Record<string, string>;
+  const env = quarantineEnv(q);
   const base = old === ZERO ? null : old;
   const suiteSpec = `${base}:test-oracle.json`;
   const reading = async (ask: Ask) => {
@@ -49,6 +49,11 @@ export async function mainFacts(git: Git, q: QuarantineEnv, old: string, neu: st
     locks.push({ task: c.task, kind: before && after ? 'modified' : after ? 'added' : 'deleted', before, after, ...(c.after ? { blob: c.after } : {}) });
   }
   return { fastForward, locks, protectedChanged };
+}
+
+/** The variables a push's git needs to see its quarantined objects (those the hook was given). */
+export function quarantineEnv(q: QuarantineEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v)) as Record<string, string>;
 }
 
 export type Ask = (specs: string[]) => Promise<(RawObject | null)[]>;

@@ -5,7 +5,7 @@
 // prefixes) goes to git. The answer is trusted only after it equalled git's own for a request.
 import { listRefs } from '../git/refs.js';
 import { recordAnswer, type Recorder } from './adverts.js';
-import { pktLine } from './smart-http.js';
+import { DELIM, FLUSH, pktLine, pktLines } from './smart-http.js';
 
 const KNOWN_ARGS = new Set(['peel', 'symrefs', 'unborn']);
 // git ignores the prefixes from this many on and lists everything: git answers those.
@@ -53,22 +53,9 @@ export function lsRefsAnswer(repo: string, body: Buffer): Buffer | null {
 
 /** `command=ls-refs`, capabilities, a delimiter, then args: the parts this answers, else null. */
 export function parseLsRefs(body: Buffer): { args: Set<string>; prefixes: string[] } | null {
-  const text = body.toString('latin1');
-  const lines: (string | '0000' | '0001')[] = [];
-  for (let at = 0; at < text.length; ) {
-    const head = text.slice(at, at + 4);
-    const len = /^[0-9a-f]{4}$/.test(head) ? parseInt(head, 16) : NaN;
-    if (len === 0 || len === 1) {
-      lines.push(head as '0000' | '0001');
-      at += 4;
-      continue;
-    }
-    if (!(len > 4) || at + len > text.length) return null;
-    lines.push(text.slice(at + 4, at + len).replace(/\n$/, ''));
-    at += len;
-  }
-  if (lines[0] !== 'command=ls-refs' || lines.at(-1) !== '0000') return null;
-  const delim = lines.indexOf('0001');
+  const lines = pktLines(body)?.map((l) => l.replace(/\n$/, ''));
+  if (!lines || lines[0] !== 'command=ls-refs' || lines.at(-1) !== FLUSH) return null;
+  const delim = lines.indexOf(DELIM);
   const caps = lines.slice(1, delim < 0 ? -1 : delim);
   if (!caps.every((c) => c.startsWith('agent=') || c === 'object-format=sha1')) return null;
   const args = new Set<string>();
@@ -80,4 +67,3 @@ export function parseLsRefs(body: Buffer): { args: Set<string>; prefixes: string
   }
   return { args, prefixes };
 }
-

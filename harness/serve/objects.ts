@@ -10,7 +10,7 @@ import { inflateSync } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
 import type { Git } from '../kit/git.js';
 import { batchAnswers, readObjects, type RawObject } from '../git/objects.js';
-import type { Ask, QuarantineEnv } from './facts.js';
+import { quarantineEnv, type Ask, type QuarantineEnv } from './facts.js';
 
 const MAX_LOOSE = 16 << 20;
 
@@ -35,7 +35,7 @@ export class ServerObjects {
 
   /** An ask for one push's check. */
   forPush(q: QuarantineEnv): Ask {
-    const env = Object.fromEntries(Object.entries(q).filter(([, v]) => v)) as Record<string, string>;
+    const env = quarantineEnv(q);
     return async (specs) => {
       const out = specs.map((s) => (q.GIT_OBJECT_DIRECTORY ? readLoose(q.GIT_OBJECT_DIRECTORY, s) : null));
       const fromRepo = specs.map((s, i) => (out[i] ? null : s));

@@ -18,7 +18,7 @@ import { writeHooks } from './hook.js';
 import { AdvertCache, PushAdvert, refsAnswerable, type Advertiser } from './adverts.js';
 import { ServerObjects } from './objects.js';
 import { LsRefs } from './ls-refs.js';
-import { gitCall, NO_CACHE, readWhole, runService } from './smart-http.js';
+import { gitCall, readWhole, runService, sendAnswer } from './smart-http.js';
 import { checkPush, MAIN, staleMain, ZERO, type Owner, type RefUpdate } from './policy.js';
 import type { ParsedLock } from '../tasks/lockfile.js';
 import { tokenOf, type Identity, type TokenTable } from './tokens.js';
@@ -135,8 +135,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       if (!body) return;
       const answer = orGit(() => lsRefs?.answer(body) ?? null, null);
       if (!answer) return run(body);
-      res.writeHead(200, { ...NO_CACHE, 'Content-Type': 'application/x-git-upload-pack-result' });
-      res.end(answer);
+      sendAnswer(req, res, 'application/x-git-upload-pack-result', answer);
     });
   };
 

@@ -19,7 +19,7 @@ export interface GitCall {
 /** A negotiation request is read whole before upload-pack starts (git's http.maxRequestBuffer default). */
 const MAX_UPLOAD_REQUEST = 10 * 1024 * 1024;
 
-export const NO_CACHE = {
+const NO_CACHE = {
   Expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
   Pragma: 'no-cache',
   'Cache-Control': 'no-cache, max-age=0, must-revalidate',
@@ -84,7 +84,7 @@ export function runService(req: http.IncomingMessage, res: http.ServerResponse, 
     started = true;
     res.writeHead(200, { ...NO_CACHE, 'Content-Type': call.advertise ? `${type}-advertisement` : `${type}-result` });
     if (call.advertise && !wantsV2(env.GIT_PROTOCOL)) {
-      const first = pktLine(`# service=git-${call.service}\n`) + '0000';
+      const first = pktLine(`# service=git-${call.service}\n`) + FLUSH;
       tee?.(Buffer.from(first));
       res.write(first);
     }
@@ -179,4 +179,33 @@ export function readWhole(req: http.IncomingMessage, res: http.ServerResponse, c
 
 export function pktLine(s: string): string {
   return (Buffer.byteLength(s) + 4).toString(16).padStart(4, '0') + s;
+}
+
+export const FLUSH = '0000';
+export const DELIM = '0001';
+
+/** A body's pkt-lines: each payload as sent (newline kept), FLUSH and DELIM as themselves; null when malformed. */
+export function pktLines(body: Buffer): string[] | null {
+  const text = body.toString('latin1');
+  const lines: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    const head = text.slice(at, at + 4);
+    const len = /^[0-9a-f]{4}$/.test(head) ? parseInt(head, 16) : NaN;
+    if (head === FLUSH || head === DELIM) {
+      lines.push(head);
+      at += 4;
+      continue;
+    }
+    if (!(len > 4) || at + len > text.length) return null;
+    lines.push(text.slice(at + 4, at + len));
+    at += len;
+  }
+  return lines;
+}
+
+/** An answer the server gives itself, in place of git's. */
+export function sendAnswer(req: http.IncomingMessage, res: http.ServerResponse, type: string, body: Buffer): void {
+  req.resume();
+  res.writeHead(200, { ...NO_CACHE, 'Content-Type': type });
+  res.end(body);
 }
