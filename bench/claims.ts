@@ -3,8 +3,9 @@
 // `git commit && git push` of a one-line file, measured in the same run.
 // `--transport http`: the same contenders against the upstream served over smart HTTP
 // (the harness server, a token per contender, the pre-receive policy) and, side by side in
-// the same run, against the local path, alternating local and http --reps times (5) per N; prints
-// the median of the per-run ratios http/local and the programs one claim starts on each path.
+// the same run, against the local path, alternating local, http and http pushed by git
+// push (HARNESS_PUSH_WITH_GIT=1: the harness's own HTTP push off) --reps times (5) per N;
+// prints the median of the per-run ratios to local and the programs one claim starts on each path.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -69,9 +70,12 @@ function floorMs(root: string, upstream: string, reps: number): number[] {
 
 interface Out { agent: string; won: { task: string; ms: number; attempts: number; procs: number }[]; lost: unknown[] }
 
-async function contenders(n: number, per: number, transport: 'local' | 'http' = 'local') {
+type Transport = 'local' | 'http' | 'http-git';
+const pushEnv = (t: Transport): Record<string, string> => (t === 'http-git' ? { HARNESS_PUSH_WITH_GIT: '1' } : {});
+
+async function contenders(n: number, per: number, transport: Transport = 'local') {
   const { root, upstream } = await swarm();
-  const served = transport === 'http' ? await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env: env(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
+  const served = transport !== 'local' ? await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env: env(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
   try {
     const creds = Array.from({ length: n }, (_, i) => served?.issue(`agent-${i}`, '1').secrets ?? {});
     const clones: string[] = [];
@@ -85,7 +89,7 @@ async function contenders(n: number, per: number, transport: 'local' | 'http' = 
     const t0 = startAt;
     const runs = await Promise.all(
       clones.map((c, i) =>
-        execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), 'each', all.filter((_, k) => k % n === i).join(',')], { cwd: ROOT, env: { ...env(), ...creds[i] }, extendEnv: false }),
+        execa('node', ['--import', 'tsx', WORKER, c, `agent-${i}`, String(startAt), 'each', all.filter((_, k) => k % n === i).join(',')], { cwd: ROOT, env: { ...env(), ...creds[i], ...pushEnv(transport) }, extendEnv: false }),
       ),
     );
     const wall = Date.now() - t0;
@@ -190,15 +194,15 @@ async function wholeProcess(reps: number): Promise<number> {
  * program that started is counted. Deterministic, unlike times on a shared machine.
  * null when strace cannot attach here.
  */
-async function programsPerClaim(transport: 'local' | 'http', k: number): Promise<number | null> {
+async function programsPerClaim(transport: Transport, k: number): Promise<number | null> {
   const { root, upstream } = await swarm();
-  const served = transport === 'http' ? await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env: env(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
+  const served = transport !== 'local' ? await serveSwarm({ repo: upstream, stateDir: path.join(root, 'serve'), env: env(), allowTestEdits: false, protect: [], allowHost: [] }) : null;
   const trace = path.join(root, 'execve.trace');
   try {
     const cred = served?.issue('agent-0', '1').secrets ?? {};
     const clone = path.join(root, 'c');
     await execa('git', ['clone', '-q', served?.url ?? upstream, clone], { env: { ...env(), ...cred }, extendEnv: false });
-    const ctx = { git: new Git(clone, { ...env(), ...cred }), upstream: { remote: 'origin', branch: 'main' }, me: { agent: 'agent-0', session: '1', host: 'bench' }, now: () => new Date(), retry: defaultRetry() };
+    const ctx = { git: new Git(clone, { ...env(), ...cred, ...pushEnv(transport) }), upstream: { remote: 'origin', branch: 'main' }, me: { agent: 'agent-0', session: '1', host: 'bench' }, now: () => new Date(), retry: defaultRetry() };
     await claimTask(ctx, 'warm-up');
     const tracer = spawn('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, '-p', String(process.pid)], { stdio: 'ignore' });
     const gone = new Promise<void>((r) => (tracer.on('close', () => r()), tracer.on('error', () => r())));
@@ -222,32 +226,42 @@ async function programsPerClaim(transport: 'local' | 'http', k: number): Promise
 
 const load = () => os.loadavg()[0]!.toFixed(1);
 
-/** Local path and served HTTP, alternating per N so both see the same machine load; `reps` runs each. */
+/** Local path, served HTTP and served HTTP pushed by git, alternating per N so all see the same machine load; `reps` runs each. */
 async function transports(ns: number[], per: number, reps: number): Promise<number> {
   const rows: string[][] = [];
   let ok = true;
-  const procs = { local: await programsPerClaim('local', 4), http: await programsPerClaim('http', 4) };
-  const shownProcs = procs.local === null || procs.http === null ? 'n/a (no strace)' : `${procs.local.toFixed(0)} / ${procs.http.toFixed(0)}`;
+  const ways: Transport[] = ['local', 'http', 'http-git'];
+  const procs: (number | null)[] = [];
+  for (const t of ways) procs.push(await programsPerClaim(t, 4)); // one tracer at a time: each attaches to this process
+  const shownProcs = procs.some((p) => p === null) ? 'n/a (no strace)' : procs.map((p) => p!.toFixed(0)).join(' / ');
   for (const n of ns) {
     const loadBefore = load();
-    const med: Record<string, number[]> = { local: [], http: [] };
-    const retries: Record<string, number[]> = { local: [], http: [] };
+    const med: Record<Transport, number[]> = { local: [], http: [], 'http-git': [] };
+    const retries: Record<Transport, number[]> = { local: [], http: [], 'http-git': [] };
     for (let r = 0; r < reps; r++) {
-      for (const t of ['local', 'http'] as const) {
+      for (const t of ways) {
         const x = await contenders(n, per, t);
         ok &&= x.doubles === 0;
-        med[t]!.push(median(x.won.map((w) => w.ms)));
-        retries[t]!.push(x.won.reduce((s, w) => s + w.attempts - 1, 0) / Math.max(1, x.won.length));
-        process.stderr.write(`  N=${n} ${t} run ${r + 1}: median ${med[t]!.at(-1)!.toFixed(0)} ms\n`);
+        med[t].push(median(x.won.map((w) => w.ms)));
+        retries[t].push(x.won.reduce((s, w) => s + w.attempts - 1, 0) / Math.max(1, x.won.length));
+        process.stderr.write(`  N=${n} ${t} run ${r + 1}: median ${med[t].at(-1)!.toFixed(0)} ms\n`);
       }
     }
-    const l = median(med.local!);
-    const h = median(med.http!);
-    const ratios = med.http!.map((x, i) => x / med.local![i]!);
-    rows.push([String(n), l.toFixed(0), h.toFixed(0), median(retries.local!).toFixed(2), median(retries.http!).toFixed(2), `${median(ratios).toFixed(2)}x`, ratios.map((x) => x.toFixed(2)).join(' '), shownProcs, `${loadBefore}-${load()}`]);
+    const ratios = (t: Transport) => med[t].map((x, i) => x / med.local[i]!);
+    rows.push([
+      String(n),
+      ...ways.map((t) => median(med[t]).toFixed(0)),
+      ways.map((t) => median(retries[t]).toFixed(2)).join(' / '),
+      `${median(ratios('http')).toFixed(2)}x`,
+      ratios('http').map((x) => x.toFixed(2)).join(' '),
+      `${median(ratios('http-git')).toFixed(2)}x`,
+      shownProcs,
+      `${loadBefore}-${load()}`,
+    ]);
   }
-  process.stdout.write(`claims over the served upstream (smart HTTP: the harness server running upload-pack/receive-pack, a token each, the pre-receive policy) against the local path, ${per} claims per contender, ${reps} runs each, local and http alternating:\n`);
-  process.stdout.write(table(['N', 'local median ms', 'http median ms', 'local retries/claim', 'http retries/claim', 'http/local (median of runs)', 'per run', 'programs/claim local / http', 'load'], rows) + '\n');
+  process.stdout.write(`claims over the served upstream (smart HTTP: the harness server running upload-pack/receive-pack, a token each, the pre-receive policy) against the local path, ${per} claims per contender, ${reps} runs each, local, http and http-git alternating:\n`);
+  process.stdout.write(table(['N', 'local median ms', 'http median ms', 'http-git median ms', 'retries/claim local / http / http-git', 'http/local (median of runs)', 'per run', 'http-git/local', 'programs/claim local / http / http-git', 'load'], rows) + '\n');
+  process.stdout.write('http: the harness pushes over HTTP itself; http-git: the same, pushed by git push (HARNESS_PUSH_WITH_GIT=1)\n');
   process.stdout.write('programs/claim: every program started for one uncontended claim, client and server together (strace -f -e execve); load: 1-minute load average before and after, on 2 cores\n');
   process.stdout.write('target: at N=16 http is at most 1.5x the local path; double claims must be 0\n');
   return ok ? 0 : 1;

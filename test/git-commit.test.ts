@@ -7,7 +7,8 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitTree, zoneIsShared } from '../harness/git/commit.js';
-import { parseConfig } from '../harness/git/config-file.js';
+import { envConfigEntries, parseConfig } from '../harness/git/config-file.js';
+import { gitConfigVars } from '../harness/git/config-env.js';
 import { Git, gitProcessCount } from '../harness/kit/git.js';
 import { editTree, repoFacts, Snapshot } from '../harness/git/objects.js';
 import { taskCommitMessage } from '../harness/tasks/claims.js';
@@ -118,6 +119,15 @@ describe('in-process commits are the objects git commit-tree writes', () => {
     expect(raw(env, got.oid).toString()).toContain('committer From Env <home@example.invalid>');
   });
 
+  it('settings in the environment (GIT_CONFIG_COUNT, how a session gets its upstream token) outrank the files, still in-process', async () => {
+    writeFileSync(path.join(home, '.gitconfig'), '[user]\n name = File Name\n email = file@example.invalid\n');
+    const env = baseEnv(gitConfigVars([['http.extraHeader', 'Authorization: Bearer x'], ['User.Name', 'Env Name']]));
+    const got = await inProcess(env, 'm\n');
+    expect(got.spawned).toBe(IN_PROCESS);
+    expectSameAsGit(env, got, [], 'm\n');
+    expect(raw(env, got.oid).toString()).toContain('author Env Name <file@example.invalid>');
+  });
+
   it('system config: GIT_CONFIG_SYSTEM below the global file; without it, /etc/gitconfig for a git installed under /usr', async () => {
     const sys = path.join(root, 'system.cfg');
     writeFileSync(sys, '[user]\n name = System Name\n email = system@example.invalid\n');
@@ -218,6 +228,16 @@ describe('config files parse as git reads them', () => {
     writeFileSync(file, text);
     expect(() => gitList(file)).toThrow();
     expect(parseConfig(text)).toBeNull();
+  });
+
+  it('settings in the environment: keys as git spells them back, in order after the files; null where git refuses them', () => {
+    const pairs: [string, string][] = [['Remote.Origin.URL', 'http://h/u.git'], ['http.extraHeader', 'A: 1'], ['http.extraHeader', 'B: 2'], ['a.B.c.D', 'v']];
+    const env = { ...baseEnv(), ...gitConfigVars(pairs) };
+    const listed = execFileSync('git', ['config', '--list', '--show-scope'], { env, cwd: root }).toString().split('\n').filter((l) => l.startsWith('command\t')).map((l) => l.slice('command\t'.length));
+    expect(envConfigEntries(env)?.map(([k, v]) => `${k}=${v}`)).toEqual(listed);
+    expect(envConfigEntries({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'nodot' })).toBeNull();
+    expect(envConfigEntries({ GIT_CONFIG_COUNT: '1' })).toBeNull();
+    expect(envConfigEntries({ GIT_CONFIG_COUNT: 'x' })).toBeNull();
   });
 
   it('answers null for what it does not model: a key before any section, a file that includes another', () => {

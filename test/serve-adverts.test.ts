@@ -10,7 +10,7 @@ import { PushAdvert, pushAdvertisement, refsAnswerable } from '../harness/serve/
 import { Git } from '../harness/kit/git.js';
 import { listRefs } from '../harness/git/refs.js';
 import { LsRefs, lsRefsAnswer } from '../harness/serve/ls-refs.js';
-import { pktLine } from '../harness/serve/smart-http.js';
+import { pktLine } from '../harness/git/pkt.js';
 import type { GitCall } from '../harness/serve/smart-http.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 

@@ -6,9 +6,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveSwarm, type UpstreamService } from '../harness/serve/service.js';
+import { serveSwarm } from '../harness/serve/service.js';
 import { waitFor } from './helpers/poll.js';
 import { gitEnv, ROOT, tempDir } from './helpers/repos.js';
+import { g, served } from './helpers/served.js';
 import { installGateHook } from '../test-oracle/index.js';
 import { resolveGateCommand } from '../harness/commands/init.js';
 
@@ -18,44 +19,11 @@ afterEach(async () => {
   cleanups = [];
 });
 
-/** git with this credential's environment; async, so the in-process server keeps serving. */
-async function g(cwd: string, creds: Record<string, string>, ...args: string[]) {
-  const r = await execa('git', args, { cwd, env: { ...gitEnv(), ...creds }, extendEnv: false, reject: false });
-  return { code: r.exitCode ?? -1, out: r.stdout + r.stderr };
-}
-
-async function served(opts: { allowTestEdits?: boolean; withSuite?: boolean } = {}) {
-  const t = tempDir();
-  const repo = path.join(t.dir, 'upstream.git');
-  const seed = path.join(t.dir, 'seed');
-  execFileSync('git', ['init', '-q', '-b', 'main', seed], { env: gitEnv() });
-  mkdirSync(path.join(seed, 'current_tasks'));
-  writeFileSync(path.join(seed, 'current_tasks/README.md'), 'locks\n');
-  if (opts.withSuite) {
-    mkdirSync(path.join(seed, 'tests'));
-    writeFileSync(path.join(seed, 'tests/a.sh'), 'exit 0\n');
-    writeFileSync(path.join(seed, 'tests/a.expected'), 'ok\n');
-    writeFileSync(path.join(seed, 'test-oracle.json'), JSON.stringify({ tests: 'tests', match: '*.sh', command: 'sh {abs}' }) + '\n');
-  }
-  writeFileSync(path.join(seed, 'src.c'), 'int main(){}\n');
-  execFileSync('sh', ['-c', 'git add -A && git commit -qm seed && git clone -q --bare . ../upstream.git'], { cwd: seed, env: gitEnv() });
-  const s: UpstreamService = await serveSwarm({ repo, stateDir: path.join(t.dir, 'serve'), env: gitEnv(), allowTestEdits: !!opts.allowTestEdits, protect: [], allowHost: [] });
-  cleanups.push(() => t.cleanup(), () => s.close());
-  const sup = s.supervisorEnv({}) as Record<string, string>;
-  const clone = async (name: string, creds: Record<string, string>) => {
-    const dir = path.join(t.dir, name);
-    const r = await g(t.dir, creds, 'clone', '-q', s.url, dir);
-    expect(r.code, r.out).toBe(0);
-    return dir;
-  };
-  return { t, s, repo, sup, clone };
-}
-
 const lock = (agent: string, session = '1') => `Task: t1\nAgent: ${agent}\nSession: ${session}\n\nworking on it\n`;
 
 describe('the served upstream', () => {
   it('serves clone, fetch and push to a valid token only; a revoked token is refused with a remote: ERROR line', async () => {
-    const { s, clone, t } = await served();
+    const { s, clone, t } = await served(cleanups);
     const a1 = s.issue('agent-1', '1');
     const dir = await clone('a1', a1.secrets);
     writeFileSync(path.join(dir, 'x.txt'), 'x\n');
@@ -77,7 +45,7 @@ describe('the served upstream', () => {
   });
 
   it("refuses a lock in another agent's name and the deletion of another agent's lock; the owner and the supervisor may delete", async () => {
-    const { s, clone, sup, repo } = await served();
+    const { s, clone, sup, repo } = await served(cleanups);
     const a1 = s.issue('agent-1', '1').secrets;
     const a2 = s.issue('agent-2', '1').secrets;
     const d1 = await clone('a1', a1);
@@ -115,7 +83,7 @@ describe('the served upstream', () => {
   });
 
   it('a prose-only lock belongs to its pusher: another agent cannot delete it, the pusher can', async () => {
-    const { s, clone } = await served();
+    const { s, clone } = await served(cleanups);
     const a1 = s.issue('agent-1', '1').secrets;
     const a2 = s.issue('agent-2', '1').secrets;
     const d1 = await clone('a1', a1);
@@ -133,7 +101,7 @@ describe('the served upstream', () => {
   });
 
   it("a lock is its session's: agent-1 session 2 cannot delete another agent's lock or one of agent-1's still-running session 1; once session 1 has ended it may", async () => {
-    const { s, clone, repo, t } = await served();
+    const { s, clone, repo, t } = await served(cleanups);
     const s1 = s.issue('agent-1', '1');
     const s2 = s.issue('agent-1', '2');
     const b = s.issue('agent-2', '1').secrets;
@@ -176,7 +144,7 @@ describe('the served upstream', () => {
   });
 
   it('main never moves backwards and is never deleted; wip/ is the supervisor\'s', async () => {
-    const { s, clone, sup } = await served();
+    const { s, clone, sup } = await served(cleanups);
     const a1 = s.issue('agent-1', '1').secrets;
     const d1 = await clone('a1', a1);
     await g(d1, a1, 'commit', '-q', '--allow-empty', '-m', 'one');
@@ -195,7 +163,7 @@ describe('the served upstream', () => {
 
   it('protected paths: an agent may not change the suite\'s tests, expected outputs or test-oracle.json, unless the run allows it', async () => {
     for (const allow of [false, true]) {
-      const { s, clone } = await served({ withSuite: true, allowTestEdits: allow });
+      const { s, clone } = await served(cleanups, { withSuite: true, allowTestEdits: allow });
       const a1 = s.issue('agent-1', '1').secrets;
       const d1 = await clone('a1', a1);
       for (const [file, text] of [['tests/a.expected', 'whatever\n'], ['test-oracle.json', '{"tests":"tests","match":"*.none","command":"true"}\n'], ['tests/a.sh', null]] as const) {
@@ -257,7 +225,7 @@ describe('the served upstream', () => {
   }, 120_000);
 
   it('a server that stopped answering is started again on the same URL; tokens issued before still work', async () => {
-    const { s, t } = await served();
+    const { s, t } = await served(cleanups);
     const a1 = s.issue('agent-1', '1').secrets;
     expect((await g(t.dir, a1, 'ls-remote', s.url)).code).toBe(0);
     expect(await s.ensureAlive()).toBe(true);

@@ -8,7 +8,7 @@
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Git } from '../kit/git.js';
-import { configBool, configFiles, readConfig, type ConfigValues } from './config-file.js';
+import { configBool, effectiveConfig, type ConfigValues } from './config-file.js';
 import { objectDir, repoFacts, writeLooseObject } from './objects.js';
 
 export interface Ident {
@@ -126,8 +126,7 @@ async function commitContext(git: Git, clock: CommitClock): Promise<Pick<CommitF
   const env = git.envEntries();
   if (env.GIT_AUTHOR_DATE || env.GIT_COMMITTER_DATE) return null; // git's date parser: not modelled
   if (env.TZ !== process.env.TZ || !zoneIsShared(env.TZ)) return null; // git would stamp another zone than this process computes
-  const files = configFiles(env, (await repoFacts(git)).commonDir);
-  const config = files && readConfig(files);
+  const config = effectiveConfig(env, (await repoFacts(git)).commonDir);
   if (!config) return null;
   const settings = commitSettings(config);
   const author = identityOf('author', env, config);

@@ -132,12 +132,11 @@ export function configBool(v: string | null): boolean | null {
 
 /**
  * The files git reads, in its order (later wins): system, global, the repo's own. Null
- * when one cannot be known from here: settings passed down by a parent `git -c`, or a git
- * binary whose built-in system config path is not /etc/gitconfig (only a git under /usr is
- * known to use it).
+ * when one cannot be known from here: a git binary whose built-in system config path is
+ * not /etc/gitconfig (only a git under /usr is known to use it). The environment's own
+ * settings come on top of them (envConfigEntries).
  */
 export function configFiles(env: Record<string, string | undefined>, commonDir: string): string[] | null {
-  if (env.GIT_CONFIG_PARAMETERS || env.GIT_CONFIG_COUNT) return null;
   const files: string[] = [];
   const noSystem = env.GIT_CONFIG_NOSYSTEM === undefined ? false : configBool(env.GIT_CONFIG_NOSYSTEM);
   if (noSystem === null) return null;
@@ -181,11 +180,58 @@ function gitPrefix(PATH: string | undefined): string | null {
 }
 
 /**
- * Reads and merges the files (a missing one is skipped, as git does); null when one cannot
- * be read or parsed, or is not UTF-8 (its bytes would not survive as a JS string).
+ * Every setting git sees, in its order (files, then the environment's
+ * GIT_CONFIG_COUNT pairs, which is how sessions get their upstream token); null when
+ * git alone can tell (see configFiles; also a `git -c` from a parent git).
  */
-export function readConfig(files: string[]): ConfigValues | null {
-  const values: ConfigValues = new Map();
+export function effectiveConfigEntries(env: Record<string, string | undefined>, commonDir: string): [string, string | null][] | null {
+  if (env.GIT_CONFIG_PARAMETERS) return null;
+  const files = configFiles(env, commonDir);
+  const fromFiles = files && readConfigEntries(files);
+  const fromEnv = envConfigEntries(env);
+  return fromFiles && fromEnv && [...fromFiles, ...fromEnv];
+}
+
+/** effectiveConfigEntries as a map: the last value of each key. */
+export function effectiveConfig(env: Record<string, string | undefined>, commonDir: string): ConfigValues | null {
+  const entries = effectiveConfigEntries(env, commonDir);
+  return entries && new Map(entries);
+}
+
+/** GIT_CONFIG_COUNT and its KEY_n/VALUE_n pairs, keys as parseConfig writes them; null where git would refuse them. */
+export function envConfigEntries(env: Record<string, string | undefined>): [string, string][] | null {
+  if (env.GIT_CONFIG_COUNT === undefined || env.GIT_CONFIG_COUNT === '') return [];
+  if (!/^\d{1,4}$/.test(env.GIT_CONFIG_COUNT)) return null;
+  const out: [string, string][] = [];
+  for (let i = 0; i < Number(env.GIT_CONFIG_COUNT); i++) {
+    const key = canonicalKey(env[`GIT_CONFIG_KEY_${i}`]);
+    const value = env[`GIT_CONFIG_VALUE_${i}`];
+    if (key === null || value === undefined) return null;
+    out.push([key, value]);
+  }
+  return out;
+}
+
+/** `Section.Sub.Key` -> `section.Sub.key`, as git canonicalizes a key it is given; null when git would call it invalid. */
+function canonicalKey(k: string | undefined): string | null {
+  if (!k) return null;
+  const first = k.indexOf('.');
+  const last = k.lastIndexOf('.');
+  if (first <= 0 || last === k.length - 1) return null;
+  const section = k.slice(0, first);
+  const key = k.slice(last + 1);
+  if (!/^[A-Za-z0-9-]+$/.test(section) || !/^[A-Za-z][A-Za-z0-9-]*$/.test(key)) return null;
+  const sub = first === last ? '' : k.slice(first, last);
+  if (sub.includes('\n')) return null;
+  return `${section.toLowerCase()}${sub}.${key.toLowerCase()}`;
+}
+
+/**
+ * The files' settings in order (a missing file is skipped, as git does); null when one
+ * cannot be read or parsed, or is not UTF-8 (its bytes would not survive as a JS string).
+ */
+function readConfigEntries(files: string[]): [string, string | null][] | null {
+  const values: [string, string | null][] = [];
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   for (const f of files) {
     let raw: Buffer;
@@ -204,7 +250,7 @@ export function readConfig(files: string[]): ConfigValues | null {
     }
     const entries = parseConfig(text);
     if (!entries) return null;
-    for (const [k, v] of entries) values.set(k, v);
+    values.push(...entries);
   }
   return values;
 }

@@ -5,6 +5,7 @@ import { CheckFailedError, EnvError, HeldError, UsageError } from '../kit/errors
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Git, gitReason, type GitResult } from '../kit/git.js';
+import { pushOverHttp } from './http-push.js';
 
 export interface Upstream {
   remote: string;
@@ -73,22 +74,29 @@ export type PushOutcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'declined
 
 /** Pushes `src` to upstream's branch. `stale` means someone else moved it first. */
 export async function pushTo(git: Git, u: Upstream, src: string): Promise<PushOutcome> {
-  const r = await git.run(['push', '--porcelain', u.remote, `${src}:refs/heads/${u.branch}`]);
+  const ref = `refs/heads/${u.branch}`;
+  const fast = await pushOverHttp(git, u.remote, src, ref, trackingRef(u));
+  if (fast) return fast.ok ? { kind: 'ok' } : (judgePush(fast.out, fast.out.split('\n').pop()!.trim()) ?? { kind: 'declined', reason: fast.out });
+  const r = await git.run(['push', '--porcelain', u.remote, `${src}:${ref}`]);
   if (r.code === 0) return { kind: 'ok' };
-  const text = r.stdout + '\n' + r.stderr;
+  const judged = judgePush(r.stdout + '\n' + r.stderr, gitReason(r));
+  if (judged) return judged;
+  throw unreachable(u, r);
+}
+
+/** A failed push's output, git's or pushOverHttp's: a lost race, a refusal, or null (neither: git could not reach upstream). */
+function judgePush(text: string, fallbackReason = 'refused'): PushOutcome | null {
   if (/\[rejected\]|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|incorrect old value/i.test(text)) {
     return { kind: 'stale' };
   }
-  if (/\[remote rejected\]|hook declined/i.test(text)) {
-    const remoteLines = text
-      .split('\n')
-      .filter((l) => l.startsWith('remote: '))
-      .map((l) => l.slice(8).trim())
-      .filter(Boolean);
-    const errs = remoteLines.filter((l) => /^ERROR\b/.test(l));
-    return { kind: 'declined', reason: (errs.length ? errs : remoteLines).slice(0, 5).join('; ') || gitReason(r) };
-  }
-  throw unreachable(u, r);
+  if (!/\[remote rejected\]|hook declined/i.test(text)) return null;
+  const remoteLines = text
+    .split('\n')
+    .filter((l) => l.startsWith('remote: '))
+    .map((l) => l.slice(8).trim())
+    .filter(Boolean);
+  const errs = remoteLines.filter((l) => /^ERROR\b/.test(l));
+  return { kind: 'declined', reason: (errs.length ? errs : remoteLines).slice(0, 5).join('; ') || fallbackReason };
 }
 
 function unreachable(u: Upstream, r: GitResult): EnvError {

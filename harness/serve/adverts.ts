@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { Git } from '../kit/git.js';
 import { listRefs, type Ref } from '../git/refs.js';
-import { FLUSH, pktLine, pktLines, sendAnswer, wantsV2, type GitCall } from './smart-http.js';
+import { FLUSH, pktLine, pktLines } from '../git/pkt.js';
+import { sendAnswer, wantsV2, type GitCall } from './smart-http.js';
 
 /**
  * Whether answers may come from the ref files at all: not where config hides refs (per

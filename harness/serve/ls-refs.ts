@@ -5,7 +5,7 @@
 // prefixes) goes to git. The answer is trusted only after it equalled git's own for a request.
 import { listRefs } from '../git/refs.js';
 import { recordAnswer, type Recorder } from './adverts.js';
-import { DELIM, FLUSH, pktLine, pktLines } from './smart-http.js';
+import { DELIM, FLUSH, pktLine, pktLines } from '../git/pkt.js';
 
 const KNOWN_ARGS = new Set(['peel', 'symrefs', 'unborn']);
 // git ignores the prefixes from this many on and lists everything: git answers those.

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createGunzip } from 'node:zlib';
+import { FLUSH, pktLine } from '../git/pkt.js';
 
 export type Service = 'upload-pack' | 'receive-pack';
 
@@ -175,32 +176,6 @@ export function readWhole(req: http.IncomingMessage, res: http.ServerResponse, c
     });
     body.on('error', () => refuse(400, 'the request body could not be read'));
   });
-}
-
-export function pktLine(s: string): string {
-  return (Buffer.byteLength(s) + 4).toString(16).padStart(4, '0') + s;
-}
-
-export const FLUSH = '0000';
-export const DELIM = '0001';
-
-/** A body's pkt-lines: each payload as sent (newline kept), FLUSH and DELIM as themselves; null when malformed. */
-export function pktLines(body: Buffer): string[] | null {
-  const text = body.toString('latin1');
-  const lines: string[] = [];
-  for (let at = 0; at < text.length; ) {
-    const head = text.slice(at, at + 4);
-    const len = /^[0-9a-f]{4}$/.test(head) ? parseInt(head, 16) : NaN;
-    if (head === FLUSH || head === DELIM) {
-      lines.push(head);
-      at += 4;
-      continue;
-    }
-    if (!(len > 4) || at + len > text.length) return null;
-    lines.push(text.slice(at + 4, at + len));
-    at += len;
-  }
-  return lines;
 }
 
 /** An answer the server gives itself, in place of git's. */

@@ -1,0 +1,172 @@
+// Pushing one commit to an http:// upstream from this process, for the commands agents run
+// dozens of times a session (claim, release, message). `git push` over HTTP is four
+// programs (push, the remote-http helper, whose start-up is mostly the dynamic loader
+// relocating libcurl, send-pack, pack-objects); this is one, pack-objects, plus the update
+// of the tracking ref git push would make. The same two requests go to the same server:
+// the ref advertisement (a lost race is seen there, before any pack is sent) and the update.
+// Only the plain case is taken: an http:// URL without credentials in it, and no setting
+// that changes how git would push (proxies, other http.* settings, URL rewrites, a push
+// URL, credential helpers, a pre-push hook). Anything else, and anything unexpected on
+// the way (a refused token, a cut connection), returns null and the caller runs git push,
+// which says what is wrong in git's own words. Pushing again is safe: a commit that landed
+// makes git's push an "up to date".
+import { readFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { Git, GitTimeoutError } from '../kit/git.js';
+import { effectiveConfigEntries } from './config-file.js';
+import { objectDir, repoFacts } from './objects.js';
+import { commitParents, parseAdvert, parseReport, reportText, requestCaps, updateRequest, ZERO_OID } from './receive-pack.js';
+
+export interface HttpTarget {
+  /** the repository's URL, ending in '/' */
+  base: string;
+  headers: Record<string, string>;
+}
+
+/** Set to 1 to have every push made by git itself (the benchmarks compare the two). */
+export const PUSH_WITH_GIT_ENV = 'HARNESS_PUSH_WITH_GIT';
+
+const ENV_STEERS = /^(https?_proxy|all_proxy|GIT_(TRACE|CURL|SSL|HTTP|ALLOW_PROTOCOL|PROTOCOL_FROM_USER|CONFIG_PARAMETERS))/i;
+const REMOTE_KEYS_IGNORED = new Set(['url', 'fetch', 'push', 'tagopt', 'prune', 'prunetags']);
+
+/**
+ * Where and how `git push` would reach `remote` when that is plain smart HTTP (see the
+ * file's head), from the config git reads; null when git must push. Pure over its inputs.
+ */
+export function httpTarget(entries: [string, string | null][], env: Readonly<Record<string, string>>, remote: string): HttpTarget | null {
+  if (env[PUSH_WITH_GIT_ENV] === '1' || Object.keys(env).some((k) => ENV_STEERS.test(k))) return null;
+  const urls: string[] = [];
+  let fetchesTracking = false;
+  let headers: string[] = [];
+  const prefix = `remote.${remote}.`;
+  for (const [k, v] of entries) {
+    if (k.startsWith(prefix) && !k.slice(prefix.length).includes('.')) {
+      const key = k.slice(prefix.length);
+      if (!REMOTE_KEYS_IGNORED.has(key)) return null; // pushurl, proxy, receivepack, ...
+      if (key === 'url' && v !== null) urls.push(v);
+      if (key === 'fetch' && v === `+refs/heads/*:refs/remotes/${remote}/*`) fetchesTracking = true;
+    } else if (k === 'http.extraheader') {
+      if (v === null) return null;
+      headers = v === '' ? [] : [...headers, v]; // an empty value clears the list, as in git
+    } else if (/^(http|url|credential|protocol)\./.test(k) || (k.startsWith('push.') && k !== 'push.default') || k === 'core.hookspath') {
+      return null;
+    }
+  }
+  if (urls.length !== 1 || !fetchesTracking) return null;
+  let url: URL;
+  try {
+    url = new URL(urls[0]!);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' || url.username || url.password || url.search || url.hash) return null;
+  const out: Record<string, string> = {};
+  for (const h of headers) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) return null;
+    const name = h.slice(0, colon).trim();
+    if (!/^[A-Za-z0-9-]+$/.test(name) || name.toLowerCase() in out) return null;
+    out[name.toLowerCase()] = h.slice(colon + 1).trim();
+  }
+  return { base: url.href.endsWith('/') ? url.href : `${url.href}/`, headers: out };
+}
+
+/**
+ * Pushes commit `src` (a full id) to `ref` of `remote` when httpTarget allows, as a
+ * compare-and-swap on the ref's advertised value; `out` is what git push --porcelain
+ * would have printed. Null: git must push. A push past git's network limit throws, as git's would.
+ */
+export async function pushOverHttp(git: Git, remote: string, src: string, ref: string, trackingRef: string): Promise<{ ok: boolean; out: string } | null> {
+  if (!/^[0-9a-f]{40}$/.test(src)) return null;
+  const target = await git.memo(`http-target:${remote}`, async () => {
+    const { commonDir } = await repoFacts(git);
+    if (existsSync(path.join(commonDir, 'hooks', 'pre-push'))) return null;
+    const entries = effectiveConfigEntries(git.envEntries(), commonDir);
+    return entries && httpTarget(entries, git.envEntries(), remote);
+  });
+  if (!target) return null;
+  const parents = readLooseParents(await objectDir(git), src);
+  if (!parents) return null;
+  const limit = git.timeouts.networkMs;
+  const timedOut = () => new GitTimeoutError(['push', remote, `${src}:${ref}`], 'network', limit, git.dir);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const adv = await request(agent, new URL('info/refs?service=git-receive-pack', target.base), { ...target.headers, accept: '*/*' }, null, limit);
+    if (adv === 'timeout') throw timedOut();
+    if (!adv || adv.status !== 200 || adv.type !== 'application/x-git-receive-pack-advertisement') return null;
+    const advert = parseAdvert(adv.body);
+    const caps = advert && requestCaps(advert.caps);
+    if (!advert || !caps) return null;
+    const old = advert.refs.get(ref) ?? ZERO_OID;
+    if (old === src) return { ok: true, out: `=\t${src}:${ref}\t[up to date]` };
+    if (old === ZERO_OID) return null; // a new branch: rare, and git's to make
+    // What git's client refuses before sending: a remote tip this commit does not build on.
+    if (!parents.includes(old)) return { ok: false, out: `!\t${src}:${ref}\t[rejected] (fetch first)` };
+    const packArgs = ['pack-objects', '--revs', '--stdout', '-q', ...(advert.caps.has('ofs-delta') ? ['--delta-base-offset'] : []), ...(advert.caps.has('no-thin') ? [] : ['--thin'])];
+    const pack = await git.run(packArgs, { input: `${src}\n^${old}\n` });
+    if (pack.code !== 0) return null;
+    const headers = { ...target.headers, 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' };
+    const res = await request(agent, new URL('git-receive-pack', target.base), headers, updateRequest(old, src, ref, caps, pack.raw), limit);
+    if (res === 'timeout') throw timedOut();
+    if (!res || res.status !== 200 || res.type !== 'application/x-git-receive-pack-result') return null;
+    const report = parseReport(res.body, caps.includes('side-band-64k'));
+    if (!report || !report.refs.has(ref)) return null;
+    const ok = report.unpack === 'ok' && report.refs.get(ref) === null;
+    // As git push does; a failure here is git's warning too, not the push's.
+    if (ok) await git.run(['update-ref', '-m', 'update by push', trackingRef, src]);
+    return { ok, out: reportText(report, src, ref) };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** A loose commit's parents, or null when it is not loose here (then git pushes). */
+function readLooseParents(objects: string, oid: string): string[] | null {
+  let body: Buffer;
+  try {
+    body = inflateSync(readFileSync(path.join(objects, oid.slice(0, 2), oid.slice(2))));
+  } catch {
+    return null;
+  }
+  const nul = body.indexOf(0);
+  if (nul < 0 || !body.subarray(0, nul).toString('latin1').startsWith('commit ')) return null;
+  return commitParents(body.subarray(nul + 1));
+}
+
+const MAX_ANSWER = 64 * 1024 * 1024;
+
+type Answer = { status: number; type: string; body: Buffer };
+
+/** One request; null on any failure but the time limit, which is 'timeout'. */
+function request(agent: http.Agent, url: URL, headers: Record<string, string>, body: Buffer | null, limitMs: number): Promise<Answer | 'timeout' | null> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (v: Answer | 'timeout' | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(v);
+    };
+    const req = http.request(url, { method: body ? 'POST' : 'GET', agent, headers: { 'user-agent': 'git/harness', ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_ANSWER) {
+          req.destroy();
+          done(null);
+        } else chunks.push(c);
+      });
+      res.on('end', () => done({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+      res.on('error', () => done(null));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      done('timeout');
+    }, limitMs);
+    req.on('error', () => done(null));
+    req.end(body ?? undefined);
+  });
+}

@@ -1,0 +1,110 @@
+// The harness's own HTTP push (harness/git/http-push.ts) against git push, on the real
+// served upstream: each case is played twice, once from this process and once with
+// HARNESS_PUSH_WITH_GIT=1, and both must end the same way: landed (with the tracking ref
+// moved), a lost race, a refusal with the policy's ERROR line, an unreachable upstream.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pushTo, type PushOutcome } from '../harness/git/sync.js';
+import { Git, gitSubcommand, type GitResult, type RunOpts } from '../harness/kit/git.js';
+import { gitEnv } from './helpers/repos.js';
+import { g, served } from './helpers/served.js';
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const U = { remote: 'origin', branch: 'main' };
+const WAYS = ['node', 'git'] as const;
+type Way = (typeof WAYS)[number];
+
+async function commit(dir: string, creds: Record<string, string>, file: string, content: string | null): Promise<string> {
+  if (content === null) await g(dir, creds, 'rm', '-q', file);
+  else {
+    writeFileSync(path.join(dir, file), content);
+    await g(dir, creds, 'add', '-A');
+  }
+  await g(dir, creds, 'commit', '-qm', `change ${file}`);
+  return (await g(dir, creds, 'rev-parse', 'HEAD')).out.trim();
+}
+
+/** The seam, recording which git commands the push ran in this clone. */
+class Recording extends Git {
+  readonly ran: string[] = [];
+  override run(args: string[], opts?: RunOpts): Promise<GitResult> {
+    this.ran.push(gitSubcommand(args) ?? '?');
+    return super.run(args, opts);
+  }
+}
+
+/** pushTo as the harness runs it, the chosen way; with the git commands it ran. */
+async function push(way: Way, dir: string, creds: Record<string, string>, sha: string): Promise<{ outcome: PushOutcome | { thrown: string }; ran: string[] }> {
+  const git = new Recording(dir, { ...gitEnv(), ...creds, ...(way === 'git' ? { HARNESS_PUSH_WITH_GIT: '1' } : {}) });
+  const outcome = await pushTo(git, U, sha).catch((e: Error) => ({ thrown: e.message }));
+  return { outcome, ran: git.ran };
+}
+
+const lock = (agent: string) => `Task: t1\nAgent: ${agent}\nSession: 1\n\nworking on it\n`;
+
+describe('pushing over HTTP from the harness equals git push', () => {
+  it.each(WAYS)('a push that lands moves main and the tracking ref (%s)', async (way) => {
+    const { s, clone, repo } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const dir = await clone('a1', a1);
+    const sha = await commit(dir, a1, 'current_tasks/t1.txt', lock('agent-1'));
+    const r = await push(way, dir, a1, sha);
+    expect(r.outcome).toEqual({ kind: 'ok' });
+    expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(sha);
+    expect((await g(dir, a1, 'rev-parse', 'refs/remotes/origin/main')).out.trim()).toBe(sha);
+    // git push starts its remote helper, send-pack and pack-objects; ours, pack-objects and the tracking ref's update
+    expect(r.ran).toEqual(way === 'git' ? ['push'] : ['pack-objects', 'update-ref']);
+    // the same commit again: up to date, both ways
+    expect((await push(way, dir, a1, sha)).outcome).toEqual({ kind: 'ok' });
+  });
+
+  it.each(WAYS)('a push whose base moved is a lost race, seen before any pack is sent (%s)', async (way) => {
+    const { s, clone, repo } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1);
+    const d2 = await clone('a2', a2);
+    const first = await commit(d2, a2, 'notes.txt', 'agent-2 was first\n');
+    expect((await g(d2, a2, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    const late = await commit(d1, a1, 'other.txt', 'agent-1 was late\n');
+    const r = await push(way, d1, a1, late);
+    expect(r.outcome).toEqual({ kind: 'stale' });
+    expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(first);
+    expect(r.ran).toEqual(way === 'git' ? ['push'] : []); // ours: refused at the advertisement, no pack built
+  });
+
+  it.each(WAYS)("a push the policy refuses is declined with the server's ERROR line (%s)", async (way) => {
+    const { s, clone } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1);
+    await commit(d1, a1, 'current_tasks/t1.txt', lock('agent-1'));
+    expect((await g(d1, a1, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    const d2 = await clone('a2', a2);
+    const steal = await commit(d2, a2, 'current_tasks/t1.txt', null);
+    const r = await push(way, d2, a2, steal);
+    expect(r.outcome).toEqual({ kind: 'declined', reason: 'ERROR current_tasks/t1.txt: held by agent-1, not you (agent-2); only its owner releases it, and the supervisor reaps it when stale: leave it and pick other work' });
+  });
+
+  it('a revoked token and a stopped server: the harness steps aside and git says what is wrong, in the same words both ways', async () => {
+    const { s, clone } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1');
+    const dir = await clone('a1', a1.secrets);
+    const sha = await commit(dir, a1.secrets, 'x.txt', 'x\n');
+    a1.revoke();
+    const revoked = await Promise.all(WAYS.map((w) => push(w, dir, a1.secrets, sha)));
+    expect(revoked[0]!.outcome).toEqual(revoked[1]!.outcome);
+    expect(JSON.stringify(revoked[0]!.outcome)).toMatch(/token is not valid/);
+    const a2 = s.issue('agent-1', '2').secrets;
+    await s.close();
+    const down = await Promise.all(WAYS.map((w) => push(w, dir, a2, sha)));
+    expect(down[0]!.outcome).toEqual(down[1]!.outcome);
+    expect(JSON.stringify(down[0]!.outcome)).toMatch(/cannot reach upstream/);
+  });
+});
