@@ -176,6 +176,21 @@ describe('in-process commits are the objects git commit-tree writes', () => {
     expect(raw(dated, c.oid).toString()).toContain('author A <a@example.invalid> 1000000000 +0200\n');
   });
 
+  it('an include or a per-worktree config goes to git, also when the environment names it', async () => {
+    writeFileSync(path.join(root, 'who.inc'), '[user]\n name = Included\n email = inc@example.invalid\n');
+    writeFileSync(path.join(home, '.gitconfig'), '[user]\n name = File Name\n email = file@example.invalid\n');
+    const included = baseEnv(gitConfigVars([['include.path', path.join(root, 'who.inc')]]));
+    const a = await inProcess(included, 'm\n');
+    expect(a.spawned).toBe(1);
+    expect(raw(included, a.oid).toString()).toContain('author Included <inc@example.invalid>');
+    gitIn(baseEnv(), ['config', 'extensions.worktreeConfig', 'true']);
+    gitIn(baseEnv(), ['config', '--worktree', 'user.name', 'Worktree Name']);
+    const env = baseEnv();
+    const b = await inProcess(env, 'm\n');
+    expect(b.spawned).toBe(1);
+    expect(raw(env, b.oid).toString()).toContain('author Worktree Name <file@example.invalid>');
+  });
+
   it('a zone only the C library reads (a POSIX rule in TZ) goes to git, which stamps it', async () => {
     const rule = 'EST5EDT,M3.2.0,M11.1.0';
     process.env.TZ = rule;

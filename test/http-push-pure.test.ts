@@ -34,13 +34,15 @@ describe('httpTarget: the harness pushes itself only where git would push plain 
     ['a credential helper', [['credential.helper', 'store']]],
     ['push options', [['push.pushoption', 'x']]],
     ['a hooks path (a pre-push hook git would run)', [['core.hookspath', '/h']]],
+    ['submodules pushed with it', [['submodule.recurse', 'true']]],
+    ['a header Node would not send as is', [['http.extraheader', 'X-Name: Zoë']]],
     ['no tracking refspec', [['remote.origin.fetch', '+refs/heads/main:refs/x']]],
   ] as [string, [string, string][]][])('steps aside to git for %s', (_what, extra) => {
     const entries = extra[0]![0] === 'remote.origin.fetch' ? PLAIN.filter(([k]) => k !== 'remote.origin.fetch').concat(extra) : PLAIN.concat(extra);
     expect(httpTarget(entries, {}, 'origin')).toBeNull();
   });
 
-  it.each(['http_proxy', 'ALL_PROXY', 'GIT_TRACE_CURL', 'GIT_SSL_NO_VERIFY', 'GIT_HTTP_USER_AGENT', 'HARNESS_PUSH_WITH_GIT'])('steps aside to git when %s is set', (name) => {
+  it.each(['http_proxy', 'ALL_PROXY', 'GIT_TRACE_CURL', 'GIT_SSL_NO_VERIFY', 'GIT_HTTP_USER_AGENT', 'GIT_SMART_HTTP', 'HARNESS_PUSH_WITH_GIT'])('steps aside to git when %s is set', (name) => {
     expect(httpTarget(PLAIN, { [name]: '1' }, 'origin')).toBeNull();
   });
 

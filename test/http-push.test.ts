@@ -33,15 +33,20 @@ async function commit(dir: string, creds: Record<string, string>, file: string, 
 /** The seam, recording which git commands the push ran in this clone. */
 class Recording extends Git {
   readonly ran: string[] = [];
-  override run(args: string[], opts?: RunOpts): Promise<GitResult> {
-    this.ran.push(gitSubcommand(args) ?? '?');
+  /** runs before each git command: a test's way to make something happen at that moment */
+  before: (sub: string) => Promise<void> = async () => {};
+  override async run(args: string[], opts?: RunOpts): Promise<GitResult> {
+    const sub = gitSubcommand(args) ?? '?';
+    this.ran.push(sub);
+    await this.before(sub);
     return super.run(args, opts);
   }
 }
 
 /** pushTo as the harness runs it, the chosen way; with the git commands it ran. */
-async function push(way: Way, dir: string, creds: Record<string, string>, sha: string): Promise<{ outcome: PushOutcome | { thrown: string }; ran: string[] }> {
+async function push(way: Way, dir: string, creds: Record<string, string>, sha: string, before?: Recording['before']): Promise<{ outcome: PushOutcome | { thrown: string }; ran: string[] }> {
   const git = new Recording(dir, { ...gitEnv(), ...creds, ...(way === 'git' ? { HARNESS_PUSH_WITH_GIT: '1' } : {}) });
+  if (before) git.before = before;
   const outcome = await pushTo(git, U, sha).catch((e: Error) => ({ thrown: e.message }));
   return { outcome, ran: git.ran };
 }
@@ -60,8 +65,40 @@ describe('pushing over HTTP from the harness equals git push', () => {
     expect((await g(dir, a1, 'rev-parse', 'refs/remotes/origin/main')).out.trim()).toBe(sha);
     // git push starts its remote helper, send-pack and pack-objects; ours, pack-objects and the tracking ref's update
     expect(r.ran).toEqual(way === 'git' ? ['push'] : ['pack-objects', 'update-ref']);
-    // the same commit again: up to date, both ways
-    expect((await push(way, dir, a1, sha)).outcome).toEqual({ kind: 'ok' });
+    // the same commit again: up to date, both ways, and the tracking ref moved to it as git push does
+    await g(dir, a1, 'update-ref', 'refs/remotes/origin/main', 'HEAD~1');
+    const again = await push(way, dir, a1, sha);
+    expect(again.outcome).toEqual({ kind: 'ok' });
+    expect(again.ran).toEqual(way === 'git' ? ['push'] : ['update-ref']);
+    expect((await g(dir, a1, 'rev-parse', 'refs/remotes/origin/main')).out.trim()).toBe(sha);
+  });
+
+  it.each(WAYS)('a commit two steps ahead of the remote tip lands, as a fast-forward (%s)', async (way) => {
+    const { s, clone, repo } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const dir = await clone('a1', a1);
+    await commit(dir, a1, 'one.txt', '1\n');
+    const sha = await commit(dir, a1, 'two.txt', '2\n');
+    const r = await push(way, dir, a1, sha);
+    expect(r.outcome).toEqual({ kind: 'ok' });
+    expect(r.ran).toEqual(way === 'git' ? ['push'] : ['merge-base', 'pack-objects', 'update-ref']);
+    expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(sha);
+  });
+
+  it('main moving between the ref list and the update: the update is refused by the server and read as a lost race', async () => {
+    const { s, clone, repo } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1);
+    const d2 = await clone('a2', a2);
+    const first = await commit(d2, a2, 'notes.txt', 'agent-2 lands while agent-1 packs\n');
+    const late = await commit(d1, a1, 'other.txt', 'agent-1\n');
+    const r = await push('node', d1, a1, late, async (sub) => {
+      if (sub === 'pack-objects') expect((await g(d2, a2, 'push', '-q', 'origin', 'HEAD:main')).code).toBe(0);
+    });
+    expect(r.outcome).toEqual({ kind: 'stale' });
+    expect(r.ran).toEqual(['pack-objects']); // our own update went out, and nothing else ran
+    expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(first);
   });
 
   it.each(WAYS)('a push whose base moved is a lost race, seen before any pack is sent (%s)', async (way) => {
@@ -76,7 +113,7 @@ describe('pushing over HTTP from the harness equals git push', () => {
     const r = await push(way, d1, a1, late);
     expect(r.outcome).toEqual({ kind: 'stale' });
     expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(first);
-    expect(r.ran).toEqual(way === 'git' ? ['push'] : []); // ours: refused at the advertisement, no pack built
+    expect(r.ran).toEqual(way === 'git' ? ['push'] : ['merge-base']); // ours: refused at the advertisement (the tip is not here), no pack built
   });
 
   it.each(WAYS)("a push the policy refuses is declined with the server's ERROR line (%s)", async (way) => {
@@ -89,6 +126,7 @@ describe('pushing over HTTP from the harness equals git push', () => {
     const d2 = await clone('a2', a2);
     const steal = await commit(d2, a2, 'current_tasks/t1.txt', null);
     const r = await push(way, d2, a2, steal);
+    expect(r.ran).toEqual(way === 'git' ? ['push'] : ['pack-objects']);
     expect(r.outcome).toEqual({ kind: 'declined', reason: 'ERROR current_tasks/t1.txt: held by agent-1, not you (agent-2); only its owner releases it, and the supervisor reaps it when stale: leave it and pick other work' });
   });
 

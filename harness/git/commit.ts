@@ -8,7 +8,7 @@
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Git } from '../kit/git.js';
-import { configBool, effectiveConfig, type ConfigValues } from './config-file.js';
+import { effectiveConfig, type ConfigValues } from './config-file.js';
 import { objectDir, repoFacts, writeLooseObject } from './objects.js';
 
 export interface Ident {
@@ -60,9 +60,6 @@ export function commitSettings(config: ConfigValues): { encoding: string | null 
   const format = config.get('extensions.objectformat');
   if (format !== undefined && format?.toLowerCase() !== 'sha1') return null;
   if (config.has('extensions.compatobjectformat')) return null;
-  // a per-worktree config file may override any of this: not modelled
-  const wt = config.get('extensions.worktreeconfig');
-  if (wt !== undefined && configBool(wt) !== false) return null;
   const enc = config.get('i18n.commitencoding');
   if (enc === null || enc === '') return null;
   return { encoding: enc === undefined || /^utf-?8$/i.test(enc) ? null : enc };

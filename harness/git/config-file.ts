@@ -189,7 +189,11 @@ export function effectiveConfigEntries(env: Record<string, string | undefined>, 
   const files = configFiles(env, commonDir);
   const fromFiles = files && readConfigEntries(files);
   const fromEnv = envConfigEntries(env);
-  return fromFiles && fromEnv && [...fromFiles, ...fromEnv];
+  if (!fromFiles || !fromEnv) return null;
+  const all = [...fromFiles, ...fromEnv];
+  // A per-worktree config file may override any of it: not modelled.
+  const wt = new Map(all).get('extensions.worktreeconfig');
+  return wt !== undefined && configBool(wt) !== false ? null : all;
 }
 
 /** effectiveConfigEntries as a map: the last value of each key. */
@@ -207,6 +211,8 @@ export function envConfigEntries(env: Record<string, string | undefined>): [stri
     const key = canonicalKey(env[`GIT_CONFIG_KEY_${i}`]);
     const value = env[`GIT_CONFIG_VALUE_${i}`];
     if (key === null || value === undefined) return null;
+    // git follows an include given this way too; the files it names are not read here
+    if (/^include(if)?\./.test(key)) return null;
     out.push([key, value]);
   }
   return out;

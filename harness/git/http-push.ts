@@ -8,8 +8,9 @@
 // that changes how git would push (proxies, other http.* settings, URL rewrites, a push
 // URL, credential helpers, a pre-push hook). Anything else, and anything unexpected on
 // the way (a refused token, a cut connection), returns null and the caller runs git push,
-// which says what is wrong in git's own words. Pushing again is safe: a commit that landed
-// makes git's push an "up to date".
+// which says what is wrong in git's own words. An update whose answer was lost is looked
+// up first: landed, it is reported so; else git push goes again, as it is never told the
+// first try happened (an update that did not land changed nothing).
 import { readFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { inflateSync } from 'node:zlib';
 import { Git, GitTimeoutError } from '../kit/git.js';
 import { effectiveConfigEntries } from './config-file.js';
 import { objectDir, repoFacts } from './objects.js';
-import { commitParents, parseAdvert, parseReport, reportText, requestCaps, updateRequest, ZERO_OID } from './receive-pack.js';
+import { commitParents, parseAdvert, type Advert, parseReport, reportText, requestCaps, updateRequest, ZERO_OID } from './receive-pack.js';
 
 export interface HttpTarget {
   /** the repository's URL, ending in '/' */
@@ -28,7 +29,7 @@ export interface HttpTarget {
 /** Set to 1 to have every push made by git itself (the benchmarks compare the two). */
 export const PUSH_WITH_GIT_ENV = 'HARNESS_PUSH_WITH_GIT';
 
-const ENV_STEERS = /^(https?_proxy|all_proxy|GIT_(TRACE|CURL|SSL|HTTP|ALLOW_PROTOCOL|PROTOCOL_FROM_USER|CONFIG_PARAMETERS))/i;
+const ENV_STEERS = /^(https?_proxy|all_proxy|GIT_(TRACE|CURL|SSL|HTTP|SMART_HTTP|ALLOW_PROTOCOL|PROTOCOL_FROM_USER|CONFIG_PARAMETERS))/i;
 const REMOTE_KEYS_IGNORED = new Set(['url', 'fetch', 'push', 'tagopt', 'prune', 'prunetags']);
 
 /**
@@ -50,7 +51,7 @@ export function httpTarget(entries: [string, string | null][], env: Readonly<Rec
     } else if (k === 'http.extraheader') {
       if (v === null) return null;
       headers = v === '' ? [] : [...headers, v]; // an empty value clears the list, as in git
-    } else if (/^(http|url|credential|protocol)\./.test(k) || (k.startsWith('push.') && k !== 'push.default') || k === 'core.hookspath') {
+    } else if (/^(http|url|credential|protocol)\./.test(k) || (k.startsWith('push.') && k !== 'push.default') || k === 'core.hookspath' || k === 'submodule.recurse') {
       return null;
     }
   }
@@ -66,9 +67,10 @@ export function httpTarget(entries: [string, string | null][], env: Readonly<Rec
   for (const h of headers) {
     const colon = h.indexOf(':');
     if (colon <= 0) return null;
-    const name = h.slice(0, colon).trim();
-    if (!/^[A-Za-z0-9-]+$/.test(name) || name.toLowerCase() in out) return null;
-    out[name.toLowerCase()] = h.slice(colon + 1).trim();
+    const name = h.slice(0, colon).trim().toLowerCase();
+    const value = h.slice(colon + 1).trim();
+    if (!/^[a-z0-9-]+$/.test(name) || Object.hasOwn(out, name) || !/^[\x20-\x7e]*$/.test(value)) return null;
+    out[name] = value;
   }
   return { base: url.href.endsWith('/') ? url.href : `${url.href}/`, headers: out };
 }
@@ -90,33 +92,44 @@ export async function pushOverHttp(git: Git, remote: string, src: string, ref: s
   const parents = readLooseParents(await objectDir(git), src);
   if (!parents) return null;
   const limit = git.timeouts.networkMs;
+  const deadline = Date.now() + limit;
   const timedOut = () => new GitTimeoutError(['push', remote, `${src}:${ref}`], 'network', limit, git.dir);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  try {
-    const adv = await request(agent, new URL('info/refs?service=git-receive-pack', target.base), { ...target.headers, accept: '*/*' }, null, limit);
+  const advertNow = async (): Promise<Advert | null> => {
+    const adv = await request(agent, new URL('info/refs?service=git-receive-pack', target.base), { ...target.headers, accept: '*/*' }, null, deadline);
     if (adv === 'timeout') throw timedOut();
     if (!adv || adv.status !== 200 || adv.type !== 'application/x-git-receive-pack-advertisement') return null;
-    const advert = parseAdvert(adv.body);
+    return parseAdvert(adv.body);
+  };
+  try {
+    const advert = await advertNow();
     const caps = advert && requestCaps(advert.caps);
     if (!advert || !caps) return null;
     const old = advert.refs.get(ref) ?? ZERO_OID;
-    if (old === src) return { ok: true, out: `=\t${src}:${ref}\t[up to date]` };
+    const upToDate = `=\t${src}:${ref}\t[up to date]`;
+    const landed = async (out: string) => {
+      await git.run(['update-ref', '-m', 'update by push', trackingRef, src]); // as git push does, "up to date" too; its failure is a warning there as well
+      return { ok: true, out };
+    };
+    if (old === src) return landed(upToDate);
     if (old === ZERO_OID) return null; // a new branch: rare, and git's to make
-    // What git's client refuses before sending: a remote tip this commit does not build on.
-    if (!parents.includes(old)) return { ok: false, out: `!\t${src}:${ref}\t[rejected] (fetch first)` };
+    // What git's client refuses before sending a pack: a remote tip this commit does not
+    // build on ("fetch first" when it is not even here: the usual lost race).
+    if (!parents.includes(old) && (await git.run(['merge-base', '--is-ancestor', old, src])).code !== 0) {
+      return { ok: false, out: `!\t${src}:${ref}\t[rejected] (fetch first)` };
+    }
     const packArgs = ['pack-objects', '--revs', '--stdout', '-q', ...(advert.caps.has('ofs-delta') ? ['--delta-base-offset'] : []), ...(advert.caps.has('no-thin') ? [] : ['--thin'])];
     const pack = await git.run(packArgs, { input: `${src}\n^${old}\n` });
     if (pack.code !== 0) return null;
     const headers = { ...target.headers, 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' };
-    const res = await request(agent, new URL('git-receive-pack', target.base), headers, updateRequest(old, src, ref, caps, pack.raw), limit);
+    const res = await request(agent, new URL('git-receive-pack', target.base), headers, updateRequest(old, src, ref, caps, pack.raw), deadline);
     if (res === 'timeout') throw timedOut();
-    if (!res || res.status !== 200 || res.type !== 'application/x-git-receive-pack-result') return null;
-    const report = parseReport(res.body, caps.includes('side-band-64k'));
-    if (!report || !report.refs.has(ref)) return null;
-    const ok = report.unpack === 'ok' && report.refs.get(ref) === null;
-    // As git push does; a failure here is git's warning too, not the push's.
-    if (ok) await git.run(['update-ref', '-m', 'update by push', trackingRef, src]);
-    return { ok, out: reportText(report, src, ref) };
+    const report = res && res.status === 200 && res.type === 'application/x-git-receive-pack-result' ? parseReport(res.body, caps.includes('side-band-64k')) : null;
+    // An answer lost or unreadable, or objects the remote could not unpack (receive-pack
+    // then moves no ref): did it land? If not, git push tries in its own way.
+    if (!report || !report.refs.has(ref) || report.unpack !== 'ok') return (await advertNow())?.refs.get(ref) === src ? landed(upToDate) : null;
+    const out = reportText(report, src, ref);
+    return report.refs.get(ref) === null ? landed(out) : { ok: false, out };
   } finally {
     agent.destroy();
   }
@@ -139,33 +152,39 @@ const MAX_ANSWER = 64 * 1024 * 1024;
 
 type Answer = { status: number; type: string; body: Buffer };
 
-/** One request; null on any failure but the time limit, which is 'timeout'. */
-function request(agent: http.Agent, url: URL, headers: Record<string, string>, body: Buffer | null, limitMs: number): Promise<Answer | 'timeout' | null> {
+/** One request; null on any failure but the deadline, which is 'timeout'. */
+function request(agent: http.Agent, url: URL, headers: Record<string, string>, body: Buffer | null, deadline: number): Promise<Answer | 'timeout' | null> {
   return new Promise((resolve) => {
     let settled = false;
+    let req: http.ClientRequest | null = null;
     const done = (v: Answer | 'timeout' | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(v);
     };
-    const req = http.request(url, { method: body ? 'POST' : 'GET', agent, headers: { 'user-agent': 'git/harness', ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER) {
-          req.destroy();
-          done(null);
-        } else chunks.push(c);
-      });
-      res.on('end', () => done({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-      res.on('error', () => done(null));
-    });
     const timer = setTimeout(() => {
-      req.destroy();
+      req?.destroy();
       done('timeout');
-    }, limitMs);
+    }, Math.max(0, deadline - Date.now()));
+    try {
+      req = http.request(url, { method: body ? 'POST' : 'GET', agent, headers: { 'user-agent': 'git/harness', ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER) {
+            req?.destroy();
+            done(null);
+          } else chunks.push(c);
+        });
+        res.on('end', () => done({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+        res.on('error', () => done(null));
+      });
+    } catch {
+      done(null); // a header Node will not send: git's to try
+      return;
+    }
     req.on('error', () => done(null));
     req.end(body ?? undefined);
   });

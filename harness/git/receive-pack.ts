@@ -44,7 +44,7 @@ export function requestCaps(advertised: Set<string>): string[] | null {
 
 /** One ref update and the pack that carries its objects. */
 export function updateRequest(old: string, next: string, ref: string, caps: string[], pack: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(pktLine(`${old} ${next} ${ref}\0 ${caps.join(' ')}`), 'latin1'), Buffer.from(FLUSH), pack]);
+  return Buffer.concat([Buffer.from(pktLine(`${old} ${next} ${ref}\0 ${caps.join(' ')}`)), Buffer.from(FLUSH), pack]);
 }
 
 export interface Report {
