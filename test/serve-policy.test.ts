@@ -2,11 +2,13 @@
 // server): tokens, and the pre-receive policy that agents cannot reach. Every refusal is
 // one `remote: ERROR ...` line in the pusher's `git push` output.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveSwarm } from '../harness/serve/service.js';
+import { DEAD_REF_LOCK_MS, landInPlace } from '../harness/git/sync.js';
+import { Git } from '../harness/kit/git.js';
 import { waitFor } from './helpers/poll.js';
 import { gitEnv, ROOT, tempDir } from './helpers/repos.js';
 import { g, served } from './helpers/served.js';
@@ -159,6 +161,30 @@ describe('the served upstream', () => {
     expect(wip.out).toMatch(/remote: ERROR refs\/heads\/wip\/agent-2\/1: wip\/ branches are written by the supervisor only/);
     expect((await g(d1, sup, 'push', '-q', 'origin', 'HEAD:refs/heads/wip/agent-1/1')).code).toBe(0);
     expect((await g(d1, a1, 'push', '-q', 'origin', 'HEAD:refs/heads/agent-1-try')).code).toBe(0);
+  });
+
+  it("main's lock left by a push killed mid-update: kept while it could be live, removed by the next push once it is 30 s old, and by an in-place landing", async () => {
+    const { s, clone, repo } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const d1 = await clone('a1', a1);
+    const lockFile = path.join(repo, 'refs/heads/main.lock');
+    writeFileSync(lockFile, ''); // as kill -9 leaves it: created, nothing written yet
+    await g(d1, a1, 'commit', '-q', '--allow-empty', '-m', 'one');
+    const young = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+    expect(young.code, young.out).not.toBe(0); // a lock this young may be a live push's
+    expect(existsSync(lockFile)).toBe(true);
+    const old = (Date.now() - DEAD_REF_LOCK_MS - 5_000) / 1000;
+    utimesSync(lockFile, old, old);
+    const after = await g(d1, a1, 'push', 'origin', 'HEAD:main');
+    expect(after.code, after.out).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+    // the supervisor's in-place landing: one attempt finds the dead lock and removes it, the next lands
+    writeFileSync(lockFile, '');
+    utimesSync(lockFile, old, old);
+    const bare = new Git(repo, gitEnv());
+    const build = async (base: string | null) => ({ commit: (await g(repo, {}, 'commit-tree', '-p', base!, '-m', 'in place', `${base}^{tree}`)).out.trim(), value: null });
+    expect((await landInPlace(bare, 'main', build)).kind).toBe('stale');
+    expect((await landInPlace(bare, 'main', build)).kind).toBe('landed');
   });
 
   it('protected paths: an agent may not change the suite\'s tests, expected outputs or test-oracle.json, unless the run allows it', async () => {

@@ -151,7 +151,8 @@ export async function landInPlace<T>(bare: Git, branch: string, build: (base: st
   try {
     fd = openSync(`${refFile}.lock`, 'wx');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { kind: 'stale' }; // a push is moving it right now
+    // a push is moving it right now, or a dead process left it (then the next attempt gets it)
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return (removeDeadRefLock(bare.dir, branch), { kind: 'stale' });
     throw new EnvError('UPSTREAM_UNWRITABLE', `cannot lock ${ref} in ${bare.dir}: ${(e as Error).message}`);
   }
   let locked = true;
@@ -173,8 +174,14 @@ export async function landInPlace<T>(bare: Git, branch: string, build: (base: st
   }
 }
 
-/** A branch lock older than this was left by a process that died holding it (git holds one for milliseconds). */
-export function removeDeadRefLock(bareDir: string, branch: string, olderThanMs = 60_000, now = Date.now()): boolean {
+/**
+ * A branch lock older than DEAD_REF_LOCK_MS was left by a process that died holding it: git
+ * holds one for milliseconds, landInPlace for one build. Checked at start and again wherever
+ * the lock stops work (each push the server takes, each in-place landing that finds it).
+ */
+export const DEAD_REF_LOCK_MS = 30_000;
+
+export function removeDeadRefLock(bareDir: string, branch: string, olderThanMs = DEAD_REF_LOCK_MS, now = Date.now()): boolean {
   const lock = path.join(bareDir, 'refs', 'heads', `${branch}.lock`);
   try {
     if (now - statSync(lock).mtimeMs < olderThanMs) return false;

@@ -95,7 +95,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const gitProtocol = typeof req.headers['git-protocol'] === 'string' ? req.headers['git-protocol'] : undefined;
     if (orGit(() => adverts.some((a) => a.serve(call, gitProtocol, req, res)), false)) return;
     const pushId = randomBytes(12).toString('hex');
-    if (call.service === 'receive-pack') pushes.set(pushId, { who, owners: [] });
+    if (call.service === 'receive-pack' && !call.advertise) {
+      pushes.set(pushId, { who, owners: [] });
+      // A receive-pack killed holding main's lock (kill -9 of the supervisor and its server
+      // mid-update) would refuse every push after it: checked where it matters, one stat a push.
+      removeDeadRefLock(o.repo, 'main');
+    }
     const user = who.role === 'supervisor' ? 'harness' : who.agent;
     const env: NodeJS.ProcessEnv = {
       PATH: o.env.PATH ?? '/usr/bin:/bin',
