@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Git } from '../harness/kit/git.js';
-import { readLoose, ServerObjects } from '../harness/serve/objects.js';
+import { ServerObjects } from '../harness/serve/objects.js';
+import { readLoose } from '../harness/git/objects.js';
 import { git, gitEnv, tempDir } from './helpers/repos.js';
 
 let cleanups: (() => void)[] = [];

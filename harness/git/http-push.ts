@@ -11,13 +11,12 @@
 // which says what is wrong in git's own words. An update whose answer was lost is looked
 // up first: landed, it is reported so; else git push goes again, as it is never told the
 // first try happened (an update that did not land changed nothing).
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { Git, GitTimeoutError } from '../kit/git.js';
 import { effectiveConfigEntries } from './config-file.js';
-import { objectDir, repoFacts } from './objects.js';
+import { objectDir, readLoose, repoFacts } from './objects.js';
 import { commitParents, parseAdvert, type Advert, parseReport, reportText, requestCaps, updateRequest, ZERO_OID } from './receive-pack.js';
 
 export interface HttpTarget {
@@ -91,8 +90,9 @@ export async function pushOverHttp(git: Git, remote: string, rev: string, ref: s
   // HEAD (task done, the sim) costs a rev-parse; claims and releases give the id they made
   const src = /^[0-9a-f]{40}$/.test(rev) ? rev : await git.revParse(rev);
   if (!src) return null;
-  const parents = readLooseParents(await objectDir(git), src);
-  if (!parents) return null;
+  const commit = readLoose(await objectDir(git), src); // not loose here: git pushes
+  if (commit?.type !== 'commit') return null;
+  const parents = commitParents(commit.data);
   const limit = git.timeouts.networkMs;
   const deadline = Date.now() + limit;
   const timedOut = () => new GitTimeoutError(['push', remote, `${src}:${ref}`], 'network', limit, git.dir);
@@ -135,19 +135,6 @@ export async function pushOverHttp(git: Git, remote: string, rev: string, ref: s
   } finally {
     agent.destroy();
   }
-}
-
-/** A loose commit's parents, or null when it is not loose here (then git pushes). */
-function readLooseParents(objects: string, oid: string): string[] | null {
-  let body: Buffer;
-  try {
-    body = inflateSync(readFileSync(path.join(objects, oid.slice(0, 2), oid.slice(2))));
-  } catch {
-    return null;
-  }
-  const nul = body.indexOf(0);
-  if (nul < 0 || !body.subarray(0, nul).toString('latin1').startsWith('commit ')) return null;
-  return commitParents(body.subarray(nul + 1));
 }
 
 const MAX_ANSWER = 64 * 1024 * 1024;

@@ -6,9 +6,9 @@
 // loading a git library: a claim is a short-lived process, its start-up counts); so is
 // the commit on top of them (commit.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { Git, GitFailure } from '../kit/git.js';
 import { discoverRepo, type Discovered } from './discover.js';
 
@@ -293,4 +293,24 @@ export async function editTree(git: Git, snap: Snapshot, edits: FileEdit[]): Pro
     return writeLooseObject(objects, 'tree', encodeTree([...byName.values()]));
   };
   return (await write('', edits))!;
+}
+
+const MAX_LOOSE = 16 << 20;
+
+/** A loose object by its full id in an objects folder; null when it is not there as a file. */
+export function readLoose(objectsDir: string, spec: string): RawObject | null {
+  if (!/^[0-9a-f]{40}$/.test(spec)) return null;
+  let raw: Buffer;
+  try {
+    // Bounded: a small pushed object that inflates hugely would stall the server's loop
+    // (over the bound it is read by git instead).
+    raw = inflateSync(readFileSync(path.join(objectsDir, spec.slice(0, 2), spec.slice(2))), { maxOutputLength: MAX_LOOSE });
+  } catch {
+    return null;
+  }
+  const nul = raw.indexOf(0);
+  const [type, size] = raw.subarray(0, nul).toString('latin1').split(' ');
+  const data = raw.subarray(nul + 1);
+  if (!type || Number(size) !== data.length) return null;
+  return { sha: spec, type, data };
 }

@@ -6,6 +6,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSyn
 import path from 'node:path';
 import { Git, gitReason, type GitResult } from '../kit/git.js';
 import { pushOverHttp } from './http-push.js';
+import { ZERO_OID } from './receive-pack.js';
 
 export interface Upstream {
   remote: string;
@@ -206,7 +207,7 @@ export function appendReflog(dir: string, ref: string, from: string | null, to: 
       }
     }
     const secs = Math.floor(Date.now() / 1000);
-    appendFileSync(log, `${from ?? '0'.repeat(40)} ${to} harness <harness@harness.invalid> ${secs} +0000\tharness: supervisor lock removal\n`);
+    appendFileSync(log, `${from ?? ZERO_OID} ${to} harness <harness@harness.invalid> ${secs} +0000\tharness: supervisor lock removal\n`);
   } catch {
     /* the reflog is a record, not the ref: the move stands */
   }
@@ -216,7 +217,7 @@ async function casInPlace<T>(bare: Git, ref: string, build: (base: string | null
   const base = await bare.revParse(ref);
   const built = await build(base);
   if ('stop' in built) return { kind: 'stopped', value: built.stop };
-  const r = await bare.run(['update-ref', '-m', 'harness: supervisor lock removal', ref, built.commit, base ?? '0'.repeat(40)]);
+  const r = await bare.run(['update-ref', '-m', 'harness: supervisor lock removal', ref, built.commit, base ?? ZERO_OID]);
   if (r.code === 0) return { kind: 'landed', value: built.value, commit: built.commit };
   if (/cannot lock ref|but expected|is at .* but|unable to resolve/i.test(r.stderr)) return { kind: 'stale' };
   throw new EnvError('UPSTREAM_UNWRITABLE', `cannot move ${ref} in ${bare.dir}: ${gitReason(r)}`);

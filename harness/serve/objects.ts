@@ -4,15 +4,11 @@
 // the repo. Objects git kept as a pack in the quarantine (a large push) are asked of a
 // cat-file of that push, as before. Every program started inside a push is a wait for a CPU
 // while main's race window is open (bench: claims --transport http).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { inflateSync } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
 import type { Git } from '../kit/git.js';
-import { batchAnswers, readObjects, type RawObject } from '../git/objects.js';
+import { batchAnswers, readLoose, readObjects, type RawObject } from '../git/objects.js';
 import { quarantineEnv, type Ask, type QuarantineEnv } from './facts.js';
 
-const MAX_LOOSE = 16 << 20;
 
 /** A kept conversation is replaced after this long, so its time limit never ends it mid-push. */
 const KEPT_FOR_MS = 10 * 60_000;
@@ -113,22 +109,4 @@ export class ServerObjects {
       .catch(() => {})
       .finally(() => (k.dead = true));
   }
-}
-
-/** A loose object by its full id in an objects folder; null when it is not there as a file. */
-export function readLoose(objectsDir: string, spec: string): RawObject | null {
-  if (!/^[0-9a-f]{40}$/.test(spec)) return null;
-  let raw: Buffer;
-  try {
-    // Bounded: a small pushed object that inflates hugely would stall the server's loop
-    // (over the bound it is read by git instead).
-    raw = inflateSync(readFileSync(path.join(objectsDir, spec.slice(0, 2), spec.slice(2))), { maxOutputLength: MAX_LOOSE });
-  } catch {
-    return null;
-  }
-  const nul = raw.indexOf(0);
-  const [type, size] = raw.subarray(0, nul).toString('latin1').split(' ');
-  const data = raw.subarray(nul + 1);
-  if (!type || Number(size) !== data.length) return null;
-  return { sha: spec, type, data };
 }

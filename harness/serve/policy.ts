@@ -3,8 +3,9 @@
 // the pusher sees as `remote: ERROR ...` and that says what to do instead.
 import type { ParsedLock } from '../tasks/lockfile.js';
 import type { Identity } from './tokens.js';
+import { ZERO_OID as ZERO } from '../git/receive-pack.js';
 
-export const ZERO = '0000000000000000000000000000000000000000';
+export { ZERO };
 export const MAIN = 'refs/heads/main';
 
 export interface RefUpdate {
