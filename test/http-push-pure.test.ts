@@ -31,7 +31,6 @@ describe('httpTarget: the harness pushes itself only where git would push plain 
     ['a proxy for the remote', [['remote.origin.proxy', 'http://proxy.invalid']]],
     ['any other http setting', [['http.proxy', 'http://proxy.invalid']]],
     ['a URL rewrite', [['url.http://elsewhere/.pushinsteadof', 'http://127.0.0.1']]],
-    ['a credential helper', [['credential.helper', 'store']]],
     ['push options', [['push.pushoption', 'x']]],
     ['a hooks path (a pre-push hook git would run)', [['core.hookspath', '/h']]],
     ['submodules pushed with it', [['submodule.recurse', 'true']]],
@@ -42,8 +41,19 @@ describe('httpTarget: the harness pushes itself only where git would push plain 
     expect(httpTarget(entries, {}, 'origin')).toBeNull();
   });
 
-  it.each(['http_proxy', 'ALL_PROXY', 'GIT_TRACE_CURL', 'GIT_SSL_NO_VERIFY', 'GIT_HTTP_USER_AGENT', 'GIT_SMART_HTTP', 'HARNESS_PUSH_WITH_GIT'])('steps aside to git when %s is set', (name) => {
+  it.each(['http_proxy', 'ALL_PROXY', 'GIT_TRACE_CURL', 'GIT_HTTP_USER_AGENT', 'GIT_SMART_HTTP', 'HARNESS_PUSH_WITH_GIT'])('steps aside to git when %s is set', (name) => {
     expect(httpTarget(PLAIN, { [name]: '1' }, 'origin')).toBeNull();
+  });
+
+  it('a credential helper or a TLS setting is no reason to step aside (a 401 steps aside, and git asks the helper then)', () => {
+    const extra: [string, string][] = [
+      ['credential.helper', 'store'],
+      ['credential.https://source.developers.google.com.helper', 'gcloud.sh'],
+      ['http.sslcainfo', '/etc/ssl/ca.pem'],
+      ['http.https://example.invalid/.sslverify', 'false'],
+    ];
+    expect(httpTarget([...PLAIN, ...extra], { GIT_SSL_CAINFO: '/etc/ssl/ca.pem', GIT_SSL_NO_VERIFY: '1' }, 'origin')).toEqual(httpTarget(PLAIN, {}, 'origin'));
+    expect(httpTarget([...PLAIN, ['http.sslkey', '/k'], ['http.proxy', 'http://p.invalid']], {}, 'origin')).toBeNull();
   });
 
   it('another remote is not this one', () => {

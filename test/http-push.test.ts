@@ -130,6 +130,19 @@ describe('pushing over HTTP from the harness equals git push', () => {
     expect(r.outcome).toEqual({ kind: 'declined', reason: 'ERROR current_tasks/t1.txt: held by agent-1, not you (agent-2); only its owner releases it, and the supervisor reaps it when stale: leave it and pick other work' });
   });
 
+  it('a credential helper for another host and TLS settings (this machine has both) leave the push in-process', async () => {
+    const { s, clone, repo } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const dir = await clone('a1', a1);
+    await g(dir, a1, 'config', 'credential.https://source.developers.google.com.helper', 'gcloud.sh');
+    await g(dir, a1, 'config', 'http.sslVerify', 'false');
+    const sha = await commit(dir, a1, 'current_tasks/t1.txt', lock('agent-1'));
+    const r = await push('node', dir, { ...a1, GIT_SSL_CAINFO: '/etc/ssl/certs/ca-certificates.crt' }, sha);
+    expect(r.outcome).toEqual({ kind: 'ok' });
+    expect(r.ran).toEqual(['pack-objects', 'update-ref']);
+    expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(sha);
+  });
+
   it('a revoked token and a stopped server: the harness steps aside and git says what is wrong, in the same words both ways', async () => {
     const { s, clone } = await served(cleanups);
     const a1 = s.issue('agent-1', '1');

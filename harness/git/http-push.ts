@@ -6,7 +6,11 @@
 // the ref advertisement (a lost race is seen there, before any pack is sent) and the update.
 // Only the plain case is taken: an http:// URL without credentials in it, and no setting
 // that changes how git would push (proxies, other http.* settings, URL rewrites, a push
-// URL, credential helpers, a pre-push hook). Anything else, and anything unexpected on
+// URL, a pre-push hook). Credential helpers and TLS settings are no reason: git asks a
+// helper only after a 401, and a 401 here steps aside to git, which asks it then; TLS is
+// not spoken over http://. (This machine's /etc/gitconfig names a helper for one Google
+// host, and the shell exports GIT_SSL_CAINFO: with those read as "git must push", every
+// session's push went to git.) Anything else, and anything unexpected on
 // the way (a refused token, a cut connection), returns null and the caller runs git push,
 // which says what is wrong in git's own words. An update whose answer was lost is looked
 // up first: landed, it is reported so; else git push goes again, as it is never told the
@@ -28,7 +32,9 @@ export interface HttpTarget {
 /** Set to 1 to have every push made by git itself (the benchmarks compare the two). */
 export const PUSH_WITH_GIT_ENV = 'HARNESS_PUSH_WITH_GIT';
 
-const ENV_STEERS = /^(https?_proxy|all_proxy|GIT_(TRACE|CURL|SSL|HTTP|SMART_HTTP|ALLOW_PROTOCOL|PROTOCOL_FROM_USER|CONFIG_PARAMETERS))/i;
+const ENV_STEERS = /^(https?_proxy|all_proxy|GIT_(TRACE|CURL|HTTP|SMART_HTTP|ALLOW_PROTOCOL|PROTOCOL_FROM_USER|CONFIG_PARAMETERS))/i;
+/** http.sslVerify, http.<url>.sslCAInfo, ...: settings of https only */
+const TLS_ONLY = /^http\.(.+\.)?ssl[a-z]*$/;
 const REMOTE_KEYS_IGNORED = new Set(['url', 'fetch', 'push', 'tagopt', 'prune', 'prunetags']);
 
 /**
@@ -50,7 +56,9 @@ export function httpTarget(entries: [string, string | null][], env: Readonly<Rec
     } else if (k === 'http.extraheader') {
       if (v === null) return null;
       headers = v === '' ? [] : [...headers, v]; // an empty value clears the list, as in git
-    } else if (/^(http|url|credential|protocol)\./.test(k) || (k.startsWith('push.') && k !== 'push.default') || k === 'core.hookspath' || k === 'submodule.recurse') {
+    } else if (k.startsWith('credential.') || TLS_ONLY.test(k)) {
+      continue;
+    } else if (/^(http|url|protocol)\./.test(k) || (k.startsWith('push.') && k !== 'push.default') || k === 'core.hookspath' || k === 'submodule.recurse') {
       return null;
     }
   }
