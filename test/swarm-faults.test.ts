@@ -2,12 +2,12 @@
 // cause: a slot that throws (its log folder is a file), a full disk under events.jsonl
 // (a filled tmpfs). Real processes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect } from 'vitest';
 import { it } from './helpers/fixtures.js';
 import { git, tempDir } from './helpers/repos.js';
-import { agentScript, events, FAST, fastUnless, makeProject, spawnHarness } from './helpers/swarm.js';
+import { agentScript, events, FAST, fastUnless, makeProject, spawnHarness, waitFor } from './helpers/swarm.js';
 
 describe('a failing slot stops the run', () => {
   it('a slot that throws: the other slot\'s running session gets the grace period, its work is saved, exit 4 naming the cause', async ({ tmp }) => {
@@ -54,3 +54,34 @@ echo draft > draft-$HARNESS_AGENT.txt; trap "exit 143" TERM; sleep 30 & wait
     }
   }, 60_000);
 });
+
+describe('a transient spawn failure is the session\'s, not the run\'s', () => {
+  it('git being rewritten while the supervisor starts it (a real ETXTBSY) costs a backoff; the run goes on and ends on time, exit 0', async ({ tmp }) => {
+    makeProject(tmp);
+    // Every git the supervisor starts is this wrapper, found first on PATH; held open for
+    // writing, exec refuses it with ETXTBSY, as when a package upgrade rewrites a binary mid-run.
+    const bin = path.join(tmp, 'bin');
+    mkdirSync(bin);
+    const wrapper = path.join(bin, 'git');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim()} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const cmd = agentScript(tmp, 'quick', 'sleep 0.2\n');
+    const run = spawnHarness(tmp, ['run', '--agents', '2', '--agent', 'cmd', '--agent-cmd', cmd, '--from', 'proj', '--until', '9s', ...FAST], { PATH: `${bin}:${process.env.PATH}` });
+    const started = () => existsSync(path.join(tmp, '.swarm/events.jsonl')) && events(tmp).filter((e) => e.type === 'session_start').length >= 2;
+    await waitFor('two sessions started', started, 8000);
+    const busy = openSync(wrapper, 'r+');
+    try {
+      await waitFor('a session error naming ETXTBSY', () => events(tmp).some((e) => e.type === 'session_error' && /ETXTBSY/.test(e.error)), 4000);
+    } finally {
+      closeSync(busy);
+    }
+    const r = await run;
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/stopped: reached --until/);
+    const ev = events(tmp);
+    const failedAt = ev.findIndex((e) => e.type === 'session_error' && /could not start git \(ETXTBSY/.test(e.error));
+    expect(failedAt).toBeGreaterThan(0);
+    expect(ev.slice(failedAt).some((e) => e.type === 'session_start')).toBe(true); // sessions went on after it
+  }, 60_000);
+});
+

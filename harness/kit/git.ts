@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { EnvError, UsageError } from './errors.js';
+import { transientSpawnFailure } from './proc.js';
 
 export interface GitResult {
   code: number;
@@ -250,6 +251,8 @@ export class Git {
       return new UsageError('NO_SUCH_DIR', `${this.dir}: no such folder; check the path (--repo, --dir, --upstream)`);
     }
     if (code === 'ENOENT') return new EnvError('GIT_MISSING', 'git is not installed or not on PATH; install it (Debian: apt-get install git)');
+    const t = transientSpawnFailure(e);
+    if (t) return new EnvError('SPAWN_FAILED', `could not start git (${t.code}: ${t.message}): the machine is short of processes, memory or file handles, or git was being replaced; try again in a moment`);
     return e instanceof Error ? e : new Error(String(e));
   }
 

@@ -45,3 +45,16 @@ export function signalGroup(pgid: number | undefined, sig: NodeJS.Signals): void
     /* already gone */
   }
 }
+
+/**
+ * A spawn that failed for a reason of the moment: the machine out of processes (EAGAIN),
+ * memory or file handles, or the program being rewritten as it started (ETXTBSY: an agent
+ * CLI upgraded mid-run). Such a failure is the session's, retried after a backoff; before,
+ * it reached the supervisor as a bug and stopped a whole unattended run.
+ */
+export const TRANSIENT_SPAWN_CODES: ReadonlySet<string> = new Set(['EAGAIN', 'ENOMEM', 'EMFILE', 'ENFILE', 'ETXTBSY']);
+
+export function transientSpawnFailure(e: unknown): { code: string; message: string } | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && TRANSIENT_SPAWN_CODES.has(code) ? { code, message: (e as Error).message } : null;
+}

@@ -4,7 +4,8 @@
 // everything it started.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { RunningSession, Sandbox, SessionExit, SessionSpec } from './types.js';
-import { groupAlive, signalGroup } from '../kit/proc.js';
+import { EnvError } from '../kit/errors.js';
+import { groupAlive, signalGroup, transientSpawnFailure } from '../kit/proc.js';
 
 export function processSandbox(): Sandbox {
   return {
@@ -39,9 +40,18 @@ export function spawnSession(
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = [spec.stdin === undefined ? 'ignore' : 'pipe', spec.outputFd, spec.outputFd];
     if (opts.extraPipe) stdio.push('pipe');
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio });
+    const failed = (e: unknown) => {
+      const t = transientSpawnFailure(e);
+      reject(t ? new EnvError('SPAWN_FAILED', `could not start the session's ${argv[0]} (${t.code}: ${t.message}); the slot retries after a backoff`) : e);
+    };
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio });
+    } catch (e) {
+      return failed(e); // some failures (ETXTBSY) are thrown, not emitted
+    }
     const exited = new Promise<SessionExit>((res) => child.once('exit', (code, signal) => res({ code, signal })));
-    child.once('error', reject);
+    child.once('error', failed);
     child.once('spawn', () => {
       if (spec.stdin !== undefined && child.stdin) {
         child.stdin.on('error', () => {}); // an agent that never reads its stdin is not an error
