@@ -95,6 +95,7 @@ export function figureLines(f: Figures): string[] {
   const o = f.observed;
   return [
     `wall time ${(f.wallMs / 60_000).toFixed(1)} min; ${f.sessions} sessions (${f.sessionsPerMin.toFixed(1)}/min); ${f.commitsOnMain} commits on main (${f.commitsPerMin.toFixed(1)}/min); ${f.supervisorRuns} supervisor processes`,
+    `pace by quarter of the run (sessions started per minute, outage minutes left out): ${f.pace.map((p) => (p === null ? '-' : p.toFixed(1))).join(', ')}`,
     `supervisor peak RSS ${(f.peakRssBytes / MiB).toFixed(1)} MiB; swarm folder ${(f.swarmBytes / MiB).toFixed(1)} MiB; ${f.wipRefs} wip/ refs`,
     `sessions by what their logs say: ${Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `claims that outlived their session: ${f.held.spans}; held after the end: p50 ${(percentile(f.held.held, 50) / 1000 || 0).toFixed(1)} s, p99 ${(percentile(f.held.held, 99) / 1000 || 0).toFixed(1)} s, max ${((f.held.held.length ? Math.max(...f.held.held) : 0) / 1000).toFixed(1)} s (limit ${HELD_LIMIT_MS / 1000} s, outages excluded)`,

@@ -7,6 +7,7 @@ import { makePlan, FULL } from '../bench/endurance/plan.js';
 import { checks, heldByEnded, lostCommits, passDrops, type Verdict } from '../bench/endurance/checks.js';
 import { bankEntry, evaluate, planTasks } from '../demo/endurance/generate.js';
 import { parseArgs } from '../bench/endurance.js';
+import { paceByPart } from '../bench/endurance/pace.js';
 import type { CommitRecord } from '../demo/sim/commits.js';
 
 describe('the fault plan', () => {
@@ -139,5 +140,16 @@ describe('the endurance project plan', () => {
     expect(() => parseArgs(['--agents', '0'])).toThrow(/--agents/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown argument/);
     expect(() => parseArgs(['--seed', 'a b'])).toThrow(/--seed/);
+  });
+});
+
+describe('the pace figure', () => {
+  it('counts sessions per minute in each quarter, leaving outage minutes out', () => {
+    const min = 60_000;
+    // 8 minutes: 10 starts in the first two, 6 in the next two, none in an outage of minutes 4-6, 2 in the last two
+    const starts = [...Array.from({ length: 10 }, (_, i) => i * 0.2 * min), ...Array.from({ length: 6 }, (_, i) => 2 * min + i * 0.3 * min), 6.5 * min, 8 * min];
+    expect(paceByPart(starts, 0, 8 * min, [{ from: 4 * min, to: 6 * min }])).toEqual([5, 3, null, 1]);
+    // half a quarter away: its rate is over the minute left
+    expect(paceByPart([0, 0.5 * min], 0, 4 * min, [{ from: 0.5 * min, to: 1 * min }], 4)).toEqual([4, 0, 0, 0]);
   });
 });

@@ -9,6 +9,7 @@ import { pendingSummary } from '../../harness/tasks/journal.js';
 import { checks, heldByEnded, lostCommits, passDrops, type Check, type HeldReport, type LostReport } from './checks.js';
 import { claimSpans, commitsSince, findRewrites, selfAndAncestors, dirBytes, judgeTips, landingTimes, processesUnder, reachable, readCommitLog, reflogMain, sessionEnds, wipRefs } from './collect.js';
 import { benchEnv, type DriveResult } from './drive.js';
+import { paceByPart } from './pace.js';
 
 export const HELD_LIMIT_MS = 60_000;
 
@@ -16,6 +17,8 @@ export interface Figures {
   wallMs: number;
   sessions: number;
   sessionsPerMin: number;
+  /** sessions started per minute in each quarter of the run, outage minutes left out */
+  pace: (number | null)[];
   commitsOnMain: number;
   commitsPerMin: number;
   peakRssBytes: number;
@@ -77,12 +80,13 @@ export async function analyse(d: DriveResult, opts: { gate: boolean; say: (l: st
         if (Date.now() - lastSay > 15_000 || n === all) (lastSay = Date.now()), opts.say(`  judging main's landed tips: ${n}/${all} distinct src/ trees`);
       })
     : [];
-  const sessions = events.filter((e) => e.type === 'session_start').length;
+  const starts = events.filter((e) => e.type === 'session_start').map((e) => Date.parse(e.ts));
+  const sessions = starts.length;
   const wallMs = d.endedAt - d.startedAt;
   const commitsOnMain = commitsSince(d.upstream, reflog[0]?.sha);
   const min = wallMs / 60_000;
   const figures: Figures = {
-    wallMs, sessions, sessionsPerMin: sessions / min, commitsOnMain, commitsPerMin: commitsOnMain / min,
+    wallMs, sessions, sessionsPerMin: sessions / min, pace: paceByPart(starts, d.startedAt, d.endedAt, d.outages), commitsOnMain, commitsPerMin: commitsOnMain / min,
     peakRssBytes: d.peakRssBytes, swarmBytes: dirBytes(d.swarm), wipRefs: wipRefs(d.upstream), supervisorRuns: d.supervisorRuns,
     observed: observed(d.swarm), held, lost, unownedClaims: unowned,
   };
