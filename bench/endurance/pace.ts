@@ -16,7 +16,7 @@ export function paceByPart(starts: readonly number[], start: number, end: number
     const away = outages.reduce((ms, o) => ms + Math.max(0, Math.min(to, o.to) - Math.max(from, o.from)), 0);
     const open = to - from - away;
     if (open <= 0) return null;
-    const n = starts.filter((t) => t >= from && (t < to || (i === parts - 1 && t === end))).length;
+    const n = starts.filter((t) => t >= from && (t < to || (t === end && to === end))).length;
     return n / (open / 60_000);
   });
 }

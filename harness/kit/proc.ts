@@ -52,7 +52,7 @@ export function signalGroup(pgid: number | undefined, sig: NodeJS.Signals): void
  * CLI upgraded mid-run). Such a failure is the session's, retried after a backoff; before,
  * it reached the supervisor as a bug and stopped a whole unattended run.
  */
-export const TRANSIENT_SPAWN_CODES: ReadonlySet<string> = new Set(['EAGAIN', 'ENOMEM', 'EMFILE', 'ENFILE', 'ETXTBSY']);
+const TRANSIENT_SPAWN_CODES: ReadonlySet<string> = new Set(['EAGAIN', 'ENOMEM', 'EMFILE', 'ENFILE', 'ETXTBSY']);
 
 export function transientSpawnFailure(e: unknown): { code: string; message: string } | null {
   const code = (e as NodeJS.ErrnoException | null)?.code;

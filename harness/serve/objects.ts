@@ -9,7 +9,6 @@ import type { Git } from '../kit/git.js';
 import { batchAnswers, readLoose, readObjects, type RawObject } from '../git/objects.js';
 import { quarantineEnv, type Ask, type QuarantineEnv } from './facts.js';
 
-
 /** A kept conversation is replaced after this long, so its time limit never ends it mid-push. */
 const KEPT_FOR_MS = 10 * 60_000;
 
