@@ -149,7 +149,7 @@ describe("the oracle's suite: the same mechanism", () => {
       expect(fromFile, k).toMatch(new RegExp(`^DIR/test-oracle.json: "${k}" must be `));
       expect(fromFile, k).toContain(`(got ${JSON.stringify(v)})`);
     }
-    expect(messageOf(suiteDir({ command: './t {test}', colour: 'red' }), {})).toMatch(/unknown field "colour" \(known: tests, match, exclude, layout, command, timeout, judge, expectExit, expected, skip, tool, tools, env, cwd, logDir\)$/);
+    expect(messageOf(suiteDir({ command: './t {test}', colour: 'red' }), {})).toMatch(/unknown field "colour" \(known: tests, match, exclude, layout, command, batch, timeout, judge, expectExit, expected, skip, tool, tools, env, cwd, logDir\)$/);
   });
 
   it('globs by picomatch: a brace set of paths matches its files, not a file named "*"', () => {

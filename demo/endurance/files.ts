@@ -18,7 +18,7 @@ export const MAIN_AWK = (tables: number) =>
     '',
   ].join('\n');
 
-export const ALL_AWK = '# For tools/status.mjs: marks where each test\'s output starts.\nFNR == 1 { printf "\\036%s\\n", FILENAME }\n';
+export const ALL_AWK = '# For tools/status.mjs and test-oracle\'s "batch": marks where each test\'s output starts.\nFNR == 1 { printf "\\036%s\\n", FILENAME }\n';
 
 export const RUN_SH = (tables: string[]) =>
   `#!/bin/sh\n# Runs one test by hand: sh tools/run.sh tests/f0001.in (test-oracle runs the same command).\ncd "$(dirname "$0")/.." || exit 2\nexec awk -f src/main.awk ${tables.map((f) => `-f ${f}`).join(' ')} "$1"\n`;

@@ -99,7 +99,9 @@ export async function generateEnduranceProject(dir: string, spec: EnduranceSpec,
   w('tools/all.awk', ALL_AWK);
   w('tools/status.mjs', STATUS_MJS);
   w('README.md', README(spec.tasks, spec.tables));
-  w('test-oracle.json', JSON.stringify({ tests: 'tests', match: '*.in', command: `awk -f src/main.awk ${tables.map((f) => `-f ${f}`).join(' ')} {test}`, judge: 'stdout', expectExit: null, timeout: 10 }, null, 2) + '\n');
+  const program = `-f src/main.awk ${tables.map((f) => `-f ${f}`).join(' ')}`;
+  // batch: every test of a batch in one awk process, its output marked by tools/all.awk
+  w('test-oracle.json', JSON.stringify({ tests: 'tests', match: '*.in', command: `awk ${program} {test}`, batch: `awk -f tools/all.awk ${program} {tests}`, judge: 'stdout', expectExit: null, timeout: 10 }, null, 2) + '\n');
   for (const t of tasks) {
     w(`tests/${t.name}.in`, t.inputs.map(([a, b]) => `${t.name} ${a} ${b}\n`).join(''));
     w(`tests/${t.name}.expected`, t.inputs.map(([a, b]) => `${evaluate(t.k, a, b)}\n`).join(''));

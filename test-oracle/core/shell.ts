@@ -3,15 +3,17 @@ import { shq } from '../../harness/kit/shell.js';
 
 export { shq };
 
-export const PLACEHOLDERS = ['test', 'abs', 'id', 'dir', 'name', 'tmp', 'root', 'tool'] as const;
+export const PLACEHOLDERS = ['test', 'abs', 'id', 'dir', 'name', 'tmp', 'root', 'tool', 'tests'] as const;
+/** What a `batch` command may use: it runs many tests, so nothing that names one. */
+export const BATCH_PLACEHOLDERS: readonly Placeholder[] = ['tests', 'root', 'tool'];
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
-/** Fills `{test}`-style placeholders with shell-quoted values; `{{` is a literal `{`. */
-export function fillTemplate(template: string, values: Partial<Record<Placeholder, string>>): string {
+/** Fills `{test}`-style placeholders with shell-quoted values (a list: one word each); `{{` is a literal `{`. */
+export function fillTemplate(template: string, values: Partial<Record<Placeholder, string | readonly string[]>>): string {
   return template.replace(/\{\{|\{([a-z]+)\}/g, (m, name: string | undefined) => {
     if (m === '{{') return '{';
     const v = values[name as Placeholder];
-    return v === undefined ? m : shq(v);
+    return v === undefined ? m : typeof v === 'string' ? shq(v) : v.map(shq).join(' ');
   });
 }
 

@@ -140,6 +140,7 @@ async function runAtBaseline(p: RunPlan, base: string, ids: string[], io: Io): P
       runDir,
       runDirShown: runDir,
       env: io.env,
+      onNote: io.out,
     });
   } finally {
     rmSync(tmp, { recursive: true, force: true });

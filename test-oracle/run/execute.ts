@@ -1,6 +1,8 @@
-// Runs the selected tests of a suite in parallel and judges each one. The thin I/O
-// layer around `runOne` and the pure `judge`.
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync } from 'node:fs';
+// Runs the selected tests of a suite in parallel and judges each one: one process per
+// test, or per batch when the suite has a "batch" command (core/batch.ts). The thin I/O
+// layer around the launcher and the pure `judge`.
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { batchesOf, readBatch } from '../core/batch.js';
 import { dirname, join } from 'node:path';
 import { judge, type JudgeInput } from '../core/judge.js';
 import { directArgv, fillTemplate, templateUses } from '../core/shell.js';
@@ -20,6 +22,8 @@ export interface ExecuteOptions {
   runDirShown: string;
   env: NodeJS.ProcessEnv;
   onDone?: (o: TestOutcome, done: number) => void;
+  /** a line worth showing: tests a batch left to run one by one, and why */
+  onNote?: (line: string) => void;
 }
 
 /** Bytes of actual output read beyond the expected length: enough to show a difference. */
@@ -43,50 +47,98 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
   const toolEnv = s.tool ? { TEST_ORACLE_TOOL: s.tool } : {};
   const spawner = new Spawner({ ...o.env, ...s.env, ...toolEnv, TEST_ORACLE_ROOT: s.root }, o.jobs);
   let done = 0;
+  const finish = (o2: TestOutcome): TestOutcome => {
+    o.onDone?.(o2, ++done);
+    return o2;
+  };
+  const indexOf = new Map(o.ids.map((id, i) => [id, i]));
+  const runOne = async (id: string): Promise<TestOutcome | undefined> => {
+    const index = indexOf.get(id)!;
+    const logRel = `logs/${id}.log`;
+    const logPath = join(o.runDir, logRel);
+    ensureDir(dirname(logPath));
+    const tmp = usesTmp ? join(o.runDir, 'tmp', String(index)) : undefined;
+    // A failed test's scratch folder is kept for inspection until the next run.
+    if (tmp && existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
+    const command = fillTemplate(s.command, {
+      test: inTmp ? join(s.root, id) : id,
+      abs: join(s.root, id),
+      id,
+      dir: inTmp ? join(s.root, dirname(id)) : dirname(id),
+      name: testName(s, id),
+      tmp,
+      root: s.root,
+      tool: s.tool,
+    });
+    const r = await spawner.run({
+      argv: directArgv(command),
+      command,
+      cwd: inTmp ? tmp! : s.root,
+      env: { TEST_ORACLE_TEST: id, ...(tmp ? { TEST_ORACLE_TMP: tmp } : {}) },
+      timeoutMs: o.timeoutSec * 1000,
+      logPath,
+      stderrPath: separateStderr ? logPath + '.stderr' : undefined,
+      header: `$ ${command}\n`,
+      mkdir: tmp,
+    });
+    if (r.cancelled) return undefined;
+    const verdict = judgeRun(s, id, r, logPath, o.timeoutSec, separateStderr);
+    if (verdict.result !== 'pass') {
+      appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason} (${Math.round(r.ms)}ms)\n`);
+    } else if (tmp) rmSync(tmp, { recursive: true, force: true });
+    return finish({ id, result: verdict.result, reason: verdict.reason, ms: r.ms, log: `${o.runDirShown}/${logRel}` });
+  };
   try {
     // Everything is queued at once; the launcher keeps `jobs` running and we judge each
-    // test as it comes back.
-    const all = o.ids.map(async (id, index): Promise<TestOutcome | undefined> => {
-      const logRel = `logs/${id}.log`;
-      const logPath = join(o.runDir, logRel);
-      ensureDir(dirname(logPath));
-      const tmp = usesTmp ? join(o.runDir, 'tmp', String(index)) : undefined;
-      // A failed test's scratch folder is kept for inspection until the next run.
-      if (tmp && existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
-      const command = fillTemplate(s.command, {
-        test: inTmp ? join(s.root, id) : id,
-        abs: join(s.root, id),
-        id,
-        dir: inTmp ? join(s.root, dirname(id)) : dirname(id),
-        name: testName(s, id),
-        tmp,
-        root: s.root,
-        tool: s.tool,
-      });
-      const r = await spawner.run({
-        argv: directArgv(command),
-        command,
-        cwd: inTmp ? tmp! : s.root,
-        env: { TEST_ORACLE_TEST: id, ...(tmp ? { TEST_ORACLE_TMP: tmp } : {}) },
-        timeoutMs: o.timeoutSec * 1000,
-        logPath,
-        stderrPath: separateStderr ? logPath + '.stderr' : undefined,
-        header: `$ ${command}\n`,
-        mkdir: tmp,
-      });
-      if (r.cancelled) return undefined;
-      const verdict = judgeRun(s, id, r, logPath, o.timeoutSec, separateStderr);
-      if (verdict.result !== 'pass') {
-        appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason} (${Math.round(r.ms)}ms)\n`);
-      } else if (tmp) rmSync(tmp, { recursive: true, force: true });
-      const outcome: TestOutcome = { id, result: verdict.result, reason: verdict.reason, ms: r.ms, log: `${o.runDirShown}/${logRel}` };
-      o.onDone?.(outcome, ++done);
-      return outcome;
-    });
-    return (await Promise.all(all)).filter((x): x is TestOutcome => x !== undefined);
+    // test (or batch) as it comes back.
+    const all = s.batch
+      ? batchesOf(o.ids, o.jobs).map(async (ids, k) => {
+          const b = await runBatch({ ...o, batch: s.batch!, ids, k, spawner, ensureDir });
+          if (b.why) o.onNote?.(`batch ${k + 1}: ${ids.length - b.judged.length} of its ${ids.length} tests ran one by one: ${b.why}`);
+          const known = new Set(b.judged.map((x) => x.id));
+          return [...b.judged.map(finish), ...(await Promise.all(ids.filter((id) => !known.has(id)).map(runOne)))];
+        })
+      : o.ids.map(async (id) => [await runOne(id)]);
+    const byId = new Map((await Promise.all(all)).flat().filter((x): x is TestOutcome => x !== undefined).map((x) => [x.id, x]));
+    return o.ids.map((id) => byId.get(id)).filter((x): x is TestOutcome => x !== undefined);
   } finally {
     spawner.close();
   }
+}
+
+/** One batch: its tests' outputs split by marker into their own logs and judged; the rest named, for running one by one. */
+async function runBatch(b: ExecuteOptions & { batch: string; k: number; spawner: Spawner; ensureDir: (d: string) => void }): Promise<{ judged: TestOutcome[]; why?: string }> {
+  const s = b.suite;
+  const dir = join(b.runDir, 'batch');
+  b.ensureDir(dir);
+  const command = fillTemplate(b.batch, { tests: b.ids, root: s.root, tool: s.tool });
+  const out = join(dir, `${b.k + 1}.out`);
+  const r = await b.spawner.run({
+    argv: directArgv(command),
+    command,
+    cwd: s.root,
+    env: {},
+    timeoutMs: b.timeoutSec * 1000,
+    logPath: out,
+    stderrPath: join(dir, `${b.k + 1}.err`),
+    header: '',
+  });
+  if (r.cancelled) return { judged: [] };
+  const how = r.spawnError ? `could not start (${r.spawnError})` : r.timedOut ? `ran past the timeout (${b.timeoutSec}s for the whole batch)` : r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
+  const reading = readBatch(readOrNull(out) ?? '', b.ids, { clean: !r.spawnError && !r.timedOut && !r.signal && r.code === 0, how });
+  const judged: TestOutcome[] = [];
+  for (const [id, text] of reading.outputs) {
+    const logRel = `logs/${id}.log`;
+    const logPath = join(b.runDir, logRel);
+    b.ensureDir(dirname(logPath));
+    const header = `$ ${fillTemplate(b.batch, { tests: [id], root: s.root, tool: s.tool })}\n# ran in batch ${b.k + 1} of ${b.ids.length} tests; its stderr: ${b.runDirShown}/batch/${b.k + 1}.err\n`;
+    writeFileSync(logPath, header + text);
+    const ms = r.ms / b.ids.length;
+    const verdict = judgeRun(s, id, { code: r.code, signal: null, timedOut: false, ms, headerBytes: Buffer.byteLength(header) }, logPath, b.timeoutSec, false);
+    if (verdict.result !== 'pass') appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason}\n`);
+    judged.push({ id, result: verdict.result, reason: verdict.reason, ms, log: `${b.runDirShown}/${logRel}` });
+  }
+  return { judged, ...(reading.why ? { why: `the batch ${reading.why}` } : {}) };
 }
 
 /** Reads only what judging needs: the expected file, as much output as can differ, a tail. */

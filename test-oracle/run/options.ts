@@ -51,14 +51,17 @@ export const SUITE_HELP = [
   'A suite is described by test-oracle.json (or the flags above), e.g.',
   '  {"tests": "tests", "match": "*.c", "command": "./run-one.sh {test}",',
   '   "timeout": 10, "judge": "stdout", "skip": {"mycc": "skips/mycc.txt"}}',
-  'Fields: tests, match, exclude, layout (file|dir), command, timeout, judge (exit|stdout|output),',
+  'Fields: tests, match, exclude, layout (file|dir), command, batch, timeout, judge (exit|stdout|output),',
   'expectExit (0; null = any), expected (".expected" beside a file, or "expected.stdout" in a',
   'folder), skip (ids/globs, or per tool), tool, tools, env, cwd (root|tmp), logDir.',
   'Several compilers: "tools": {"gcc": {"command": "..."}, "tcc": {"env": {"CC": "tcc"}}} with',
-  'command, env, skip, timeout per tool; --tool NAME picks one and sets {tool} and $TEST_ORACLE_TOOL.',
+  'command, batch, env, skip, timeout per tool; --tool NAME picks one and sets {tool} and $TEST_ORACLE_TOOL.',
   'Placeholders in command: {test} (path from the suite root), {abs}, {id}, {dir}, {name}, {tmp}',
   '(a scratch folder per test), {root}, {tool}. Test ids are paths relative to the suite root.',
   'cwd "tmp" starts each test in its {tmp} folder ({test} and {dir} are then absolute).',
+  'batch: many tests in one process, e.g. "./run-many.sh {tests}", for tests cheaper than a',
+  'process start; before each test\'s stdout it prints \\x1e and the test\'s id on a line. Needs',
+  'judge "stdout", expectExit null, cwd "root"; a test it cannot vouch for runs alone.',
 ].join('\n');
 
 /** `--fast` alone means 10%; `--fast=0.5` half a percent. */

@@ -149,6 +149,7 @@ export async function executePlan(p: RunPlan, io: Io): Promise<Executed> {
         done = n;
         if (o.result !== 'pass') failing++;
       },
+      onNote: io.out,
     });
   } catch (e) {
     if (stop || (e as { code?: string }).code === 'INTERRUPTED') {

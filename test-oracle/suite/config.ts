@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../harness/kit/errors.js';
 import { flagValues, reader, settingKeys, unknownKeys } from '../../harness/kit/settings.js';
 import type { JudgeKind } from '../core/judge.js';
-import { PLACEHOLDERS, templateUses, unknownPlaceholders } from '../core/shell.js';
+import { BATCH_PLACEHOLDERS, PLACEHOLDERS, templateUses, unknownPlaceholders } from '../core/shell.js';
 import { SUITE_FIELDS, TOOL_NAME, type SuiteFlags } from './fields.js';
 
 export { TOOL_NAME, type SuiteFlags };
@@ -24,6 +24,8 @@ export interface SuiteConfig {
   exclude: string[];
   layout: 'file' | 'dir';
   command: string;
+  /** runs many tests in one process (see README "Batches"); absent: one process per test */
+  batch?: string;
   timeoutSec: number;
   judge: JudgeKind;
   /** null = any exit code is fine (only the output is judged) */
@@ -44,7 +46,7 @@ export interface SuiteConfig {
 }
 
 const FIELDS = settingKeys(SUITE_FIELDS);
-const TOOL_FIELDS = ['command', 'env', 'skip', 'timeout'];
+const TOOL_FIELDS = ['command', 'batch', 'env', 'skip', 'timeout'];
 
 export function checkToolName(name: string, where: string): void {
   if (!TOOL_NAME.test(name)) {
@@ -98,10 +100,16 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   if (own?.command !== undefined) {
     merged.command = own.command;
     source.command = `"tools.${chosen}.command"`;
+    // the top-level batch runs the top-level program, not this tool's
+    delete merged.batch;
   }
+  if (own?.batch !== undefined) merged.batch = own.batch;
   if (own?.timeout !== undefined) merged.timeout = own.timeout;
   const given = flagValues(SUITE_FIELDS, flags);
-  if (given.command !== undefined) source.command = '--cmd';
+  if (given.command !== undefined) {
+    source.command = '--cmd';
+    delete merged.batch;
+  }
   for (const [k, v] of Object.entries(given)) {
     // an empty --match list is no list: the config's stands
     if (k !== 'tool' && !(Array.isArray(v) && v.length === 0)) merged[k] = v;
@@ -131,6 +139,11 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
   const tool = field.get('tool') ?? undefined;
   const startIn = field.get('cwd')!;
   const logDir = field.get('logDir')!;
+  const batch = merged.batch === undefined ? undefined : field.get('batch');
+  if (batch) {
+    const bad = batchError(batch, { judge, expectExit, cwd: startIn }, chosen);
+    if (bad) errs.push(bad);
+  }
 
   const skip: Record<string, string[]> = {};
   const skipList = (name: string, list: unknown): string[] | undefined => {
@@ -170,7 +183,7 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
     throw new UsageError(flagErrs.length && !errs.length ? 'BAD_CMD' : 'CONFIG_INVALID', parts.join('; '));
   }
   return {
-    root, configPath: path, tests, match, exclude, layout, command, timeoutSec, judge, expectExit, expected, skip, tool,
+    root, configPath: path, tests, match, exclude, layout, command, ...(batch ? { batch } : {}), timeoutSec, judge, expectExit, expected, skip, tool,
     tools: Object.keys(tools), env: envv, cwd: startIn, logDir,
   };
 }
@@ -178,13 +191,29 @@ export function loadSuite(cwd: string, flags: SuiteFlags, env: NodeJS.ProcessEnv
 function commandError(s: string, cmdName: string, chosen: string | undefined): string | null {
   const unknown = unknownPlaceholders(s);
   if (unknown.length) return `${cmdName} has unknown placeholder ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`;
+  if (templateUses(s, 'tests')) return `${cmdName} runs one test: {tests} belongs in "batch" (got "${s}")`;
   if (!/\{(test|abs|id|dir|name)\}/.test(s)) return `${cmdName} must say where the test goes, e.g. "./run-one.sh {test}" (got "${s}")`;
   if (chosen === undefined && templateUses(s, 'tool')) return `${cmdName} uses {tool}, but no tool is chosen; pass --tool NAME or set $TEST_ORACLE_TOOL`;
   return null;
 }
 
+/**
+ * A batch's outputs are told apart by marker lines, so only what the markers can carry is
+ * judged: each test's stdout. Its exit code and its own stderr are not known per test.
+ */
+function batchError(s: string, c: { judge: JudgeKind; expectExit: number | null; cwd: string }, chosen: string | undefined): string | null {
+  const wrong = unknownPlaceholders(s).concat(PLACEHOLDERS.filter((p) => !BATCH_PLACEHOLDERS.includes(p) && templateUses(s, p)).map((p) => `{${p}}`));
+  if (wrong.length) return `"batch" may use only {tests} {root} {tool} (got ${wrong.join(', ')})`;
+  if (!templateUses(s, 'tests')) return `"batch" must say where the tests go, e.g. "./run-many.sh {tests}" (got "${s}")`;
+  if (chosen === undefined && templateUses(s, 'tool')) return '"batch" uses {tool}, but no tool is chosen; pass --tool NAME or set $TEST_ORACLE_TOOL';
+  if (c.judge !== 'stdout' || c.expectExit !== null) return '"batch" needs "judge": "stdout" and "expectExit": null: a batch tells only each test\'s stdout apart';
+  if (c.cwd !== 'root') return '"batch" needs "cwd": "root": the tests of a batch share one process and one folder';
+  return null;
+}
+
 interface ToolDef {
   command?: unknown;
+  batch?: unknown;
   env?: unknown;
   skip?: unknown;
   timeout?: unknown;

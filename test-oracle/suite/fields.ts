@@ -36,6 +36,8 @@ export const SUITE_FIELDS = {
   layout: { flag: { type: 'string', choices: LAYOUTS, describe: 'a file per test, or a folder per test' }, parse: oneOf(LAYOUTS), default: 'file' },
   // its placeholders are checked in config.ts: the message names where the command came from
   command: { flag: { name: 'cmd' as const, type: 'string', describe: "how one test runs, e.g. './run-one.sh {test}' (overrides the config)" }, parse: nonEmpty },
+  // many tests in one process; its placeholders and judge are checked in config.ts
+  batch: { flag: null, parse: nonEmpty },
   timeout: { flag: { type: 'number', describe: 'seconds per test before its whole process group is killed' }, parse: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : want('a number of seconds > 0')), default: 10 },
   judge: { flag: { type: 'string', choices: JUDGES, describe: 'exit code; stdout or stdout+stderr vs the expected file' }, parse: oneOf(JUDGES), default: 'exit' },
   expectExit: { flag: null, parse: (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255) ? v : want('an exit code 0-255, or null to ignore it')), default: 0 },
