@@ -32,7 +32,7 @@ afterAll(() => {
   t.cleanup();
 });
 
-const status = (dir: string) => JSON.parse(execFileSync(process.execPath, ['tools/status.mjs', '--json'], { cwd: dir, encoding: 'utf8' })) as { tests: Record<string, { pass: boolean }>; tasks: Record<string, boolean>; passed: number; total: number };
+const status = (dir: string, only: string[] = []) => JSON.parse(execFileSync(process.execPath, ['tools/status.mjs', '--json', ...(only.length ? ['--only', ...only] : [])], { cwd: dir, encoding: 'utf8' })) as { tests: Record<string, { pass: boolean }>; tasks: Record<string, boolean>; passed: number; total: number };
 
 describe('the endurance project', () => {
   it('starts with every task open; a solution passes exactly its test, its regress line fails it, and the oracle agrees with the status tool', async () => {
@@ -44,15 +44,30 @@ describe('the endurance project', () => {
     for (const task of [a!, b!]) applySolution(dir, readBankEntry(p.bank, task));
     const s = status(dir);
     expect(Object.entries(s.tasks).filter(([, d]) => d).map(([k]) => k)).toEqual([a, b]);
-    const { io, out } = captureIo(gitEnv(), dir, { merged: true });
-    expect(await oracle(['run', '--no-record', '-j', '2'], io)).toBe(1);
-    expect(out.join('\n')).toMatch(/24 tests in .*: 2 pass, 22 fail/);
+    // --only: the named tests, and only the tasks they cover
+    expect(status(dir, [`tests/${a}.in`, `tests/${p.tasks[5]}.in`])).toMatchObject({ passed: 1, total: 2, tasks: { [a!]: true, [p.tasks[5]!]: false } });
+    expect(Object.keys(status(dir, [`tests/${b}.in`]).tasks)).toEqual([b]);
+    // the oracle in batches (the config's "batch") and one process per test (--cmd) agree
+    const oracleSays = async (...args: string[]) => {
+      const { io, out } = captureIo(gitEnv(), dir, { merged: true });
+      const code = await oracle(['run', '--no-record', '-j', '2', ...args], io);
+      return { code, out };
+    };
+    const one = JSON.parse(readFileSync(path.join(dir, 'test-oracle.json'), 'utf8')).command as string;
+    for (const r of [await oracleSays(), await oracleSays('--cmd', one)]) {
+      expect(r.code).toBe(1);
+      expect(r.out.join('\n')).toMatch(/24 tests in .*: 2 pass, 22 fail/);
+    }
     applySolution(dir, { edits: readBankEntry(p.bank, a!).regress! });
     expect(status(dir).tasks[a!]).toBe(false);
-    // a broken table file fails every test, with a reason
+    // a broken table file fails every test, with a reason; awk stops before any marker,
+    // so the oracle runs each test alone and blames each
     writeFileSync(path.join(dir, 'src/table-02.awk'), 'function table_2( {\n');
     const broken = status(dir);
     expect(broken.passed).toBe(0);
+    const alone = await oracleSays();
+    expect(alone.out).toContain('batch 1: 12 of its 12 tests ran one by one: the batch exited 2');
+    expect(alone.out.join('\n')).toMatch(/24 tests in .*: 24 fail/);
   });
 
   it('two tasks of one table conflict under plain git', () => {

@@ -26,9 +26,10 @@ export const RUN_SH = (tables: string[]) =>
 export const README = (tasks: number, tables: number) =>
   `# The endurance project\n\nA generated project for the harness's endurance benchmark: ${tasks} tasks, each adding one function\n(one line in one of ${tables} shared tables under src/) and making its test pass. Tasks of one table\nconflict under git when they land at once, on purpose. Run a test: \`sh tools/run.sh tests/f0001.in\`;\nall of them: \`node tools/status.mjs\`; through the oracle: \`test-oracle run\`.\n`;
 
-export const STATUS_MJS = `// node tools/status.mjs [--json]: every test in one awk process, judged like test-oracle's
-// stdout judge (a missing or extra final newline ignored), then which tasks in tasks.json
-// are done: a task is done when all its tests pass.
+export const STATUS_MJS = `// node tools/status.mjs [--json] [--only TEST...]: every test (or those named) in one awk
+// process, judged like test-oracle's stdout judge (a missing or extra final newline
+// ignored), then which tasks in tasks.json are done: a task is done when all its tests
+// pass. With --only, only tasks whose tests were all run are reported.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,7 +39,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const strip = (s) => (s.endsWith('\\n') ? s.slice(0, -1) : s);
 const config = JSON.parse(readFileSync(path.join(root, 'test-oracle.json'), 'utf8'));
 const program = [...config.command.matchAll(/-f (\\S+)/g)].flatMap((m) => ['-f', m[1]]);
-const tests = readdirSync(path.join(root, 'tests')).filter((f) => f.endsWith('.in')).sort().map((f) => 'tests/' + f);
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt < 0 ? null : new Set(process.argv.slice(onlyAt + 1));
+const tests = readdirSync(path.join(root, 'tests')).filter((f) => f.endsWith('.in')).sort().map((f) => 'tests/' + f).filter((id) => !only || only.has(id));
 const r = spawnSync('awk', ['-f', 'tools/all.awk', ...program, ...tests], { cwd: root, encoding: 'utf8', maxBuffer: 256 << 20 });
 const outputs = new Map();
 for (const part of (r.stdout ?? '').split('\\x1e').slice(1)) {
@@ -60,7 +63,7 @@ for (const id of tests) {
 }
 const taskList = existsSync(path.join(root, 'tasks.json')) ? JSON.parse(readFileSync(path.join(root, 'tasks.json'), 'utf8')).tasks : [];
 const tasks = {};
-for (const t of taskList) tasks[t.name] = t.tests.every((id) => results[id]?.pass === true);
+for (const t of taskList) if (!only || t.tests.every((id) => id in results)) tasks[t.name] = t.tests.every((id) => results[id]?.pass === true);
 const passed = Object.values(results).filter((x) => x.pass).length;
 const summary = { tests: results, tasks, passed, total: tests.length, tasksDone: Object.values(tasks).filter(Boolean).length, tasksTotal: taskList.length };
 if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(summary) + '\\n');

@@ -24,12 +24,13 @@ export interface View {
   claimed: Set<string>;
 }
 
-export async function projectStatus(cwd: string, env: NodeJS.ProcessEnv): Promise<ProjectStatus> {
+/** `only`: just these tests (a task's own, as an agent checks its work); tasks they do not cover are left out. */
+export async function projectStatus(cwd: string, env: NodeJS.ProcessEnv, only?: readonly string[]): Promise<ProjectStatus> {
   if (!existsSync(path.join(cwd, 'tools/status.mjs')) || !existsSync(path.join(cwd, 'tasks.json'))) {
     throw new UsageError('NOT_THE_DEMO', `${cwd} is not a clone of the demo project (no tools/status.mjs or tasks.json); the sim only works on the demo`);
   }
   try {
-    const { stdout } = await run(process.execPath, ['tools/status.mjs', '--json'], { cwd, env, timeout: 60_000, maxBuffer: 16 << 20 });
+    const { stdout } = await run(process.execPath, ['tools/status.mjs', '--json', ...(only ? ['--only', ...only] : [])], { cwd, env, timeout: 60_000, maxBuffer: 16 << 20 });
     return JSON.parse(stdout) as ProjectStatus;
   } catch (e) {
     throw new CheckFailedError('STATUS_FAILED', `node tools/status.mjs failed: ${(e as Error).message.split('\n')[0]}`);

@@ -112,7 +112,7 @@ async function claimOne(s: Sim, view: View): Promise<string | null> {
  * to save).
  */
 async function doneMeanwhile(s: Sim, task: string): Promise<boolean> {
-  if ((await projectStatus(s.cwd, s.env)).tasks[task] !== true) return false;
+  if ((await projectStatus(s.cwd, s.env, readBankEntry(s.opts.bank, task).tests)).tasks[task] !== true) return false;
   s.log.say(`${task} was done by someone else while it was being picked; giving the claim back`);
   const r = await s.log.tool('harness', s.tools.harness, ['task', 'release', task, '--reason', 'done by someone else meanwhile'], s.cwd, s.env);
   if (r.code !== 0) throw new CheckFailedError('RELEASE_FAILED', `harness task release ${task} exited ${r.code}`);
@@ -142,7 +142,7 @@ async function work(s: Sim, task: string, view: View): Promise<number> {
   s.log.say(`wrote the known solution of ${task}: ${changed.join(', ') || '(already there: re-checking)'}`);
   const broke = (s.fault ? s.fault.kind === 'regress' : s.random() < s.opts.regress) ? regress(s, task, view, written) : null;
 
-  const check = await projectStatus(s.cwd, s.env);
+  const check = await projectStatus(s.cwd, s.env, entry.tests);
   if (!check.tasks[task]) return giveUp(s, task, `its tests still fail with the known solution: ${firstFailure(check, entry)}`);
   await s.log.tool('test-oracle', s.tools.oracle, ['run', '--fast'], s.cwd, s.env);
 
@@ -161,7 +161,7 @@ async function land(s: Sim, task: string, entry: BankEntry, written: Written): P
     const resolved = await rebaseOnUpstream(s.git, s.log, written, `${s.agent} (sim)`).finally(() => s.commits.checkpoint(s.git));
     conflicts += resolved.length;
     if (resolved.length) {
-      const st = await projectStatus(s.cwd, s.env);
+      const st = await projectStatus(s.cwd, s.env, entry.tests);
       if (!st.tasks[task]) return giveUp(s, task, `after resolving conflicts its tests fail: ${firstFailure(st, entry)}`);
       s.log.say(`re-checked after resolving: ${task}'s tests pass`);
     }

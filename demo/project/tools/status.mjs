@@ -1,6 +1,7 @@
-// node tools/status.mjs [--json]: every test in one process, judged like test-oracle
-// judges them (stdout against NAME.expected, a missing or extra final newline ignored),
-// then which tasks in tasks.json are done: a task is done when all its tests pass.
+// node tools/status.mjs [--json] [--only TEST...]: every test (or those named) in one
+// process, judged like test-oracle judges them (stdout against NAME.expected, a missing or
+// extra final newline ignored), then which tasks in tasks.json are done: a task is done
+// when all its tests pass; with --only, only tasks whose tests were all run are reported.
 // One process instead of one per test makes this cheap enough to run at every start.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,10 +10,13 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const strip = (s) => (s.endsWith('\n') ? s.slice(0, -1) : s);
 
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt < 0 ? null : new Set(process.argv.slice(onlyAt + 1));
 const tests = readdirSync(path.join(root, 'tests'))
   .filter((f) => f.endsWith('.peb'))
   .sort()
-  .map((f) => `tests/${f}`);
+  .map((f) => `tests/${f}`)
+  .filter((id) => !only || only.has(id));
 const results = {};
 let runProgram = null;
 let broken = '';
@@ -34,7 +38,7 @@ for (const id of tests) {
 }
 const taskList = existsSync(path.join(root, 'tasks.json')) ? JSON.parse(readFileSync(path.join(root, 'tasks.json'), 'utf8')).tasks : [];
 const tasks = {};
-for (const t of taskList) tasks[t.name] = t.tests.every((id) => results[id]?.pass === true);
+for (const t of taskList) if (!only || t.tests.every((id) => id in results)) tasks[t.name] = t.tests.every((id) => results[id]?.pass === true);
 const passed = Object.values(results).filter((r) => r.pass).length;
 const summary = { tests: results, tasks, passed, total: tests.length, tasksDone: Object.values(tasks).filter(Boolean).length, tasksTotal: taskList.length };
 
