@@ -117,6 +117,32 @@ describe('gate hook on the upstream', () => {
     expect(readdirSync(join(up, 'test-oracle-gate')).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps one checkout for the gates: each sees exactly its commit, with the baseline\'s expected outputs and nothing a gate before it left', async ({ upstream }) => {
+    const { up, w } = await upstreamWithSuite(upstream);
+    // a test that fails once it meets a file a test left behind
+    writeFiles(w, { 't/c.sh': '[ -e stray ] && echo seen || echo clean; touch stray\n', 't/c.expected': 'clean\n' });
+    await commitAll(w, 'a test that leaves a file');
+    await git(w, 'push', '-q', 'origin', 'main');
+    installGateHook(up, `node ${BIN} gate`, { timeoutSec: 120 });
+    const kept = join(up, 'test-oracle-gate.tree');
+    // a regression hidden by editing its expected output: judged by the baseline's, refused
+    writeFiles(w, { 't/a.sh': 'echo 9\n', 't/a.expected': '9\n' });
+    await commitAll(w, 'break a, and its expected output');
+    const hidden = await push(w);
+    expect(hidden.exitCode).toBe(1);
+    expect(hidden.stderr).toMatch(/remote: ERROR gate: 1 test passed at \w+ and fails at \w+: t\/a\.sh \(expected "1" got "9"/);
+    expect(readFileSync(join(kept, 't/a.expected'), 'utf8')).toBe('1\n'); // the baseline's, written over the pushed one
+    expect(existsSync(join(kept, 'stray'))).toBe(true);
+    // the next gate starts from its own commit: a.sh and a.expected as pushed, no stray file
+    await git(w, 'reset', '-q', '--hard', 'HEAD~1');
+    writeFiles(w, { 'NOTES.md': 'one\n' });
+    await commitAll(w, 'notes');
+    const ok = await push(w);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(readFileSync(join(kept, 't/a.sh'), 'utf8')).toBe('echo 1\n');
+    expect(readFileSync(join(kept, 'NOTES.md'), 'utf8')).toBe('one\n');
+  });
+
   it('answers a push that lost the ref to a claim and came back rebased from the results kept for its content', async ({ upstream }) => {
     const { d, up, w, clone } = await upstreamWithSuite(upstream);
     const runs = join(d, 'runs');

@@ -108,8 +108,17 @@ async function suiteFromBaseline(dir: string, env: NodeJS.ProcessEnv, base: stri
   const suite = loadSuite(dir, {}, env);
   const rel = normalize(suite.tests).replace(/\/+$/, '');
   if (rel.startsWith('..') || isAbsolute(rel)) return;
-  const ls = await execa('git', ['ls-tree', '-r', '-z', '--name-only', base, '--', rel === '.' ? '.' : rel], { cwd: dir, env, reject: false });
-  const expected = ls.stdout.split('\0').filter((f) => f && (suite.layout === 'dir' ? f.split('/').pop() === suite.expected : f.endsWith(suite.expected)));
+  const isExpected = (f: string) => (suite.layout === 'dir' ? f.split('/').pop() === suite.expected : f.endsWith(suite.expected));
+  const pathspec = ['--', rel === '.' ? '.' : rel];
+  // The checkout is of the pushed commit: only the expected outputs it added, changed or
+  // deleted can differ from the baseline's, and one it added has none there to restore.
+  const commit = env.TEST_ORACLE_COMMIT;
+  const ls = commit
+    ? await execa('git', ['diff', '--name-status', '-z', '--no-renames', base, commit, ...pathspec], { cwd: dir, env, reject: false })
+    : await execa('git', ['ls-tree', '-r', '-z', '--name-only', base, ...pathspec], { cwd: dir, env, reject: false });
+  const fields = ls.stdout.split('\0');
+  const atBase = commit ? fields.flatMap((f, i) => (i % 2 === 1 && fields[i - 1] !== 'A' ? [f] : [])) : fields;
+  const expected = atBase.filter((f) => f && isExpected(f));
   if (expected.length === 0) return;
   const tar = await execa('sh', ['-c', 'f=$1; d=$2; shift 2; git archive --format=tar "$f" -- "$@" | tar -xf - -C "$d"', 'sh', base, dir, ...expected], { cwd: dir, env, reject: false });
   if (tar.exitCode !== 0) throw new Error(`could not restore the baseline's expected outputs: ${tar.stderr.trim()}`);

@@ -89,6 +89,25 @@ serialize() {
   # Bounded: a holder that never lets go (it should not happen) costs one limit, not the upstream.
   exec 9>"$repo/test-oracle-gate.lock" && flock -w $((limit + 60)) 9 && locked=1
 }
+# The gates' checkout, kept between gates while they queue (one at a time): only the files
+# that differ from the last gate's commit are written, not the whole tree. What the last gate
+# changed in it (the baseline's expected outputs and suite config) is dropped from the index
+# first, so it is written again (its blobs may have gone with a refused push's quarantine),
+# and what it left is removed, but for the oracle's logs (creating a log per test is the
+# slow part).
+kept_tree="$repo/test-oracle-gate.tree"
+kept_index="$repo/test-oracle-gate.index"
+sync_kept() {
+  [ -n "$locked" ] || return 1
+  ( mkdir -p "$kept_tree" && cd "$kept_tree" &&
+    GIT_DIR=$repo GIT_INDEX_FILE="$kept_index" GIT_WORK_TREE="$kept_tree" && export GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE &&
+    { [ ! -f "$kept_index" ] || git diff-files --name-only -z | xargs -0r sh -c 'git update-index --force-remove -- "$@" && rm -f -- "$@"' sh; } &&
+    git read-tree --reset -u "$1" &&
+    git clean -ffdxq -e /.test-oracle/
+  ) >/dev/null 2>&1 && return 0
+  rm -rf "$kept_tree" "$kept_index"
+  return 1
+}
 hold_until_moved() {
   [ -n "$locked" ] || return 0
   ( i=0
@@ -125,14 +144,18 @@ while read -r old new ref; do
   held_ref=$ref
   held_old=$old
   work=$(mktemp -d "\${TMPDIR:-/tmp}/test-oracle-gate.XXXXXX") || { echo "WARNING test gate skipped for $short: no temp folder"; continue; }
-  mkdir "$work/tree"
-  if ! git archive --format=tar "$new" | tar -xf - -C "$work/tree"; then
-    echo "WARNING test gate skipped for $short: could not check it out"
-    rm -rf "$work"
-    continue
+  tree=$kept_tree
+  if ! sync_kept "$new"; then
+    tree=$work/tree
+    mkdir "$tree"
+    if ! git archive --format=tar "$new" | tar -xf - -C "$tree"; then
+      echo "WARNING test gate skipped for $short: could not check it out"
+      rm -rf "$work"
+      continue
+    fi
   fi
   started=$(date +%s)
-  ( cd "$work/tree" &&
+  ( cd "$tree" &&
     GIT_DIR="$repo" TEST_ORACLE_COMMIT="$new" TEST_ORACLE_BASELINE="$old" TEST_ORACLE_REF="$ref" TEST_ORACLE_HOOK=1 TEST_ORACLE_SKIP_PATHS="$skip_paths" &&
     export GIT_DIR TEST_ORACLE_COMMIT TEST_ORACLE_BASELINE TEST_ORACLE_REF TEST_ORACLE_HOOK TEST_ORACLE_SKIP_PATHS &&
     limited sh -c "$gate_cmd" 9>&- ) >"$work/out" 2>&1 </dev/null
