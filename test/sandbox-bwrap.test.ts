@@ -5,7 +5,7 @@ import { EnvError, EXIT } from '../harness/kit/errors.js';
 import { bwrapSandbox } from '../harness/sandbox/bwrap.js';
 import { runTool } from '../harness/sandbox/common.js';
 import { sandboxFor } from '../harness/sandbox/index.js';
-import { contractTests } from './helpers/sandbox-contract.js';
+import { contractTests, niceTests } from './helpers/sandbox-contract.js';
 import { makeFixture } from './helpers/sandbox-fixture.js';
 import { isolationTests } from './helpers/sandbox-isolation.js';
 
@@ -17,6 +17,7 @@ describe.skipIf(!installed)(installed ? 'bwrap sandbox' : 'bwrap sandbox: SKIPPE
   });
   describe('contract', () => contractTests(() => sandboxFor('bwrap')));
   describe('isolation', () => isolationTests(() => sandboxFor('bwrap')));
+  describe('CPU priority', () => niceTests(() => sandboxFor('bwrap')));
 
   it('ignores limits (no cgroup): a session with limits still runs', async () => {
     const f = makeFixture();

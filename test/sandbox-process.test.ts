@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { EnvError } from '../harness/kit/errors.js';
 import { spawnSession } from '../harness/sandbox/process.js';
 import { sandboxFor } from '../harness/sandbox/index.js';
-import { contractTests } from './helpers/sandbox-contract.js';
+import { contractTests, niceTests } from './helpers/sandbox-contract.js';
 
 describe('process sandbox contract', () => contractTests(() => sandboxFor('process')));
+describe('process sandbox: CPU priority', () => niceTests(() => sandboxFor('process')));
 
 describe('process sandbox: starting the session', () => {
   it('a program being rewritten as it starts (a real ETXTBSY) is an environment error the slot backs off from, not a crash', async () => {

@@ -43,15 +43,18 @@ describe('limits', () => {
   });
   it('flags win over the config file; run.json records the limits', () => {
     const c = resolve({ memory: '1g' }, { memory: '4g', cpus: 2, pidsLimit: 256 });
-    expect(c.limits).toEqual({ memoryMb: 1024, cpus: 2, pids: 256 });
-    expect(resolve({}).limits).toEqual({});
+    expect(c.limits).toEqual({ memoryMb: 1024, cpus: 2, pids: 256, nice: 10 });
+    expect(resolve({}).limits).toEqual({ nice: 10 });
+    expect(resolve({ nice: 0 }).limits).toEqual({});
+    expect(resolve({}, { nice: 19 }).limits).toEqual({ nice: 19 });
     const json = JSON.parse(runJson(c, { secretNames: [], startedAt: 'now', pid: 1, host: 'h', upstream: 'u' }));
-    expect(json.limits).toEqual({ memoryMb: 1024, cpus: 2, pids: 256 });
+    expect(json.limits).toEqual({ memoryMb: 1024, cpus: 2, pids: 256, nice: 10 });
   });
   it('errors name the flag or the config key', () => {
     expect(oneLine(() => resolve({ cpus: 'lots' })).message).toMatch(/^--cpus: "lots" is not a number of CPUs/);
     expect(oneLine(() => resolve({}, { memory: 512 })).message).toMatch(/^harness.config.json "memory": 512 is not a memory size; write it with a unit/);
     expect(oneLine(() => resolve({ pidsLimit: '2' })).message).toMatch(/^--pids-limit: /);
+    expect(oneLine(() => resolve({ nice: 20 })).message).toMatch(/^--nice: /);
   });
   it('bwrap and process say once that they cannot apply limits; containers say nothing', () => {
     expect(unappliedLimitsNote('bwrap', { memoryMb: 512, pids: 64 })).toMatch(/bwrap sandbox cannot apply --memory, --pids-limit .*docker or podman/);

@@ -91,7 +91,7 @@ describe.skipIf(noBwrap !== null)(noBwrap ? `harness run --sandbox bwrap: SKIPPE
     expect(r.log).toContain('(cmd, bwrap sandbox)');
     // bwrap holds no cgroup: the run says so, and run.json still records what was asked.
     expect(r.stdout).toMatch(/note: the bwrap sandbox cannot apply --memory/);
-    expect(r.run.limits).toEqual({ memoryMb: 256 });
+    expect(r.run.limits).toEqual({ memoryMb: 256, nice: 10 });
   });
 
   it("an agent cannot read another agent's workspace, the swarm's events or logs, or kill the supervisor", async () => {
@@ -146,7 +146,7 @@ describe.skipIf(!daemon.ok)(daemon.ok ? 'harness run --sandbox docker (private d
     const r = await workerRun([...flags(), '--cpus', '0.5', '--memory', '256m', '--pids-limit', '128']);
     expect(r.log).toContain('(cmd, docker sandbox)');
     expect(r.log).toMatch(/^PIDS 128$/m); // the container's own cgroup holds the limit
-    expect(r.run.limits).toEqual({ cpus: 0.5, memoryMb: 256, pids: 128 });
+    expect(r.run.limits).toEqual({ cpus: 0.5, memoryMb: 256, pids: 128, nice: 10 });
     expect(r.stdout).not.toMatch(/note: .*cannot apply/);
     expect(await containers()).toBe('');
   });

@@ -16,7 +16,7 @@ import { EnvError } from '../kit/errors.js';
 import { checkEnv, lastLine, privateHome, runTool, sessionMounts, within } from './common.js';
 import { forwardArgv, forwardMounts } from './forward.js';
 import { membersOf, pidNamespaceOf, signal } from './pidns.js';
-import { spawnSession, stopGroup } from './process.js';
+import { niced, spawnSession, stopGroup } from './process.js';
 import type { Sandbox, SessionExit, SessionSpec } from './types.js';
 
 export interface BwrapOptions {
@@ -94,7 +94,7 @@ export function bwrapSandbox(opts: BwrapOptions = {}): Sandbox {
       checkEnv(spec.secrets, 'secret');
       const plan: BwrapPlan = { systemPaths, lookup: hostLookup, resolvConf: hostResolvConf(systemPaths), root: process.getuid?.() === 0 };
       // `--info-fd 3`: bwrap reports the host pid of the namespace's init, which stop() needs.
-      const argv = [bin, ...bwrapArgs(spec, plan), '--info-fd', '3', '--', ...forwardArgv(spec.network ? [] : (spec.forwards ?? []), spec.argv)];
+      const argv = [bin, ...bwrapArgs(spec, plan), '--info-fd', '3', '--', ...forwardArgv(spec.network ? [] : (spec.forwards ?? []), niced(spec.argv, spec.limits.nice))];
       // Secrets travel in bwrap's environment, which it hands to the agent: never in argv.
       const { child, exited } = await spawnSession(argv, spec.cwd, { ...spec.env, ...spec.secrets }, spec, { extraPipe: true }).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'ENOENT' ? missingBwrap(bin) : e;

@@ -11,8 +11,18 @@ export function processSandbox(): Sandbox {
   return {
     kind: 'process',
     check: async () => {},
-    start: async (spec) => startProcess(spec.argv, spec.cwd, { ...spec.env, ...spec.secrets }, spec),
+    start: async (spec) => startProcess(niced(spec.argv, spec.limits.nice), spec.cwd, { ...spec.env, ...spec.secrets }, spec),
   };
+}
+
+/**
+ * Starts argv at a lower CPU priority (nice execs it: same pid, and everything it starts
+ * inherits the priority). On one machine the sessions are the parallel work and the upstream
+ * server and its test gate the serial part every push waits on: starved by a dozen agents, a
+ * gate of half a CPU-second took seconds, and landings queued behind it.
+ */
+export function niced(argv: string[], nice: number | undefined): string[] {
+  return nice ? ['nice', '-n', String(nice), ...argv] : argv;
 }
 
 /** Spawns argv in its own process group with output to the session's log fd. */

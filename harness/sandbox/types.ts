@@ -39,7 +39,8 @@ export interface SessionSpec {
   forwards?: Forward[];
   /** with forwards: the /etc/hosts the session sees (without one, containers get --add-host from the forwards' names) */
   hostsFile?: string;
-  limits: { cpus?: number; memoryMb?: number; pids?: number };
+  /** `nice`: the CPU priority the process and bwrap sandboxes start the agent at (0: the supervisor's own) */
+  limits: { cpus?: number; memoryMb?: number; pids?: number; nice?: number };
   /** container image, for docker/podman */
   image?: string;
 }

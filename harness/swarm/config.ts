@@ -215,6 +215,8 @@ function limits(s: Read): Limits {
   if (cpus !== null) out.cpus = cpus;
   if (memoryMb !== null) out.memoryMb = memoryMb;
   if (pids !== null) out.pids = pids;
+  const nice = s.get('nice')!;
+  if (nice > 0) out.nice = nice;
   return out;
 }
 

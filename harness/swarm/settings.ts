@@ -119,6 +119,7 @@ export const SETTINGS = {
   cpus: { flag: S('CPUs per session, e.g. 0.5 or 2 (docker/podman only)'), parse: parseCpus },
   memory: { flag: S('memory per session, e.g. 512m or 4g (docker/podman only)'), parse: parseMemory },
   pidsLimit: { flag: S('processes per session, e.g. 512 (docker/podman only)'), parse: parsePids },
+  nice: { flag: N('CPU priority of sessions, 0-19 (process/bwrap; default 10): the upstream server and its test gate, which every push waits on, go first'), parse: int(0, 19), default: 10 },
   network: { flag: S("bwrap/docker/podman sessions reach: upstream (only the upstream server and --allow-host; default) or host (the host's whole network)", { choices: ['upstream', 'host'] }), parse: oneOf(['upstream', 'host'] as const), default: 'upstream' },
   allowHost: { flag: LIST('with --network upstream: a HOST:PORT sessions may also reach, e.g. api.anthropic.com:443 (repeatable)'), parse: hostList, default: [] },
   allowTestEdits: { flag: B("agents may change the protected test files (the oracle's tests, test-oracle.json, expected outputs); refused by the upstream otherwise"), parse: bool, default: false },

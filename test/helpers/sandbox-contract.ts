@@ -2,6 +2,7 @@
 // each sandbox's test file registers against a real instance. Isolation cases are in
 // sandbox-isolation.ts: the process sandbox has none to show.
 import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Sandbox } from '../../harness/sandbox/types.js';
@@ -81,5 +82,24 @@ export function contractTests(sandbox: () => Sandbox) {
     await s.stop(1000);
     await new Promise((r) => setTimeout(r, 1500)); // would a late start slip through?
     expect(pidsWithArgv(`sleep ${t}`)).toEqual([]);
+  });
+}
+
+/** process and bwrap start the agent at spec.limits.nice (docker/podman have cgroups for CPU). */
+export function niceTests(sandbox: () => Sandbox) {
+  let f: Fixture;
+  beforeEach(() => {
+    f = makeFixture();
+  });
+  afterEach(() => f.cleanup());
+
+  it('starts the agent at the CPU priority of spec.limits.nice, and everything it starts inherits it', async () => {
+    const s = await sandbox().start(f.spec({ argv: ['sh', '-c', 'echo "own=$(cut -d" " -f19 /proc/$$/stat)"; echo "child=$(nice)"'], limits: { nice: 7 } }));
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(f.log()).toContain('own=7\n');
+    expect(f.log()).toContain('child=7\n');
+    const plain = await sandbox().start(f.spec({ argv: ['sh', '-c', 'echo "plain=$(nice)"'] }));
+    expect((await plain.exited).code).toBe(0);
+    expect(f.log()).toContain(`plain=${os.getPriority()}\n`);
   });
 }
