@@ -99,7 +99,8 @@ kept_tree="$repo/test-oracle-gate.tree"
 kept_index="$repo/test-oracle-gate.index"
 sync_kept() {
   [ -n "$locked" ] || return 1
-  ( mkdir -p "$kept_tree" && cd "$kept_tree" &&
+  # no mkdir -p: a repository moved away meanwhile must not be recreated
+  ( { [ -d "$kept_tree" ] || mkdir "$kept_tree"; } && cd "$kept_tree" &&
     GIT_DIR=$repo GIT_INDEX_FILE="$kept_index" GIT_WORK_TREE="$kept_tree" && export GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE &&
     { [ ! -f "$kept_index" ] || git diff-files --name-only -z | xargs -0r sh -c 'git update-index --force-remove -- "$@" && rm -f -- "$@"' sh; } &&
     git read-tree --reset -u "$1" &&
