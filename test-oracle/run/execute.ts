@@ -84,7 +84,7 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
     if (r.cancelled) return undefined;
     const verdict = judgeRun(s, id, r, logPath, o.timeoutSec, separateStderr);
     if (verdict.result !== 'pass') {
-      appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason} (${Math.round(r.ms)}ms)\n`);
+      appendVerdict(logPath, verdict, ` (${Math.round(r.ms)}ms)`);
     } else if (tmp) rmSync(tmp, { recursive: true, force: true });
     return finish({ id, result: verdict.result, reason: verdict.reason, ms: r.ms, log: `${o.runDirShown}/${logRel}` });
   };
@@ -135,10 +135,15 @@ async function runBatch(b: ExecuteOptions & { batch: string; k: number; spawner:
     writeFileSync(logPath, header + text);
     const ms = r.ms / b.ids.length;
     const verdict = judgeRun(s, id, { code: r.code, signal: null, timedOut: false, ms, headerBytes: Buffer.byteLength(header) }, logPath, b.timeoutSec, false);
-    if (verdict.result !== 'pass') appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason}\n`);
+    if (verdict.result !== 'pass') appendVerdict(logPath, verdict, '');
     judged.push({ id, result: verdict.result, reason: verdict.reason, ms, log: `${b.runDirShown}/${logRel}` });
   }
   return { judged, ...(reading.why ? { why: `the batch ${reading.why}` } : {}) };
+}
+
+/** A failed test's log ends with its verdict; `took` is how long it ran, where that is its own. */
+function appendVerdict(logPath: string, verdict: { result: string; reason: string }, took: string): void {
+  appendFileSync(logPath, `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason}${took}\n`);
 }
 
 /** Reads only what judging needs: the expected file, as much output as can differ, a tail. */
