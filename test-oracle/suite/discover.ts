@@ -1,6 +1,6 @@
 // Finding the tests on disk. Ids are paths relative to the suite root with `/`
 // separators, sorted, so they are stable across machines and runs.
-import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { compileGlob, matchesAny } from '../core/glob.js';
 import { CONFIG_FILE, type SuiteConfig } from './config.js';
@@ -61,12 +61,22 @@ function safeStat(p: string) {
 }
 
 /** Where a test's expected output lives; the first candidate that exists, else the first. */
-export function expectedPathFor(c: SuiteConfig, id: string): string {
-  if (c.layout === 'dir') return `${id}/${c.expected}`;
-  // `NAME.expected` beside `NAME.c` first, then `NAME.c.expected`.
+/**
+ * A test's expected output and where it was found: `NAME.expected` beside `NAME.c` first,
+ * then `NAME.c.expected`. Read, not checked then read: one file operation per test counts
+ * when a batch judges thousands. `text` is null when neither exists (path: the first).
+ */
+export function readExpected(c: SuiteConfig, id: string): { path: string; text: string | null } {
   const ext = extname(id);
-  const candidates = ext ? [`${id.slice(0, -ext.length)}${c.expected}`, `${id}${c.expected}`] : [`${id}${c.expected}`];
-  return candidates.find((p) => existsSync(join(c.root, p))) ?? candidates[0]!;
+  const candidates = c.layout === 'dir' ? [`${id}/${c.expected}`] : ext ? [`${id.slice(0, -ext.length)}${c.expected}`, `${id}${c.expected}`] : [`${id}${c.expected}`];
+  for (const path of candidates) {
+    try {
+      return { path, text: readFileSync(join(c.root, path), 'utf8') };
+    } catch {
+      // not there: the next candidate
+    }
+  }
+  return { path: candidates[0]!, text: null };
 }
 
 /** `{name}`: the test's file name without extension, or its folder name. */
