@@ -143,6 +143,24 @@ describe('gate hook on the upstream', () => {
     expect(readFileSync(join(kept, 'NOTES.md'), 'utf8')).toBe('one\n');
   });
 
+  it('takes back the kept checkout from a gate killed while writing it (its index lock left behind)', async ({ upstream }) => {
+    const { up, w } = await upstreamWithSuite(upstream);
+    installGateHook(up, `node ${BIN} gate`, { timeoutSec: 120 });
+    const kept = join(up, 'test-oracle-gate.tree');
+    writeFiles(w, { 'NOTES.md': 'one\n' });
+    await commitAll(w, 'one');
+    expect((await push(w)).exitCode).toBe(0);
+    expect(existsSync(kept)).toBe(true);
+    // what `git read-tree` leaves when it is killed (a supervisor's kill -9 takes its server's gate with it)
+    writeFileSync(join(up, 'test-oracle-gate.index.lock'), '');
+    writeFiles(w, { 'NOTES.md': 'two\n' });
+    await commitAll(w, 'two');
+    const r = await push(w);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(join(up, 'test-oracle-gate.index.lock'))).toBe(false);
+    expect(readFileSync(join(kept, 'NOTES.md'), 'utf8')).toBe('two\n'); // the kept checkout, not a throwaway one
+  });
+
   it('answers a push that lost the ref to a claim and came back rebased from the results kept for its content', async ({ upstream }) => {
     const { d, up, w, clone } = await upstreamWithSuite(upstream);
     const runs = join(d, 'runs');

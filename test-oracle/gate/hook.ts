@@ -94,7 +94,8 @@ serialize() {
 # changed in it (the baseline's expected outputs and suite config) is dropped from the index
 # first, so it is written again (its blobs may have gone with a refused push's quarantine),
 # and what it left is removed, but for the oracle's logs (creating a log per test is the
-# slow part).
+# slow part). An index lock found here is a killed gate's (this gate holds the queue): left,
+# it would send every later gate to the slow fresh checkout.
 kept_tree="$repo/test-oracle-gate.tree"
 kept_index="$repo/test-oracle-gate.index"
 sync_kept() {
@@ -102,17 +103,18 @@ sync_kept() {
   # no mkdir -p: a repository moved away meanwhile must not be recreated
   ( { [ -d "$kept_tree" ] || mkdir "$kept_tree"; } && cd "$kept_tree" &&
     GIT_DIR=$repo GIT_INDEX_FILE="$kept_index" GIT_WORK_TREE="$kept_tree" && export GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE &&
+    rm -f "$kept_index.lock" &&
     { [ ! -f "$kept_index" ] || git diff-files --name-only -z | xargs -0r sh -c 'git update-index --force-remove -- "$@" && rm -f -- "$@"' sh; } &&
     git read-tree --reset -u "$1" &&
     git clean -ffdxq -e /.test-oracle/
   ) >/dev/null 2>&1 && return 0
-  rm -rf "$kept_tree" "$kept_index"
+  rm -rf "$kept_tree" "$kept_index" "$kept_index.lock"
   return 1
 }
 hold_until_moved() {
   [ -n "$locked" ] || return 0
   ( i=0
-    while [ "$(git rev-parse -q --verify "$1" 2>/dev/null)" = "$2" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    while [ "$(git rev-parse -q --verify "$1" 2>/dev/null)" = "$2" ] && [ "$i" -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
   ) >/dev/null 2>&1 </dev/null &
 }
 
