@@ -63,7 +63,7 @@ const result = await esbuild.build({
   // more than node's own start. The others are CommonJS, which bundled into ESM breaks on
   // require(), and they load only where used (a swarm's lock, a test run's tar), so they
   // stay in node_modules.
-  external: ['execa', 'isomorphic-git', 'proper-lockfile', 'tsx'],
+  external: ['isomorphic-git', 'proper-lockfile', 'tsx'],
   chunkNames: 'chunks/[name]-[hash]',
   banner: { js: '#!/usr/bin/env node' },
   legalComments: 'none',

@@ -11,7 +11,7 @@ import { UsageError } from '../../harness/kit/errors.js';
 import { formatGateReport } from '../core/gate.js';
 import { compareResults, latestPerTest, toolLabel, toolOf, type RecordedOutcome } from '../core/records.js';
 import type { TestOutcome } from '../core/types.js';
-import { extractTree, lsRoot, repoPrefix, resolveCommit } from '../git/git.js';
+import { extractTree, git, lsRoot, repoPrefix, resolveCommit, tryRaw } from '../git/git.js';
 import { readRecords } from '../git/notes.js';
 import { executeTests } from '../run/execute.js';
 import { contentKey, gateCache, type GateResult } from './cache.js';
@@ -101,10 +101,10 @@ function reuse(known: Map<string, GateResult>, plan: RunPlan, io: Io): Executed 
  * tests themselves stay as pushed, so one deleted there is seen as missing.
  */
 async function suiteFromBaseline(dir: string, env: NodeJS.ProcessEnv, base: string): Promise<void> {
-  const { execa } = await import('execa');
-  const cfg = await execa('git', ['cat-file', 'blob', `${base}:${CONFIG_FILE}`], { cwd: dir, env, reject: false });
-  if (cfg.exitCode !== 0) return; // no suite at the baseline: the pushed one is all there is
-  writeFileSync(join(dir, CONFIG_FILE), cfg.stdout + '\n');
+  const g = git(dir, env);
+  const cfg = await tryRaw(g, ['cat-file', 'blob', `${base}:${CONFIG_FILE}`]);
+  if (cfg === null) return; // no suite at the baseline: the pushed one is all there is
+  writeFileSync(join(dir, CONFIG_FILE), cfg);
   const suite = loadSuite(dir, {}, env);
   const rel = normalize(suite.tests).replace(/\/+$/, '');
   if (rel.startsWith('..') || isAbsolute(rel)) return;
@@ -114,14 +114,15 @@ async function suiteFromBaseline(dir: string, env: NodeJS.ProcessEnv, base: stri
   // deleted can differ from the baseline's, and one it added has none there to restore.
   const commit = env.TEST_ORACLE_COMMIT;
   const ls = commit
-    ? await execa('git', ['diff', '--name-status', '-z', '--no-renames', base, commit, ...pathspec], { cwd: dir, env, reject: false })
-    : await execa('git', ['ls-tree', '-r', '-z', '--name-only', base, ...pathspec], { cwd: dir, env, reject: false });
-  const fields = ls.stdout.split('\0');
+    ? await tryRaw(g, ['diff', '--name-status', '-z', '--no-renames', base, commit, ...pathspec])
+    : await tryRaw(g, ['ls-tree', '-r', '-z', '--name-only', base, ...pathspec]);
+  const fields = (ls ?? '').split('\0');
   const atBase = commit ? fields.flatMap((f, i) => (i % 2 === 1 && fields[i - 1] !== 'A' ? [f] : [])) : fields;
   const expected = atBase.filter((f) => f && isExpected(f));
   if (expected.length === 0) return;
-  const tar = await execa('sh', ['-c', 'f=$1; d=$2; shift 2; git archive --format=tar "$f" -- "$@" | tar -xf - -C "$d"', 'sh', base, dir, ...expected], { cwd: dir, env, reject: false });
-  if (tar.exitCode !== 0) throw new Error(`could not restore the baseline's expected outputs: ${tar.stderr.trim()}`);
+  await extractTree(dir, env, base, dir, expected).catch((e: Error) => {
+    throw new Error(`could not restore the baseline's expected outputs: ${e.message}`);
+  });
 }
 
 async function defaultBaseline(dir: string, env: NodeJS.ProcessEnv): Promise<string> {

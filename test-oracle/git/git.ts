@@ -2,6 +2,7 @@
 // adapted to the `raw(args)` shape the oracle's modules use. Every function takes the repo
 // folder and the environment explicitly; inside a pre-receive hook git's quarantine
 // variables (GIT_DIR, GIT_QUARANTINE_PATH, ...) are in that environment and pass through.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,15 +99,18 @@ export async function repoPrefix(dir: string, env: NodeJS.ProcessEnv): Promise<s
   return (out ?? '').trim().replace(/\/$/, '');
 }
 
-/** Writes the tree of `rev` into `dest` (which must exist), without touching any ref. */
-export async function extractTree(dir: string, env: NodeJS.ProcessEnv, rev: string, dest: string): Promise<void> {
+const TAR_TIMEOUT_MS = 120_000;
+
+/** Writes the tree of `rev` (or only `paths` of it) into `dest`, which must exist, without touching any ref. */
+export async function extractTree(dir: string, env: NodeJS.ProcessEnv, rev: string, dest: string, paths: string[] = []): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'test-oracle-tar-'));
   try {
     const tar = join(tmp, 'tree.tar');
     // `archive` reads objects only, so it also works on pushed objects still in quarantine.
-    await git(dir, env).raw(['archive', '--format=tar', '-o', tar, rev]);
-    const { execa } = await import('execa');
-    await execa('tar', ['-xf', tar, '-C', dest]);
+    await git(dir, env).raw(['archive', '--format=tar', '-o', tar, rev, ...(paths.length ? ['--', ...paths] : [])]);
+    await new Promise<void>((done, fail) =>
+      execFile('tar', ['-xf', tar, '-C', dest], { timeout: TAR_TIMEOUT_MS }, (e, _out, err) => (e ? fail(new EnvError('TAR_FAILED', `could not unpack ${rev} into ${dest}: ${String(err).trim() || e.message}`)) : done())),
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
