@@ -61,7 +61,7 @@ const result = await esbuild.build({
   target: 'node20',
   // yargs (every command parses with it) is bundled in: loaded from its ~40 files it costs
   // more than node's own start. The others are CommonJS, which bundled into ESM breaks on
-  // require(), and they load only where used (a swarm's lock, a test run's tar), so they
+  // require(), and they load only where used (a swarm's lock, the tests' tooling), so they
   // stay in node_modules.
   external: ['isomorphic-git', 'proper-lockfile', 'tsx'],
   chunkNames: 'chunks/[name]-[hash]',

@@ -85,7 +85,7 @@ export async function executeTests(o: ExecuteOptions): Promise<TestOutcome[]> {
     const verdict = judgeRun(s, id, r, fileOutput(logPath, r.headerBytes, separateStderr), o.timeoutSec);
     if (separateStderr) foldStderr(logPath);
     if (verdict.result !== 'pass') {
-      appendVerdict(logPath, verdict, ` (${Math.round(r.ms)}ms)`);
+      appendFileSync(logPath, verdictLine(verdict, ` (${Math.round(r.ms)}ms)`));
     } else if (tmp) rmSync(tmp, { recursive: true, force: true });
     return finish({ id, result: verdict.result, reason: verdict.reason, ms: r.ms, log: `${o.runDirShown}/${logRel}` });
   };
@@ -146,10 +146,6 @@ async function runBatch(b: ExecuteOptions & { batch: string; k: number; spawner:
 /** A failed test's log ends with its verdict; `took` is how long it ran, where that is its own. */
 function verdictLine(verdict: { result: string; reason: string }, took: string): string {
   return `\n[test-oracle] ${verdict.result.toUpperCase()}: ${verdict.reason}${took}\n`;
-}
-
-function appendVerdict(logPath: string, verdict: { result: string; reason: string }, took: string): void {
-  appendFileSync(logPath, verdictLine(verdict, took));
 }
 
 /** What judging reads of a test's output: as much as can differ from the expected, and a tail. */

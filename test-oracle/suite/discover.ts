@@ -60,15 +60,13 @@ function safeStat(p: string) {
   }
 }
 
-/** Where a test's expected output lives; the first candidate that exists, else the first. */
 /**
  * A test's expected output and where it was found: `NAME.expected` beside `NAME.c` first,
  * then `NAME.c.expected`. Read, not checked then read: one file operation per test counts
  * when a batch judges thousands. `text` is null when neither exists (path: the first).
  */
 export function readExpected(c: SuiteConfig, id: string): { path: string; text: string | null } {
-  const ext = extname(id);
-  const candidates = c.layout === 'dir' ? [`${id}/${c.expected}`] : ext ? [`${id.slice(0, -ext.length)}${c.expected}`, `${id}${c.expected}`] : [`${id}${c.expected}`];
+  const candidates = expectedCandidates(c, id);
   for (const path of candidates) {
     try {
       return { path, text: readFileSync(join(c.root, path), 'utf8') };
@@ -77,6 +75,12 @@ export function readExpected(c: SuiteConfig, id: string): { path: string; text: 
     }
   }
   return { path: candidates[0]!, text: null };
+}
+
+function expectedCandidates(c: SuiteConfig, id: string): string[] {
+  if (c.layout === 'dir') return [`${id}/${c.expected}`];
+  const ext = extname(id);
+  return ext ? [`${id.slice(0, -ext.length)}${c.expected}`, `${id}${c.expected}`] : [`${id}${c.expected}`];
 }
 
 /** `{name}`: the test's file name without extension, or its folder name. */
