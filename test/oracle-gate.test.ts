@@ -161,7 +161,7 @@ describe('gate hook on the upstream', () => {
     expect(readFileSync(join(kept, 'NOTES.md'), 'utf8')).toBe('two\n'); // the kept checkout, not a throwaway one
   });
 
-  it('answers a push that lost the ref to a claim and came back rebased from the results kept for its content', async ({ upstream }) => {
+  it('answers a push that lost the ref to a move made without a push, and came back rebased, from the results kept for its content', async ({ upstream }) => {
     const { d, up, w, clone } = await upstreamWithSuite(upstream);
     const runs = join(d, 'runs');
     writeFiles(w, { 't/broken.sh': `echo "$0" >> ${runs}; echo nope\n` });
@@ -171,14 +171,15 @@ describe('gate hook on the upstream', () => {
     const started = join(d, 'gate-started');
     installGateHook(up, `touch ${started}; sleep 2; node ${BIN} gate`, { timeoutSec: 120 });
     const count = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
+    // A lock removal made in the bare repo itself (the supervisor's in-place landing) takes no turn in the queue.
+    writeFiles(claimer, { 'current_tasks/x.txt': 'Agent: b\n' });
+    await commitAll(claimer, 'claim x');
+    await git(claimer, 'push', '-q', 'origin', 'HEAD:refs/heads/side');
     writeFiles(w, { 'NOTES.md': 'work\n' });
     await commitAll(w, 'work');
     const work = push(w);
     await waitUntil(() => existsSync(started), 15_000);
-    // A claim lands while the gate runs: lock files run no gate and do not wait for one.
-    writeFiles(claimer, { 'current_tasks/x.txt': 'Agent: b\n' });
-    await commitAll(claimer, 'claim x');
-    expect((await push(claimer)).exitCode).toBe(0);
+    await git(up, 'update-ref', 'refs/heads/main', await git(claimer, 'rev-parse', 'HEAD'));
     const lost = await work;
     expect(lost.exitCode).not.toBe(0); // its gate passed, then the ref had moved
     expect(count()).toBe(2); // the broken test at the pushed commit and at its baseline
@@ -186,6 +187,28 @@ describe('gate hook on the upstream', () => {
     const back = await push(w);
     expect(back.exitCode, back.stderr).toBe(0);
     expect(count()).toBe(2); // nothing ran again: only current_tasks/ differs from what was judged
+  });
+
+  it('makes a claim pushed while a gate runs wait for it: the gated push lands, the claim is refused as stale and lands rebased', async ({ upstream }) => {
+    const { d, up, w, clone } = await upstreamWithSuite(upstream);
+    const claimer = clone('claimer');
+    const started = join(d, 'gate-started');
+    installGateHook(up, `touch ${started}; sleep 2`, { timeoutSec: 120 });
+    writeFiles(w, { 'NOTES.md': 'work\n' });
+    await commitAll(w, 'work');
+    const work = push(w);
+    await waitUntil(() => existsSync(started), 15_000);
+    writeFiles(claimer, { 'current_tasks/x.txt': 'Agent: b\n' });
+    await commitAll(claimer, 'claim x');
+    const claim = await push(claimer);
+    const landed = await work;
+    expect(landed.exitCode, landed.stderr).toBe(0);
+    expect(claim.exitCode).not.toBe(0);
+    expect(claim.stderr).toMatch(/^remote: refs\/heads\/main moved to [0-9a-f]+ while this push waited \(stale info\)/m);
+    await git(claimer, 'pull', '-q', '--rebase', 'origin', 'main');
+    const again = await push(claimer);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(await git(up, 'log', '--format=%s', '-2', 'main')).toBe('claim x\nwork');
   });
 
   it('lets lock-file pushes and wip branches through without running the gate', async ({ upstream }) => {
