@@ -15,7 +15,7 @@ import { Git } from '../../harness/kit/git.js';
 import type { PreparedDemo } from '../index.js';
 import type { BankEntry } from '../solution.js';
 import type { Edit } from '../spec/types.js';
-import { MAIN_AWK, README, RUN_SH, STATUS_MJS, ALL_AWK } from './files.js';
+import { MAIN_AWK, README, RUN_SH, STATUS_LIB_MJS, STATUS_MJS, ALL_AWK } from './files.js';
 
 export interface EnduranceSpec {
   /** how many tasks (one function and one test each) */
@@ -97,6 +97,7 @@ export async function generateEnduranceProject(dir: string, spec: EnduranceSpec,
   tables.forEach((f, i) => w(f, tableSource(i)));
   w('tools/run.sh', RUN_SH(tables));
   w('tools/all.awk', ALL_AWK);
+  w('tools/status-lib.mjs', STATUS_LIB_MJS);
   w('tools/status.mjs', STATUS_MJS);
   w('README.md', README(spec.tasks, spec.tables));
   const program = `-f src/main.awk ${tables.map((f) => `-f ${f}`).join(' ')}`;

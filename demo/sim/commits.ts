@@ -43,11 +43,10 @@ export class CommitLog {
       this.write({ kind: 'commit', sha: c });
     }
     const now = (await git.must(['rev-list', '--reverse', 'HEAD', '--not', this.upstreamRef])).split('\n').filter(Boolean);
-    const gone = this.local.filter((c) => !now.includes(c));
-    for (const c of gone) {
-      const landed = (await git.run(['merge-base', '--is-ancestor', c, 'HEAD'])).code === 0;
-      if (!landed) this.write({ kind: 'rewritten', sha: c, by: now });
-    }
+    // A local commit that left the branch landed as itself exactly when HEAD's history still
+    // holds it, and every commit of this session in that history is in `mine`.
+    const inHead = new Set(mine);
+    for (const c of this.local) if (!now.includes(c) && !inHead.has(c)) this.write({ kind: 'rewritten', sha: c, by: now });
     this.local = now;
   }
 }
