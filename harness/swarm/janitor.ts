@@ -15,7 +15,7 @@ import { killOrphan, removeOrphanContainer } from './orphans.js';
 import { Drainer } from './pending.js';
 import { DEAD_RUN } from './reaper.js';
 import { containerFile, newSlot, pidFile, verifyPidFile, wsCtx, type LockGit, type Slot, type SupervisorDeps } from './run-deps.js';
-import { followUpstream, pushWip, resetToMain, salvage } from './workspace.js';
+import { followUpstream, pushWip, refreshToMain, resetToMain, salvage } from './workspace.js';
 
 type Deps = Pick<SupervisorDeps, 'config' | 'upstream' | 'env' | 'now' | 'runId' | 'hostname' | 'events'>;
 
@@ -113,7 +113,9 @@ export class Janitor {
   /** Saves leftover work and resets to main (the ended session's claims are already owed, in pending/); true when work was saved. */
   async afterSession(slot: Slot): Promise<boolean> {
     if (!existsSync(path.join(slot.ws.paths.dir, '.git'))) return false;
-    return (await this.cleanSlot(slot)).saved;
+    const { saved } = await this.cleanSlot(slot);
+    slot.cleaned = true;
+    return saved;
   }
 
   /** Saves leftover work to a wip branch, then resets to upstream main; returns the new HEAD. */
@@ -125,6 +127,8 @@ export class Janitor {
     });
     if (gone) this.bus.emit({ type: 'orphan_removed', run: this.d.runId, agent: slot.agent, container: gone });
     try {
+      // Saved and reset after its last session: all that is left is to catch up with main.
+      if (slot.cleaned) return { head: await refreshToMain(slot.ws), saved: false };
       await followUpstream(slot.ws);
       // Kept in the supervisor's clone and journaled before the reset; the drainer pushes it to upstream.
       const saved = await salvage(slot.ws, {

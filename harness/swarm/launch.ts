@@ -39,6 +39,7 @@ export async function launch(x: LaunchDeps, slot: Slot): Promise<Ended> {
   if (!remote) await ensureWorkspace(slot.ws);
   else mkdirSync(slot.ws.paths.stateDir, { recursive: true }); // the pid of its ssh/srun, for a takeover
   const { head } = remote ? { head: await remote.head() } : await x.janitor.cleanSlot(slot); // leftovers of a session this run did not see end (kill -9, an error)
+  slot.cleaned = false;
   const logDir = path.join(c.dir, 'agent_logs', slot.agent);
   const log = openSessionLog(logDir, head);
   const id = String(log.n);

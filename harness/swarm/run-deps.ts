@@ -78,6 +78,8 @@ export interface Slot extends SlotState {
   capped: CapHit | null;
   /** the slot's standing role (--role), or null */
   role: RoleSpec | null;
+  /** this supervisor saved and reset the workspace after its last session, and nothing has run there since */
+  cleaned: boolean;
 }
 
 /** Where lock removals land: the bare upstream itself when it is local, else the supervisor's clone. */
@@ -92,7 +94,7 @@ export function wsCtx(d: Pick<SupervisorDeps, 'config' | 'upstream' | 'env' | 'n
 }
 
 export function newSlot(d: Pick<SupervisorDeps, 'config' | 'upstream' | 'env' | 'now'>, agent: string, role: RoleSpec | null): Slot {
-  return { agent, ws: wsCtx(d, agent), streak: 0, idle: 0, rested: false, session: null, wake: null, capped: null, role };
+  return { agent, ws: wsCtx(d, agent), streak: 0, idle: 0, rested: false, session: null, wake: null, capped: null, role, cleaned: false };
 }
 
 /**

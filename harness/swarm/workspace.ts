@@ -223,13 +223,29 @@ export async function resetToMain(ctx: WorkspaceCtx): Promise<string> {
   for (const d of ['rebase-merge', 'rebase-apply', 'MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'index.lock', 'sequencer']) {
     rmSync(path.join(gitDir, d), { recursive: true, force: true });
   }
-  const f = await g.run(['fetch', '--no-tags', '--verbose', REMOTE, `+refs/heads/${BRANCH}:refs/remotes/${REMOTE}/${BRANCH}`]);
-  if (f.code !== 0) throw new EnvError('UPSTREAM_UNREACHABLE', `cannot fetch upstream into ${ctx.paths.dir}: ${gitReason(f)}`);
-  await g.must(['checkout', '--force', '-B', BRANCH, `refs/remotes/${REMOTE}/${BRANCH}`]);
+  await checkoutLatestMain(ctx, g);
   await g.must(['branch', `--set-upstream-to=${REMOTE}/${BRANCH}`]);
   await g.must(['clean', '-ffdq']);
   const others = (await g.must(['for-each-ref', '--format=%(refname)', 'refs/heads', 'refs/stash'])).split('\n').filter((r) => r && r !== `refs/heads/${BRANCH}`);
   for (const r of others) await g.run(['update-ref', '-d', r]);
   rmSync(marker(ctx), { force: true });
   return (await g.revParse('HEAD'))!;
+}
+
+/**
+ * Brings a workspace that was saved and reset after its last session, with nothing run in
+ * it since, to the latest main: the fetch and checkout of resetToMain without its cleaning,
+ * which found nothing the first time. Returns the new HEAD.
+ */
+export async function refreshToMain(ctx: WorkspaceCtx): Promise<string> {
+  restoreConfig(ctx);
+  const g = git(ctx);
+  await checkoutLatestMain(ctx, g);
+  return (await g.revParse('HEAD'))!;
+}
+
+async function checkoutLatestMain(ctx: WorkspaceCtx, g: Git): Promise<void> {
+  const f = await g.run(['fetch', '--no-tags', '--verbose', REMOTE, `+refs/heads/${BRANCH}:refs/remotes/${REMOTE}/${BRANCH}`]);
+  if (f.code !== 0) throw new EnvError('UPSTREAM_UNREACHABLE', `cannot fetch upstream into ${ctx.paths.dir}: ${gitReason(f)}`);
+  await g.must(['checkout', '--force', '-B', BRANCH, `refs/remotes/${REMOTE}/${BRANCH}`]);
 }
