@@ -3,6 +3,45 @@
 // takeover and the sandboxes.
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** What identifies a running process beyond its pid, which the kernel reuses. */
+export interface ProcessIdentity {
+  pid: number;
+  /** clock ticks after boot at which it started (/proc/PID/stat field 22) */
+  start: string | null;
+  /** the kernel's boot id: after a reboot no recorded process can still run */
+  boot: string | null;
+}
+
+export function processIdentity(pid: number): ProcessIdentity {
+  return { pid, start: startTime(pid), boot: bootId() };
+}
+
+/**
+ * Whether the process running as `rec.pid` now (if any) can be the one recorded: the same
+ * boot and start time. A part the record lacks (an older record) is not held against it.
+ * A busy machine reuses pids within seconds (pid_max is often 32768).
+ */
+export function sameProcess(rec: Pick<ProcessIdentity, 'pid'> & Partial<ProcessIdentity>): boolean {
+  return Number.isInteger(rec.pid) && rec.pid > 1 && (rec.boot == null || rec.boot === bootId()) && (rec.start == null || rec.start === startTime(rec.pid));
+}
+
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 /** Whether process `pid` exists (EPERM: it does, owned by someone else). */
 export function pidAlive(pid: number): boolean {
   try {

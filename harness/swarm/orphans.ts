@@ -3,19 +3,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { sandboxFor } from '../sandbox/index.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import { defaultDockerHost } from './sandbox.js';
-import { groupAlive, signalGroup } from '../kit/proc.js';
+import { groupAlive, processIdentity, sameProcess, signalGroup, type ProcessIdentity } from '../kit/proc.js';
 
-/** What identifies a running process beyond its pid, which the kernel reuses. */
-export interface ProcessRecord {
-  pid: number;
-  /** clock ticks after boot at which it started (/proc/PID/stat field 22) */
-  start: string | null;
-  /** the kernel's boot id: after a reboot no recorded process can still run */
-  boot: string | null;
-}
+/** What a takeover must kill: the session's process (group) as it was when it started. */
+export type ProcessRecord = ProcessIdentity;
 
 export function processRecord(pid: number): ProcessRecord {
-  return { pid, start: startTime(pid), boot: bootId() };
+  return processIdentity(pid);
 }
 
 /** Written when a session starts: what a takeover must kill. */
@@ -40,7 +34,7 @@ export async function killOrphan(file: string): Promise<boolean> {
     return true;
   }
   const pid = rec.pid;
-  const same = () => Number.isInteger(pid) && pid > 1 && (rec.boot === null || rec.boot === bootId()) && (rec.start === null || rec.start === startTime(pid));
+  const same = () => sameProcess(rec);
   const alive = () => groupAlive(pid);
   if (same() && alive()) {
     signalGroup(pid, 'SIGKILL');
@@ -51,29 +45,12 @@ export async function killOrphan(file: string): Promise<boolean> {
   return true;
 }
 
-function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function zombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
     return true;
-  }
-}
-
-function bootId(): string | null {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return null;
   }
 }
 
