@@ -5,10 +5,10 @@
 // instead of throwing on a non-zero exit, so callers decide what a failure means.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { EnvError, UsageError } from './errors.js';
-import { transientSpawnFailure } from './proc.js';
+import { procStat, transientSpawnFailure } from './proc.js';
 
 export interface GitResult {
   code: number;
@@ -114,14 +114,10 @@ function descendants(root: number): number[] {
   }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
-    try {
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses; ppid follows the last ')'
-      const stat = readFileSync(`/proc/${e}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
-    } catch {
-      // exited while we looked
-    }
+    const f = procStat(e);
+    if (!f) continue; // exited while we looked
+    const ppid = Number(f[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
   }
   const out: number[] = [];
   const walk = (p: number) => {

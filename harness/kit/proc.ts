@@ -25,13 +25,22 @@ export function sameProcess(rec: Pick<ProcessIdentity, 'pid'> & Partial<ProcessI
   return Number.isInteger(rec.pid) && rec.pid > 1 && (rec.boot == null || rec.boot === bootId()) && (rec.start == null || rec.start === startTime(rec.pid));
 }
 
-function startTime(pid: number): string | null {
+/**
+ * The fields of /proc/PID/stat after the command name, state first (ppid [1], pgrp [2],
+ * start time [19]); null when the process is gone. The name may hold spaces and
+ * parentheses, so the fields start after the last ')'.
+ */
+export function procStat(pid: number | string): string[] | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+function startTime(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null;
 }
 
 function bootId(): string | null {
@@ -64,13 +73,8 @@ export function groupAlive(pgid: number): boolean {
   }
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') return true;
-    } catch {
-      /* gone meanwhile */
-    }
+    const f = procStat(name); // null: gone meanwhile
+    if (f && Number(f[2]) === pgid && f[0] !== 'Z') return true;
   }
   return false;
 }

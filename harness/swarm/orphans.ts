@@ -3,18 +3,11 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { sandboxFor } from '../sandbox/index.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import { defaultDockerHost } from './sandbox.js';
-import { groupAlive, processIdentity, sameProcess, signalGroup, type ProcessIdentity } from '../kit/proc.js';
-
-/** What a takeover must kill: the session's process (group) as it was when it started. */
-export type ProcessRecord = ProcessIdentity;
-
-export function processRecord(pid: number): ProcessRecord {
-  return processIdentity(pid);
-}
+import { groupAlive, processIdentity, procStat, sameProcess, signalGroup, type ProcessIdentity } from '../kit/proc.js';
 
 /** Written when a session starts: what a takeover must kill. */
 export function recordProcess(file: string, pid: number): void {
-  writeFileSync(file, JSON.stringify(processRecord(pid)) + '\n');
+  writeFileSync(file, JSON.stringify(processIdentity(pid)) + '\n');
 }
 
 /**
@@ -25,18 +18,17 @@ export function recordProcess(file: string, pid: number): void {
  * the process would not die.
  */
 export async function killOrphan(file: string): Promise<boolean> {
-  let rec: ProcessRecord;
+  let rec: ProcessIdentity;
   try {
     const text = readFileSync(file, 'utf8').trim();
-    rec = /^\d+$/.test(text) ? { pid: Number(text), start: null, boot: null } : (JSON.parse(text) as ProcessRecord);
+    rec = /^\d+$/.test(text) ? { pid: Number(text), start: null, boot: null } : (JSON.parse(text) as ProcessIdentity);
   } catch {
     rmSync(file, { force: true }); // none, or torn: nothing to act on
     return true;
   }
   const pid = rec.pid;
-  const same = () => sameProcess(rec);
   const alive = () => groupAlive(pid);
-  if (same() && alive()) {
+  if (sameProcess(rec) && alive()) {
     signalGroup(pid, 'SIGKILL');
     for (let i = 0; i < 250 && alive() && !zombie(pid); i++) await new Promise((r) => setTimeout(r, 20));
     if (alive() && !zombie(pid)) return false;
@@ -46,12 +38,8 @@ export async function killOrphan(file: string): Promise<boolean> {
 }
 
 function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  const f = procStat(pid);
+  return !f || f[0] === 'Z';
 }
 
 export interface ContainerRecord {
