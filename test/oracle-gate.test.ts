@@ -189,7 +189,7 @@ describe('gate hook on the upstream', () => {
     expect(count()).toBe(2); // nothing ran again: only current_tasks/ differs from what was judged
   });
 
-  it('makes a claim pushed while a gate runs wait for it: the gated push lands, the claim is refused as stale and lands rebased', async ({ upstream }) => {
+  it('makes a claim pushed while a gate runs wait for it, then replays it onto the main the gated push made', async ({ upstream }) => {
     const { d, up, w, clone } = await upstreamWithSuite(upstream);
     const claimer = clone('claimer');
     const started = join(d, 'gate-started');
@@ -200,15 +200,22 @@ describe('gate hook on the upstream', () => {
     await waitUntil(() => existsSync(started), 15_000);
     writeFiles(claimer, { 'current_tasks/x.txt': 'Agent: b\n' });
     await commitAll(claimer, 'claim x');
+    const mine = await git(claimer, 'rev-parse', 'HEAD');
     const claim = await push(claimer);
     const landed = await work;
     expect(landed.exitCode, landed.stderr).toBe(0);
+    // The push itself is refused (it landed as another commit), and says which.
     expect(claim.exitCode).not.toBe(0);
-    expect(claim.stderr).toMatch(/^remote: refs\/heads\/main moved to [0-9a-f]+ while this push waited \(stale info\)/m);
-    await git(claimer, 'pull', '-q', '--rebase', 'origin', 'main');
-    const again = await push(claimer);
-    expect(again.exitCode, again.stderr).toBe(0);
+    const said = /^remote: LANDED ([0-9a-f]{40}) on refs\/heads\/main: /m.exec(claim.stderr);
+    expect(said, claim.stderr).not.toBeNull();
+    expect(await git(up, 'rev-parse', 'main')).toBe(said![1]);
     expect(await git(up, 'log', '--format=%s', '-2', 'main')).toBe('claim x\nwork');
+    expect(await git(up, 'rev-parse', 'main^')).toBe(await git(w, 'rev-parse', 'HEAD'));
+    expect(await git(up, 'rev-parse', 'main^{tree}')).not.toBe(await git(claimer, 'rev-parse', `${mine}^{tree}`));
+    expect(await git(up, 'show', 'main:current_tasks/x.txt')).toBe('Agent: b');
+    const who = '%an <%ae> %at|%cn <%ce>';
+    expect(await git(up, 'log', '-1', `--format=${who}`, 'main')).toBe(await git(claimer, 'log', '-1', `--format=${who}`, mine));
+    expect(await git(up, 'fsck', '--no-dangling')).toBe(''); // every object of the replayed commit outlived the refused push's quarantine
   });
 
   it('lets lock-file pushes and wip branches through without running the gate', async ({ upstream }) => {
@@ -228,11 +235,11 @@ describe('gate hook on the upstream', () => {
     expect(readFileSync(marker, 'utf8')).toBe('ran\n');
   });
 
-  it('runs one gate at a time and refuses at once a push whose base moved while it waited', async ({ upstream }) => {
+  it('runs one gate at a time, and gates a push whose base moved while it waited as replayed onto the new main', async ({ upstream }) => {
     const { d, up, w, clone } = await upstreamWithSuite(upstream);
     const w2 = clone('w2');
     const marker = join(d, 'gate-runs');
-    installGateHook(up, `echo "$TEST_ORACLE_COMMIT" >> ${marker}; sleep 2`, { timeoutSec: 30 });
+    installGateHook(up, `echo "$TEST_ORACLE_COMMIT $TEST_ORACLE_BASELINE" >> ${marker}; sleep 2`, { timeoutSec: 30 });
     writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
     await commitAll(w, 'first');
     writeFiles(w2, { 't/b.sh': 'echo 2 # second\n' });
@@ -241,7 +248,29 @@ describe('gate hook on the upstream', () => {
     await waitUntil(() => existsSync(marker), 15_000); // the first gate is running: main has not moved yet
     const second = await push(w2);
     expect((await first).exitCode).toBe(0);
-    // The second push offered the old main as its base, waited for the first gate, and was refused without a gate of its own.
+    const one = await git(w, 'rev-parse', 'HEAD');
+    const said = /^remote: LANDED ([0-9a-f]{40}) on refs\/heads\/main: /m.exec(second.stderr);
+    expect(said, second.stderr).not.toBeNull();
+    const two = said![1]!;
+    // Two gates, one after the other; the second judged the replayed commit against the first.
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual([`${one} ${await git(w, 'rev-parse', 'HEAD^')}`, `${two} ${one}`]);
+    expect(await git(up, 'rev-parse', 'main')).toBe(two);
+    expect(await git(up, 'show', 'main:t/a.sh', 'main:t/b.sh')).toBe('echo 1 # first\necho 2 # second');
+  });
+
+  it('refuses at once, without a gate, a push whose base moved while it waited and that conflicts with the new main', async ({ upstream }) => {
+    const { d, up, w, clone } = await upstreamWithSuite(upstream);
+    const w2 = clone('w2');
+    const marker = join(d, 'gate-runs');
+    installGateHook(up, `echo "$TEST_ORACLE_COMMIT" >> ${marker}; sleep 2`, { timeoutSec: 30 });
+    writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
+    await commitAll(w, 'first');
+    writeFiles(w2, { 't/a.sh': 'echo 1 # second\n' });
+    await commitAll(w2, 'second');
+    const first = push(w);
+    await waitUntil(() => existsSync(marker), 15_000);
+    const second = await push(w2);
+    expect((await first).exitCode).toBe(0);
     expect(second.exitCode).not.toBe(0);
     expect(second.stderr).toMatch(/^remote: refs\/heads\/main moved to [0-9a-f]+ while this push waited \(stale info\)/m);
     expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual([await git(w, 'rev-parse', 'HEAD')]);

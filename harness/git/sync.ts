@@ -71,7 +71,12 @@ export async function cloneProblem(git: Git, remote: string): Promise<UsageError
   return new UsageError('NO_REMOTE', `this clone has no remote "${remote}"; add the upstream with: git remote add ${remote} <path-or-url>, or pass --remote NAME`);
 }
 
-export type PushOutcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'declined'; reason: string };
+/**
+ * `landedAs`: upstream moved while the push waited in its gate's queue, and the gate
+ * replayed the pushed commit onto it (test-oracle's hook): that commit, not `src`, is on
+ * the branch now, and this clone has not got it yet.
+ */
+export type PushOutcome = { kind: 'ok'; landedAs?: string } | { kind: 'stale' } | { kind: 'declined'; reason: string };
 
 /** Pushes `src` to upstream's branch. `stale` means someone else moved it first. */
 export async function pushTo(git: Git, u: Upstream, src: string): Promise<PushOutcome> {
@@ -87,6 +92,8 @@ export async function pushTo(git: Git, u: Upstream, src: string): Promise<PushOu
 
 /** A failed push's output, git's or pushOverHttp's: a lost race, a refusal, or null (neither: git could not reach upstream). */
 function judgePush(text: string, fallbackReason = 'refused'): PushOutcome | null {
+  const replayed = /^(?:remote: )?LANDED ([0-9a-f]{40,64}) on /m.exec(text);
+  if (replayed) return { kind: 'ok', landedAs: replayed[1]! };
   if (/\[rejected\]|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|incorrect old value/i.test(text)) {
     return { kind: 'stale' };
   }
@@ -129,6 +136,11 @@ async function landFrom<T>(git: Git, u: Upstream, base: string | null, build: (b
   const built = await build(base);
   if ('stop' in built) return { kind: 'stopped', value: built.stop };
   const pushed = await pushTo(git, u, built.commit);
+  if (pushed.kind === 'ok' && pushed.landedAs) {
+    // What follows (a fast-forward of the checkout, the claim's story) reads the commit that landed.
+    await fetchUpstream(git, u).catch(() => null);
+    return { kind: 'landed', value: built.value, commit: pushed.landedAs };
+  }
   if (pushed.kind === 'ok') return { kind: 'landed', value: built.value, commit: built.commit };
   if (pushed.kind === 'declined') throw new CheckFailedError('PUSH_DECLINED', `upstream refused the push: ${pushed.reason}`);
   return { kind: 'stale' };

@@ -46,7 +46,8 @@ export async function doneWithWork(
   for (let attempt = 1, began = ctx.retry.now(); ; attempt++) {
     const pushed = await pushTo(git, u, 'HEAD');
     if (pushed.kind === 'ok') {
-      return { commit: await git.must(['rev-parse', 'HEAD']), attempts: attempt, previous: decision.kind === 'ok' ? decision.claim : null, rebased };
+      if (pushed.landedAs) await takeReplayed(ctx, pushed.landedAs);
+      return { commit: pushed.landedAs ?? (await git.must(['rev-parse', 'HEAD'])), attempts: attempt, previous: decision.kind === 'ok' ? decision.claim : null, rebased: rebased || !!pushed.landedAs };
     }
     if (pushed.kind === 'declined') throw new CheckFailedError('PUSH_DECLINED', `upstream refused the push: ${pushed.reason}; your commit is kept locally`);
     if (ctx.retry.now() - start > ctx.retry.deadlineMs) {
@@ -82,6 +83,17 @@ async function stillMine(ctx: TaskCtx, rev: string | null, task: string, force: 
   if (d.kind === 'held') {
     throw new HeldError('TASK_HELD', `task "${task}" is now held by ${holderText(d.claim)}; your commit is kept locally (not pushed): git log -1 shows it; pick another task or ask the holder`);
   }
+}
+
+/**
+ * The upstream replayed the local commit onto a newer main: the checkout moves to what
+ * landed, so the next commit does not carry this one again. `reset --keep` moves HEAD and
+ * the files that differ, and refuses (leaving everything as it was) where a file that
+ * differs has local changes; then the local commit stays, its change already on main.
+ */
+async function takeReplayed(ctx: TaskCtx, landed: string): Promise<void> {
+  await fetchUpstream(ctx.git, ctx.upstream).catch(() => null);
+  await ctx.git.run(['reset', '--quiet', '--keep', landed]);
 }
 
 async function rebaseOnto(ctx: TaskCtx, onto: string): Promise<void> {
