@@ -1,12 +1,13 @@
 // A push that waited in the gate's queue while main moved is replayed onto the new main by
 // test-oracle's hook: the harness's commands read the LANDED line as a landing, and the
 // agent's checkout moves to the commit that landed. Real git, the real hook, the real CLI.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { it } from './helpers/fixtures.js';
-import { git, harness } from './helpers/repos.js';
+import { git, gitEnv, harness } from './helpers/repos.js';
+import { g, served } from './helpers/served.js';
 import { installGateHook } from '../test-oracle/index.js';
 import { waitUntil } from './oracle-helpers.js';
 
@@ -60,5 +61,52 @@ describe('a push replayed by the gate', () => {
     expect(claim.out.join('\n')).toContain(`(commit ${main.slice(0, 7)})`);
     expect(git(s.upstream, 'log', '-1', '--format=%s', 'main^')).toBe('b lands first');
     expect(git(a, 'rev-parse', 'HEAD')).toBe(main);
+  });
+});
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+/** The pre-receive hooks running in `repo` (a hook runs in the repository it was pushed to). */
+function hooksIn(repo: string): number[] {
+  const want = realpathSync(repo);
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/cwd`) === want && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pre-receive');
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('a push whose pusher went away', () => {
+  it('lands nothing when its client is killed while it waits behind a gate, though the gate would replay it', async () => {
+    const { s, clone, repo, t } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1');
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1.secrets);
+    const d2 = await clone('a2', a2);
+    const started = path.join(t.dir, 'gate-started');
+    installGateHook(repo, `touch ${started}; sleep 2`, { timeoutSec: 60 });
+    writeFileSync(path.join(d2, 'first.txt'), 'agent-2\n');
+    await g(d2, a2, 'add', '-A');
+    await g(d2, a2, 'commit', '-qm', 'first');
+    const gated = g(d2, a2, 'push', '-q', 'origin', 'HEAD:main');
+    await waitUntil(() => existsSync(started), 15_000);
+    writeFileSync(path.join(d1, 'late.txt'), 'agent-1\n');
+    await g(d1, a1.secrets, 'add', '-A');
+    await g(d1, a1.secrets, 'commit', '-qm', 'late');
+    // git push and its remote helper in a group of their own, killed together, as a session's are
+    const late = execa('git', ['push', 'origin', 'HEAD:main'], { cwd: d1, env: { ...gitEnv(), ...a1.secrets }, extendEnv: false, reject: false, detached: true });
+    const log = path.join(t.dir, 'serve', 'pushes.jsonl');
+    await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').includes('"agent-1"'), 15_000); // past the policy: in the gate's queue
+    process.kill(-late.pid!, 'SIGKILL');
+    await late;
+    expect((await gated).code).toBe(0);
+    expect(await waitUntil(() => hooksIn(repo).length === 0, 30_000)).toBe(true); // every hook has had its turn
+    expect((await g(repo, {}, 'log', '--format=%s', 'main')).out.trim().split('\n')).toEqual(['first', 'seed']);
   });
 });

@@ -2,13 +2,15 @@
 // served upstream: each case is played twice, once from this process and once with
 // HARNESS_PUSH_WITH_GIT=1, and both must end the same way: landed (with the tracking ref
 // moved), a lost race, a refusal with the policy's ERROR line, an unreachable upstream.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushTo, type PushOutcome } from '../harness/git/sync.js';
 import { Git, gitSubcommand, type GitResult, type RunOpts } from '../harness/kit/git.js';
 import { gitEnv } from './helpers/repos.js';
 import { g, served } from './helpers/served.js';
+import { installGateHook } from '../test-oracle/index.js';
+import { waitUntil } from './oracle-helpers.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -114,6 +116,26 @@ describe('pushing over HTTP from the harness equals git push', () => {
     expect(r.outcome).toEqual({ kind: 'stale' });
     expect((await g(repo, {}, 'rev-parse', 'main')).out.trim()).toBe(first);
     expect(r.ran).toEqual(way === 'git' ? ['push'] : ['merge-base']); // ours: refused at the advertisement (the tip is not here), no pack built
+  });
+
+  it.each(WAYS)('a push that waited behind a gate while main moved, replayed by the gate hook, is a landing of the commit it names (%s)', async (way) => {
+    const { s, clone, repo, t } = await served(cleanups);
+    const a1 = s.issue('agent-1', '1').secrets;
+    const a2 = s.issue('agent-2', '1').secrets;
+    const d1 = await clone('a1', a1);
+    const d2 = await clone('a2', a2);
+    const started = path.join(t.dir, 'gate-started');
+    installGateHook(repo, `touch ${started}; sleep 2`, { timeoutSec: 60 });
+    const first = await commit(d2, a2, 'notes.txt', 'agent-2 is being gated\n');
+    const gated = g(d2, a2, 'push', '-q', 'origin', 'HEAD:main');
+    await waitUntil(() => existsSync(started), 15_000);
+    const late = await commit(d1, a1, 'other.txt', 'agent-1 pushed during the gate\n');
+    const r = await push(way, d1, a1, late);
+    expect((await gated).code).toBe(0);
+    const main = (await g(repo, {}, 'rev-parse', 'main')).out.trim();
+    expect(r.outcome).toEqual({ kind: 'ok', landedAs: main });
+    expect((await g(repo, {}, 'rev-parse', 'main^')).out.trim()).toBe(first);
+    expect(main).not.toBe(late);
   });
 
   it.each(WAYS)("a push the policy refuses is declined with the server's ERROR line (%s)", async (way) => {

@@ -218,6 +218,26 @@ describe('gate hook on the upstream', () => {
     expect(await git(up, 'fsck', '--no-dangling')).toBe(''); // every object of the replayed commit outlived the refused push's quarantine
   });
 
+  it('replays no change main already has: of two identical prose-only claims that waited behind a gate, one lands and the other is refused as stale', async ({ upstream }) => {
+    const { d, up, w, clone } = await upstreamWithSuite(upstream);
+    const started = join(d, 'gate-started');
+    installGateHook(up, `touch ${started}; sleep 2`, { timeoutSec: 120 });
+    const claimers = [clone('c1'), clone('c2')];
+    for (const c of claimers) {
+      writeFiles(c, { 'current_tasks/x.txt': 'working on x\n' });
+      await commitAll(c, 'claim x');
+    }
+    writeFiles(w, { 'NOTES.md': 'work\n' });
+    await commitAll(w, 'work');
+    const work = push(w);
+    await waitUntil(() => existsSync(started), 15_000);
+    const claims = await Promise.all(claimers.map((c) => push(c)));
+    expect((await work).exitCode).toBe(0);
+    const said = claims.map((r) => (/^remote: LANDED /m.test(r.stderr) ? 'landed' : /\(stale info\)/.test(r.stderr) ? 'stale' : r.stderr));
+    expect(said.sort()).toEqual(['landed', 'stale']);
+    expect(await git(up, 'log', '--format=%s', '-3', 'main')).toBe('claim x\nwork\nsuite');
+  });
+
   it('lets lock-file pushes and wip branches through without running the gate', async ({ upstream }) => {
     const { d, up, w } = await upstreamWithSuite(upstream);
     const marker = join(d, 'gate-ran');

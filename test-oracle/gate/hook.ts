@@ -140,6 +140,11 @@ replay() (
   while read -r c p more; do
     [ "$p" = "$prev" ] && [ -z "$more" ] && [ "$n" -lt 20 ] || exit 1
     merged=$(git merge-tree --write-tree --no-messages "$tip" "$c" 2>/dev/null </dev/null) && raw=$(git cat-file commit "$c" </dev/null) || exit 1
+    # A change main already has (two identical prose-only locks, say) would land as nothing
+    # while its pusher took it for its own: that is a lost race, not a landing.
+    trees=$(git rev-parse "$tip^{tree}" "$c^{tree}" "$p^{tree}" </dev/null) || exit 1
+    tip_tree=\${trees%%"$nl"*} rest=\${trees#*"$nl"}
+    [ "$merged" != "$tip_tree" ] || [ "\${rest%%"$nl"*}" = "\${rest#*"$nl"}" ] || exit 1
     head=\${raw%%"$nl$nl"*} author= committer=
     while IFS= read -r line; do
       case "$line" in author\\ *) author=\${line#author } ;; committer\\ *) committer=\${line#committer } ;; esac
@@ -163,6 +168,10 @@ CHAIN
 # quarantine, where git forbids it), and the push itself is refused. Pushers read the
 # LANDED line: "LANDED <commit> on <ref>: ...".
 land_replayed() {
+  # Only while its pusher still waits for the answer: receive-pack is stopped when its client
+  # goes away (a session killed mid-push), and its hooks live on. Writing to receive-pack is
+  # the test: with nobody reading, the write fails (or SIGPIPE ends this hook), and nothing lands.
+  echo "replayed onto $(git rev-parse --short "$old") and passed: landing it" || { status=1; return 0; }
   if ( unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
        git update-ref -m "test-oracle gate: push of $replayed replayed onto $old" "$ref" "$new" "$old" ) >/dev/null 2>&1; then
     echo "LANDED $new on $ref: it moved while this push waited, so your push of $replayed was replayed onto it (no conflict) and landed as $new; fetch and reset to it (your commits are not on $ref as themselves)"
