@@ -6,7 +6,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect } from 'vitest';
 import { it } from './helpers/fixtures.js';
-import { git, gitEnv, harness } from './helpers/repos.js';
+import { git, gitEnv, harness, HARNESS_BIN } from './helpers/repos.js';
+import { waitFor } from './helpers/swarm.js';
 import { g, served } from './helpers/served.js';
 import { installGateHook } from '../test-oracle/index.js';
 import { waitUntil } from './oracle-helpers.js';
@@ -108,5 +109,36 @@ describe('a push whose pusher went away', () => {
     expect((await gated).code).toBe(0);
     expect(await waitUntil(() => hooksIn(repo).length === 0, 30_000)).toBe(true); // every hook has had its turn
     expect((await g(repo, {}, 'log', '--format=%s', 'main')).out.trim().split('\n')).toEqual(['first', 'seed']);
+  });
+
+  it('lands nothing, replayed or gated, once the server that took it is killed with -9 (receive-pack and its hooks live on)', async ({ tmp }) => {
+    expect((await harness(tmp, ['init', '--dir', 'srv'])).code).toBe(0);
+    const repo = path.join(tmp, 'srv', 'upstream.git');
+    const seed = git(repo, 'rev-parse', 'main');
+    const started = path.join(tmp, 'gate-started');
+    installGateHook(repo, `touch ${started}; sleep 2`, { timeoutSec: 60 });
+    const server = execa('node', [HARNESS_BIN, 'serve', '--dir', 'srv', '--listen', '127.0.0.1:0'], { cwd: tmp, env: gitEnv(), extendEnv: false, reject: false });
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await waitFor('the URL', () => /at (http:\/\/127\.0\.0\.1:\d+\/upstream\.git)/.exec(out)?.[1], 60_000);
+    const token = readFileSync(path.join(tmp, 'srv/serve/supervisor.token'), 'utf8').trim();
+    const env = { ...gitEnv(), GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Bearer ${token}` };
+    const pushFrom = async (name: string) => {
+      const d = path.join(tmp, name);
+      await execa('git', ['clone', '-q', url, d], { env, extendEnv: false });
+      writeFileSync(path.join(d, `${name}.txt`), `${name}\n`);
+      await execa('git', ['add', '-A'], { cwd: d, env, extendEnv: false });
+      await execa('git', ['commit', '-qm', name], { cwd: d, env, extendEnv: false });
+      return { push: execa('git', ['push', 'origin', 'HEAD:main'], { cwd: d, env, extendEnv: false, reject: false }) };
+    };
+    const gated = await pushFrom('gated');
+    const log = path.join(tmp, 'srv', 'serve', 'pushes.jsonl');
+    await waitUntil(() => existsSync(started), 15_000);
+    const late = await pushFrom('late');
+    await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').trim().split('\n').length === 2, 15_000); // both past the policy
+    server.kill('SIGKILL');
+    await Promise.all([server, gated.push, late.push]);
+    expect(await waitUntil(() => hooksIn(repo).length === 0, 30_000)).toBe(true);
+    expect(git(repo, 'rev-parse', 'main')).toBe(seed);
   });
 });

@@ -167,18 +167,25 @@ CHAIN
 # A replayed push lands by this hook's own compare-and-swap of the ref (outside the
 # quarantine, where git forbids it), and the push itself is refused. Pushers read the
 # LANDED line: "LANDED <commit> on <ref>: ...".
+# Whether the server that runs receive-pack still runs, when it named a check for that
+# (TEST_ORACLE_LAND_IF, run by sh): a server killed with -9 leaves receive-pack and this
+# hook running, and a push landed then is one nobody hears of (a claim of a session that
+# the next supervisor already cleaned up after).
+server_up() {
+  [ -z "\${TEST_ORACLE_LAND_IF:-}" ] || sh -c "$TEST_ORACLE_LAND_IF" >/dev/null 2>&1 </dev/null
+}
 land_replayed() {
   # Only while its pusher still waits for the answer: receive-pack is stopped when its client
   # goes away (a session killed mid-push), and its hooks live on. Writing to receive-pack is
   # the test: with nobody reading, the write fails (or SIGPIPE ends this hook), and nothing lands.
-  echo "replayed onto $(git rev-parse --short "$old") and passed: landing it" || { status=1; return 0; }
+  status=1
+  server_up && echo "replayed onto $(git rev-parse --short "$old") and passed: landing it" || return 0
   if ( unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
        git update-ref -m "test-oracle gate: push of $replayed replayed onto $old" "$ref" "$new" "$old" ) >/dev/null 2>&1; then
     echo "LANDED $new on $ref: it moved while this push waited, so your push of $replayed was replayed onto it (no conflict) and landed as $new; fetch and reset to it (your commits are not on $ref as themselves)"
   else
     echo "$ref moved while this push waited (stale info): fetch, rebase and push again"
   fi
-  status=1
 }
 
 # Runs the gate on $new against $old; fails when it refuses the push (its lines said).
@@ -273,6 +280,10 @@ done <<EOF
 $input
 EOF
 # Accepted: keep the queue closed until receive-pack has moved the ref, after this exits.
+if [ "$status" -eq 0 ] && [ -n "$held_ref" ] && ! server_up; then
+  echo "ERROR the upstream's server stopped while this push waited; push again once it is back"
+  status=1
+fi
 [ "$status" -eq 0 ] && [ -n "$held_ref" ] && hold_until_moved "$held_ref" "$held_old"
 exit $status
 `;
