@@ -74,13 +74,14 @@ limited() {
 }
 
 # One gate at a time per repository, and the queue stays closed until the accepted push has
-# moved the ref (or 5 s). A gated push whose base moved while it waited is replayed onto the
-# new tip before its gate; lock-file pushes take no turn, so one may land during a gate, and
-# the gated push then lands replayed onto it (its verdict holds: only lock files differ).
-# Should one still lose the ref (to a move in the short while between this hook's exit and
-# receive-pack's update), it comes back with the same content, which the gate answers from
-# the results it keeps per content (TEST_ORACLE_SKIP_PATHS) without running the suite.
-# Without flock: no queue.
+# moved the ref (or 5 s): a gate whose base moved meanwhile can only lose the ref update, so
+# it is refused at once instead of after a whole run of the suite. Lock-file pushes run no
+# gate but take their turn too, for the few milliseconds until their ref moves: a claim that
+# landed in the middle of a gate made the gated push lose its ref update after a whole gate
+# (a third of all gate runs in the endurance bench), and its pusher fetch, rebase and push
+# again. Should one still lose (a move made without a push), it comes back with the same
+# content, which the gate answers from the results it keeps per content
+# (TEST_ORACLE_SKIP_PATHS) without running the suite. Without flock: no queue.
 locked=
 held_ref=
 held_old=
@@ -173,42 +174,18 @@ CHAIN
 server_up() {
   [ -z "\${TEST_ORACLE_LAND_IF:-}" ] || sh -c "$TEST_ORACLE_LAND_IF" >/dev/null 2>&1 </dev/null
 }
-# Lands the push as sent ($base..$tip) replayed onto the ref's tip, by this hook's own
-# compare-and-swap of the ref, again when something else lands in between (a few times).
-# $1: the tip the gate judged against: main's moves since then must change only the paths
-# it never looks at (lock files), or its verdict would not hold. The push itself is
-# refused, as its commits are not what landed; pushers read "LANDED <commit> on <ref>: ...".
-land_anew() {
+land_replayed() {
+  # Only while its pusher still waits for the answer: receive-pack is stopped when its client
+  # goes away (a session killed mid-push), and its hooks live on. Writing to receive-pack is
+  # the test: with nobody reading, the write fails (or SIGPIPE ends this hook), and nothing lands.
   status=1
-  for attempt in 1 2 3 4 5; do
-    now=$(git rev-parse -q --verify "$ref") || break
-    if [ "$now" = "$old" ] && [ "$new" != "$tip" ]; then
-      made=$new # replayed on this very tip, and judged
-    else
-      [ -z "$1" ] || [ "$now" = "$1" ] || [ -z "$(changed_code "$1" "$now")" ] || break
-      made=$(replay "$base" "$tip" "$now") || break
-    fi
-    # Only while its pusher still waits for the answer: receive-pack is stopped when its
-    # client goes away (a session killed mid-push), and its hooks live on. Writing to
-    # receive-pack is the test: with nobody reading, the write fails (or SIGPIPE ends this
-    # hook), and nothing lands.
-    server_up && echo "replayed onto $(git rev-parse --short "$now"): landing it" || return 0
-    if ( unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
-         git update-ref -m "test-oracle gate: push of $tip replayed onto $now" "$ref" "$made" "$now" ) >/dev/null 2>&1; then
-      echo "LANDED $made on $ref: it moved while this push waited, so your push of $tip was replayed onto it (no conflict) and landed as $made; fetch and reset to it (your commits are not on $ref as themselves)"
-      return 0
-    fi
-  done
-  echo "$ref moved while this push waited (stale info): fetch, rebase and push again"
-}
-
-# The first file changed from $1 to $2 outside the skip paths (none: empty).
-changed_code() {
-  git diff --name-only "$1" "$2" | while read -r f; do
-    keep=1
-    for p in $skip_paths; do case "$f" in "$p"*) keep= ;; esac; done
-    [ -n "$keep" ] && echo "$f"
-  done | head -n 1
+  server_up && echo "replayed onto $(git rev-parse --short "$old") and passed: landing it" || return 0
+  if ( unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+       git update-ref -m "test-oracle gate: push of $replayed replayed onto $old" "$ref" "$new" "$old" ) >/dev/null 2>&1; then
+    echo "LANDED $new on $ref: it moved while this push waited, so your push of $replayed was replayed onto it (no conflict) and landed as $new; fetch and reset to it (your commits are not on $ref as themselves)"
+  else
+    echo "$ref moved while this push waited (stale info): fetch, rebase and push again"
+  fi
 }
 
 # Runs the gate on $new against $old; fails when it refuses the push (its lines said).
@@ -260,7 +237,6 @@ while IFS= read -r line; do
   commands=$((commands + 1))
 done
 status=0
-accepted=
 while read -r old new ref; do
   gated=
   for pattern in $refs; do
@@ -270,25 +246,23 @@ while read -r old new ref; do
   [ "$new" = "$zero" ] && continue
   [ "$old" = "$zero" ] && continue
   short=$(git rev-parse --short "$new")
-  base=$old tip=$new
-  if [ -n "$skip_paths" ] && [ -z "$(changed_code "$old" "$new")" ]; then
-    # Lock-file pushes (claims, releases) change no code: no gate, and no turn in the queue,
-    # as a gated push that main moved under during its gate lands replayed (below). One
-    # whose base moved is replayed at once: no queue, and retried when it loses the swap.
-    [ "$commands" -eq 1 ] || continue
-    now=$(git rev-parse -q --verify "$ref")
-    if [ -z "$now" ] || [ "$now" = "$old" ]; then accepted=1; else land_anew ""; fi
-    continue
+  if [ -n "$skip_paths" ]; then
+    other=$(git diff --name-only "$old" "$new" | while read -r f; do
+      keep=1
+      for p in $skip_paths; do case "$f" in "$p"*) keep= ;; esac; done
+      [ -n "$keep" ] && echo "$f"
+    done | head -n 1)
   fi
   serialize
   now=$(git rev-parse -q --verify "$ref")
+  replayed=
   if [ -n "$now" ] && [ "$now" != "$old" ]; then
     # Main moved while this push waited. Sent back, its pusher would fetch, rebase and push
     # into the same queue, to lose again to whoever landed meanwhile (four times a landed
     # task in the endurance bench). Commits that apply cleanly are replayed here instead,
     # and the gate judges what would land.
     if [ "$commands" -eq 1 ] && made=$(replay "$old" "$new" "$now"); then
-      old=$now new=$made
+      replayed=$new old=$now new=$made
       short=$(git rev-parse --short "$new")
     else
       echo "$ref moved to $(git rev-parse --short "$now") while this push waited (stale info): fetch, rebase and push again"
@@ -296,18 +270,17 @@ while read -r old new ref; do
       continue
     fi
   fi
-  gate_one || { status=1; continue; }
-  now=$(git rev-parse -q --verify "$ref")
-  if [ "$new" != "$tip" ] || { [ -n "$now" ] && [ "$now" != "$old" ] && [ "$commands" -eq 1 ]; }; then
-    land_anew "$old"
-  else
-    held_ref=$ref held_old=$old accepted=1
+  [ -n "$replayed" ] || { held_ref=$ref; held_old=$old; }
+  # Lock-file-only pushes (claims, releases) change no code: no gate.
+  if [ -z "$skip_paths" ] || [ -n "$other" ]; then
+    gate_one || { status=1; continue; }
   fi
+  [ -n "$replayed" ] && land_replayed
 done <<EOF
 $input
 EOF
 # Accepted: keep the queue closed until receive-pack has moved the ref, after this exits.
-if [ "$status" -eq 0 ] && [ -n "$accepted" ] && ! server_up; then
+if [ "$status" -eq 0 ] && [ -n "$held_ref" ] && ! server_up; then
   echo "ERROR the upstream's server stopped while this push waited; push again once it is back"
   status=1
 fi
