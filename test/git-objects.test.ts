@@ -90,6 +90,18 @@ it('a reflog line for a repository moved away meanwhile leaves no ghost folder a
   }
 });
 
+it('an object written for a repository moved away meanwhile fails, and leaves no ghost folder at its old path', () => {
+  const objects = path.join(dir, 'objects');
+  writeLooseObject(objects, 'blob', Buffer.from('before\n'));
+  renameSync(dir, `${dir}.away`);
+  try {
+    expect(() => writeLooseObject(objects, 'blob', Buffer.from('during the outage\n'))).toThrow(/ENOENT/);
+    expect(existsSync(dir)).toBe(false);
+  } finally {
+    renameSync(`${dir}.away`, dir);
+  }
+});
+
 it('backs off on the scale of the attempt that lost: a slow landing spreads its losers wider', () => {
   const top = () => 0.999_999;
   expect(backoffMs(1, top)).toBe(39); // 20 ms doubled, as before, for an instant loss

@@ -31,6 +31,25 @@ async function push(w: string, ref = 'main') {
   return execa('git', ['push', 'origin', `HEAD:refs/heads/${ref}`], { cwd: w, reject: false });
 }
 
+/**
+ * Clone w pushes a change of t/a.sh; while its gate runs (2 s, appending `echo WHAT` to the
+ * marker file), a second clone pushes `files` on the same old main.
+ */
+async function secondPushDuringGate(upstream: Upstream, what: string, files: Record<string, string>) {
+  const { d, up, w, clone } = await upstreamWithSuite(upstream);
+  const w2 = clone('w2');
+  const marker = join(d, 'gate-runs');
+  installGateHook(up, `echo ${what} >> ${marker}; sleep 2`, { timeoutSec: 30 });
+  writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
+  await commitAll(w, 'first');
+  writeFiles(w2, files);
+  await commitAll(w2, 'second');
+  const pushed = push(w);
+  await waitUntil(() => existsSync(marker), 15_000); // the first gate is running: main has not moved yet
+  const second = await push(w2);
+  return { up, w, marker, first: await pushed, second };
+}
+
 describe('test-oracle gate', () => {
   it('fails on tests that passed at the recorded baseline, not on old failures', async ({ upstream }) => {
     const { w } = await upstreamWithSuite(upstream);
@@ -256,18 +275,8 @@ describe('gate hook on the upstream', () => {
   });
 
   it('runs one gate at a time, and gates a push whose base moved while it waited as replayed onto the new main', async ({ upstream }) => {
-    const { d, up, w, clone } = await upstreamWithSuite(upstream);
-    const w2 = clone('w2');
-    const marker = join(d, 'gate-runs');
-    installGateHook(up, `echo "$TEST_ORACLE_COMMIT $TEST_ORACLE_BASELINE" >> ${marker}; sleep 2`, { timeoutSec: 30 });
-    writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
-    await commitAll(w, 'first');
-    writeFiles(w2, { 't/b.sh': 'echo 2 # second\n' });
-    await commitAll(w2, 'second');
-    const first = push(w);
-    await waitUntil(() => existsSync(marker), 15_000); // the first gate is running: main has not moved yet
-    const second = await push(w2);
-    expect((await first).exitCode).toBe(0);
+    const { up, w, marker, first, second } = await secondPushDuringGate(upstream, '"$TEST_ORACLE_COMMIT $TEST_ORACLE_BASELINE"', { 't/b.sh': 'echo 2 # second\n' });
+    expect(first.exitCode).toBe(0);
     const one = await git(w, 'rev-parse', 'HEAD');
     const said = /^remote: LANDED ([0-9a-f]{40}) on refs\/heads\/main: /m.exec(second.stderr);
     expect(said, second.stderr).not.toBeNull();
@@ -279,18 +288,8 @@ describe('gate hook on the upstream', () => {
   });
 
   it('refuses at once, without a gate, a push whose base moved while it waited and that conflicts with the new main', async ({ upstream }) => {
-    const { d, up, w, clone } = await upstreamWithSuite(upstream);
-    const w2 = clone('w2');
-    const marker = join(d, 'gate-runs');
-    installGateHook(up, `echo "$TEST_ORACLE_COMMIT" >> ${marker}; sleep 2`, { timeoutSec: 30 });
-    writeFiles(w, { 't/a.sh': 'echo 1 # first\n' });
-    await commitAll(w, 'first');
-    writeFiles(w2, { 't/a.sh': 'echo 1 # second\n' });
-    await commitAll(w2, 'second');
-    const first = push(w);
-    await waitUntil(() => existsSync(marker), 15_000);
-    const second = await push(w2);
-    expect((await first).exitCode).toBe(0);
+    const { up, w, marker, first, second } = await secondPushDuringGate(upstream, '"$TEST_ORACLE_COMMIT"', { 't/a.sh': 'echo 1 # second\n' });
+    expect(first.exitCode).toBe(0);
     expect(second.exitCode).not.toBe(0);
     expect(second.stderr).toMatch(/^remote: refs\/heads\/main moved to [0-9a-f]+ while this push waited \(stale info\)/m);
     expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual([await git(w, 'rev-parse', 'HEAD')]);

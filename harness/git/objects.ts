@@ -201,7 +201,13 @@ export function writeLooseObject(objects: string, type: LooseType, data: Buffer)
   const dir = path.join(objects, oid.slice(0, 2));
   const file = path.join(dir, oid.slice(2));
   if (existsSync(file)) return oid;
-  mkdirSync(dir, { recursive: true });
+  // The fan-out folder only, never its parents: a repository moved away meanwhile must not
+  // come back as a ghost holding one commit (the endurance bench's outage found one).
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
   const tmp = path.join(dir, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
   writeFileSync(tmp, deflateSync(body), { mode: 0o444 });
   try {
