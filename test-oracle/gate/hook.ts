@@ -74,13 +74,13 @@ limited() {
 }
 
 # One gate at a time per repository, and the queue stays closed until the accepted push has
-# moved the ref (or 5 s): a gate whose base moved meanwhile can only lose the ref update, so
-# it is refused at once instead of after a whole run of the suite. Lock-file pushes run no
-# gate but take their turn too, for the few milliseconds until their ref moves: a claim that
-# landed in the middle of a gate made the gated push lose its ref update after a whole gate
-# (a third of all gate runs in the endurance bench), and its pusher fetch, rebase and push
-# again. Should one still lose (a move made without a push), it comes back with the same
-# content, which the gate answers from the results it keeps per content
+# moved the ref (or 5 s). A push whose base moved while it waited is replayed onto the new
+# tip (replay, below) rather than refused: its pusher would only come back with the same
+# commits rebased, to wait again. Lock-file pushes run no gate but take their turn too, for
+# the few milliseconds until their ref moves: a claim that landed in the middle of a gate
+# made the gated push lose its ref update after a whole gate (a third of all gate runs in
+# the endurance bench). Should one still lose (a move made without a push), it comes back
+# with the same content, which the gate answers from the results it keeps per content
 # (TEST_ORACLE_SKIP_PATHS) without running the suite. Without flock: no queue.
 locked=
 held_ref=
@@ -164,9 +164,6 @@ CHAIN
   printf '%s\\n^%s\\n' "$tip" "$3" | git pack-objects --revs --stdout -q | GIT_ALTERNATE_OBJECT_DIRECTORIES= git unpack-objects -q || exit 1
   echo "$tip"
 )
-# A replayed push lands by this hook's own compare-and-swap of the ref (outside the
-# quarantine, where git forbids it), and the push itself is refused. Pushers read the
-# LANDED line: "LANDED <commit> on <ref>: ...".
 # Whether the server that runs receive-pack still runs, when it named a check for that
 # (TEST_ORACLE_LAND_IF, run by sh): a server killed with -9 leaves receive-pack and this
 # hook running, and a push landed then is one nobody hears of (a claim of a session that
@@ -174,6 +171,9 @@ CHAIN
 server_up() {
   [ -z "\${TEST_ORACLE_LAND_IF:-}" ] || sh -c "$TEST_ORACLE_LAND_IF" >/dev/null 2>&1 </dev/null
 }
+# A replayed push lands by this hook's own compare-and-swap of the ref (outside the
+# quarantine, where git forbids it), and the push itself is refused. Pushers read the
+# LANDED line: "LANDED <commit> on <ref>: ...".
 land_replayed() {
   # Only while its pusher still waits for the answer: receive-pack is stopped when its client
   # goes away (a session killed mid-push), and its hooks live on. Writing to receive-pack is
